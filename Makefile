@@ -1,0 +1,55 @@
+# mindshare: two commands do all the set-up on a fresh machine.
+#   make demo   create .venv, install, run the demo scenario, write results and charts
+#   make test   create .venv, install, run the test suite (slow statistical tests included)
+#   make bench  create .venv, install with benchmark extras, write results/bench/bench.json
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# A Python >= 3.12: $PYTHON if set, then python3.13/python3.12/python3 on PATH, then pyenv's.
+define FIND_PYTHON
+for c in "$${PYTHON:-}" python3.13 python3.12 python3 \
+         $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.*/bin/python 2>/dev/null | sort -rV); do \
+  [ -n "$$c" ] || continue; \
+  p=$$(command -v "$$c" 2>/dev/null) || continue; \
+  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; \
+done
+endef
+
+.PHONY: help venv demo test test-fast bench clean
+help:
+	@echo "make demo    run the demo scenario (N = 10,000), outputs and chart under results/"
+	@echo "make test    run the whole test suite"
+	@echo "make bench   run the benchmarks, write results/bench/bench.json"
+
+$(STAMP): pyproject.toml
+	@py=$$($(FIND_PYTHON)); \
+	if [ -z "$$py" ]; then echo "error: no Python >= 3.12 found (set PYTHON=/path/to/python3.12)" >&2; exit 1; fi; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "creating $(VENV) with $$py"; rm -rf $(VENV); "$$py" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/mindshare name=demo n=10000
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+$(VENV)/.bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+bench: $(VENV)/.bench
+	$(PY) experiments/bench/bench.py --out results/bench/bench.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,27 @@
+"""mindshare: which brand strategy wins on personal vs professional social networks.
+
+The plain-Python API (no Hydra needed except for :func:`load_config`)::
+
+    from sim import load_config, simulate
+    result = simulate(load_config(["n=5000", "p=0.08"]))
+    result.summary["reach"], result.timeseries.head()
+"""
+
+from .config import Config, ConfigError, LayerConfig, Mode, NetworkConfig
+from .metrics import structural_virality
+from .model import BrandModel
+from .networks import GraphFileError, Layer
+from .rng import Streams
+from .run import Result, simulate, write_outputs
+from .world import World, build_world
+
+__all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
+           "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "load_config",
+           "simulate", "structural_virality", "write_outputs"]
+
+
+def load_config(overrides: list[str] | None = None) -> Config:
+    """Compose and validate a config as the ``mindshare`` command does (see :mod:`sim.cli`)."""
+    from .cli import load_config as _load
+
+    return _load(overrides)

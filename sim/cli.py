@@ -1,0 +1,144 @@
+"""The command line: the only module that imports Hydra.
+
+``mindshare key=value ...`` composes ``conf/config.yaml`` over the typed schema in
+:mod:`sim.config`, checks it (one-line error, exit 2, nothing written, when it is wrong), runs
+:func:`sim.simulate` and writes the run's outputs into the directory Hydra chose.
+:func:`load_config` gives notebooks the same composition and checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from .config import Config, ConfigError
+from .networks.io import GraphFileError
+
+log = logging.getLogger("mindshare")
+CONFIG_MODULE = "sim.conf"
+
+
+def register_configs() -> None:
+    """Register the schema so that ``conf/config.yaml`` is checked against it."""
+    ConfigStore.instance().store(name="base_config", node=Config)
+
+
+def load_config(overrides: list[str] | None = None) -> Config:
+    """Compose the config exactly as the CLI does and return it typed and validated.
+
+    Args:
+        overrides: Hydra overrides, e.g. ``["experiment=independent_cascade", "p=0.2"]``.
+
+    Raises:
+        ConfigError: a bad key, type or value, with a one-line message.
+    """
+    register_configs()
+    GlobalHydra.instance().clear()
+    try:
+        with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+            cfg = hydra.compose("config", overrides=list(overrides or []))
+    except Exception as exc:  # Hydra's composition errors carry the reason in their cause
+        raise _one_line(exc) from exc
+    finally:
+        GlobalHydra.instance().clear()
+    return to_config(cfg)
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """Convert a composed DictConfig (without Hydra's own node) to a validated :class:`Config`."""
+    try:
+        return OmegaConf.to_object(cfg)
+    except ConfigError:
+        raise
+    except OmegaConfBaseException as exc:
+        raise _one_line(exc) from exc
+
+
+def _one_line(exc: BaseException) -> ConfigError:
+    """Turn Hydra / OmegaConf errors into a one-line :class:`ConfigError`."""
+    cause = exc
+    while cause.__cause__ is not None and not isinstance(cause, (OmegaConfBaseException,
+                                                                 ConfigError)):
+        cause = cause.__cause__
+    if isinstance(cause, ConfigError):
+        return cause
+    text = " ".join(str(cause).split())
+    if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+        key, value = cause.full_key, getattr(cause, "value", None)
+        reason = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
+        if "not in struct" in reason or "Key '" in reason and "not in" in reason:
+            return ConfigError(key, value, "unknown key; see the config reference in README.md")
+        return ConfigError(key, value, reason)
+    if "Could not find" in text and "Available options" in str(cause):
+        lines = str(cause).splitlines()
+        group = lines[0].split("'")[-2].split("/")[0] if "'" in lines[0] else "option"
+        opts = [ln.strip() for ln in lines if ln.startswith("\t")]
+        wanted = lines[0].split("'")[-2].split("/")[-1] if "'" in lines[0] else "?"
+        return ConfigError(group, wanted, f"unknown {group}; available: {', '.join(opts)}")
+    if "Could not override" in text or "not in struct" in text:
+        key = text.split("'")[1] if "'" in text else "?"
+        return ConfigError(key, None, "unknown key; see the config reference in README.md")
+    return ConfigError("overrides", None, text[:300])
+
+
+def _fail(message: str) -> None:
+    print(f"mindshare: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _task(cfg: DictConfig) -> float:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        config = to_config(cfg)
+        from .run import simulate, write_outputs
+        t0 = time.perf_counter()
+        result = simulate(config)
+    except (ConfigError, GraphFileError) as exc:
+        _discard(out_dir)
+        _fail(str(exc))
+    write_outputs(result, out_dir, trace=config.output.write_trace)
+    if config.output.chart:
+        from .plots import save_reach_chart
+        save_reach_chart(result.timeseries, out_dir / "reach.png",
+                         title=f"{config.name}: cumulative reach per layer")
+    s = result.summary
+    log.info("reach %d (%.1f%% of %d agents), %d steps, %.2f s -> %s", s["reach"],
+             100 * s["reach_fraction"], s["n_agents"], s["steps"],
+             time.perf_counter() - t0, out_dir)
+    return float(s["reach"])
+
+
+def _discard(out_dir: Path) -> None:
+    """Remove a run directory that holds nothing but Hydra's own files, and empty parents."""
+    results = Path.cwd() / "results"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    for parent in out_dir.resolve().parents:
+        if parent == results.resolve() or not parent.is_relative_to(results.resolve()):
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+
+
+def main() -> None:
+    """Console script ``mindshare``: check the overrides, then hand over to Hydra."""
+    register_configs()
+    args = sys.argv[1:]
+    if not any(a in ("-m", "--multirun") or a.startswith("-") for a in args):
+        try:
+            load_config(args)
+        except ConfigError as exc:
+            _fail(str(exc))
+    hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
+               version_base="1.3")(_task)()

@@ -1,0 +1,139 @@
+"""Outcome metrics of a run: virality, per layer and in total (DOMAIN section 4).
+
+Every metric is a pure function of the model's arrays; :func:`summarise` gathers them into the
+flat dict written as ``summary.json``. Definitions are in the README's output reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def structural_virality(parent: np.ndarray) -> float:
+    """Mean shortest-path distance over all pairs of nodes of a tree (Goel et al. 2016).
+
+    ``nu(T) = 2 W(T) / (n (n - 1))``, where the Wiener index ``W(T)`` is, for a tree, the sum
+    over its edges of ``s (n - s)``, ``s`` being the size of the subtree below the edge.
+    A star of n nodes gives 2(n - 1)/n, a path of n nodes (n + 1)/3. Unit: hops.
+
+    Args:
+        parent: ``parent[i]`` is the index (0..n-1) of node i's parent, -1 for the root.
+
+    Returns:
+        The structural virality, 0.0 for a tree of fewer than two nodes.
+
+    References:
+        Goel, Anderson, Hofman, Watts (2016), The structural virality of online diffusion,
+        Management Science 62(1).
+    """
+    parent = np.asarray(parent, dtype=np.int64)
+    n = parent.size
+    if n < 2:
+        return 0.0
+    depth = node_depth(parent)
+    size = np.ones(n, dtype=np.int64)
+    # Children before parents: add each level's subtree sizes to the level above.
+    order = np.argsort(-depth, kind="stable")
+    bounds = np.flatnonzero(np.diff(depth[order])) + 1
+    for level in np.split(order, bounds):
+        level = level[parent[level] >= 0]
+        np.add.at(size, parent[level], size[level])
+    below = size[parent >= 0]
+    wiener = float(np.sum(below * (n - below)))
+    return 2.0 * wiener / (n * (n - 1))
+
+
+def node_depth(parent: np.ndarray) -> np.ndarray:
+    """Depth of every node of a forest (roots have depth 0), by pointer jumping in O(log depth)."""
+    parent = np.asarray(parent, dtype=np.int64)
+    depth = (parent >= 0).astype(np.int64)
+    anc = parent.copy()
+    while True:
+        has = anc >= 0
+        if not has.any():
+            return depth
+        depth = depth + np.where(has, depth[np.where(has, anc, 0)], 0)
+        anc = np.where(has, anc[np.where(has, anc, 0)], -1)
+
+
+def forest(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
+           n_agents: int) -> tuple[np.ndarray, np.ndarray]:
+    """Link each activation to its parent activation (same post) and find its tree's root.
+
+    Returns:
+        ``(parent_row, root_row)``: index of the parent activation (-1 for seeds) and of the
+        seed activation at the root of each activation's diffusion tree.
+    """
+    key = post.astype(np.int64) * n_agents + agent
+    order = np.argsort(key)
+    is_child = parent >= 0
+    parent_key = post.astype(np.int64) * n_agents + np.where(is_child, parent, 0)
+    pos = order[np.searchsorted(key, parent_key, sorter=order)]
+    parent_row = np.where(is_child, pos, -1)
+    root = np.arange(agent.size)
+    anc = parent_row.copy()
+    while True:
+        has = anc >= 0
+        if not has.any():
+            break
+        root = np.where(has, anc, root)
+        anc = np.where(has, parent_row[np.where(has, anc, 0)], -1)
+    return parent_row, root
+
+
+def summarise(model) -> dict[str, float | int | str]:
+    """The flat summary of a finished run (see the README's output reference)."""
+    world = model.world
+    names = world.layer_names
+    acts = model.activations()
+    ts = model.recorder.arrays()
+    out: dict[str, float | int | str] = {"n_agents": int(world.n)}
+    for k, layer in enumerate(world.layers):
+        out[f"members_{names[k]}"] = int(layer.members.size)
+        out[f"edges_{names[k]}"] = int(layer.n_edges)
+
+    reach = int(model.activated.any(axis=0).sum())
+    out["reach"] = reach
+    out["reach_fraction"] = reach / world.n
+    out["seeds"] = int(np.sum(acts["parent"] < 0))
+    out["exposed"] = int(model.exposed.any(axis=0).sum())
+    out["shares"] = int(ts["shares"].sum())
+    out["exposures_seen"] = int(ts["seen"].sum())
+    out["edges_examined"] = int(model.edges_examined)
+    out["steps"] = int(model.t)
+
+    total = ts["activations"].sum(axis=1)
+    cum = np.cumsum(total)
+    out["time_to_half_reach"] = int(np.searchsorted(cum, cum[-1] / 2.0)) if cum[-1] else 0
+    seen = ts["seen"].sum(axis=1)
+    out["peak_new_exposures"] = int(seen.max())
+    out["peak_step"] = int(seen.argmax())
+    n_act = acts["agent"].size
+    out["r_eff"] = float(np.sum(acts["parent"] >= 0) / n_act) if n_act else 0.0
+
+    parent_row, root = forest(acts["agent"], acts["post"], acts["parent"], world.n)
+    if n_act:
+        sizes = np.bincount(root, minlength=n_act)
+        biggest = int(np.argmax(sizes))
+        rows = np.flatnonzero(root == biggest)
+        local = np.full(n_act, -1, dtype=np.int64)
+        local[rows] = np.arange(rows.size)
+        tree_parent = np.where(parent_row[rows] >= 0, local[parent_row[rows]], -1)
+        out["largest_cascade"] = int(rows.size)
+        out["structural_virality"] = structural_virality(tree_parent)
+    else:
+        out["largest_cascade"] = 0
+        out["structural_virality"] = 0.0
+
+    for k, name in enumerate(names):
+        acts_k = ts["activations"][:, k].sum()
+        seeds_k = int(np.sum((acts["parent"] < 0) & (acts["layer"] == k)))
+        shares_k = ts["shares"][:, k].sum()
+        sent_k = ts["sent"][:, k].sum()
+        out[f"reach_{name}"] = int(acts_k)
+        out[f"exposed_{name}"] = int(model.exposed[k].sum())
+        out[f"shares_{name}"] = int(shares_k)
+        out[f"r_eff_{name}"] = float((acts_k - seeds_k) / shares_k) if shares_k else 0.0
+        out[f"spillover_{name}"] = (float(ts["spillover"][:, k].sum() / sent_k)
+                                    if sent_k else 0.0)
+    return out

@@ -1,0 +1,123 @@
+"""A layer (one platform's graph) in the compressed sparse row form the hot path reads.
+
+NetworkX graphs are the API boundary (:meth:`Layer.from_networkx`, :meth:`Layer.to_networkx`);
+inside, a layer is two arrays over the *whole* population: ``indptr`` (length N + 1) and
+``indices`` (global agent ids), so non-members simply have degree 0 and every agent id indexes
+every layer directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """One platform's undirected graph over a subset (its members) of N agents.
+
+    Attributes:
+        name: layer name (``personal``, ``professional``, ``graph``...).
+        members: sorted global ids of the layer's members, int64.
+        indptr: CSR row pointers over all N agents, int64, length N + 1.
+        indices: CSR neighbour ids (global agent ids), int32.
+        labels: for a layer read from a file, ``labels[k]`` is the file's id of member
+            ``members[k]``; ``None`` for generated layers.
+        groups: community / company label per member (same order as ``members``), or ``None``.
+    """
+
+    name: str
+    members: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    labels: np.ndarray | None = None
+    groups: np.ndarray | None = None
+
+    @classmethod
+    def from_edges(cls, name: str, edges: np.ndarray, members: np.ndarray, n_agents: int, *,
+                   labels: np.ndarray | None = None,
+                   groups: np.ndarray | None = None) -> Layer:
+        """Build a layer from an edge array over local ids 0..len(members)-1.
+
+        Args:
+            name: the layer's name.
+            edges: int array (E, 2) of undirected edges between local ids (each once).
+            members: global agent id of each local id, length n_members.
+            n_agents: population size N.
+            labels: original node ids (file layers), aligned with ``members``.
+            groups: community labels, aligned with ``members``.
+        """
+        members = np.asarray(members, dtype=np.int64)
+        edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        u, v = members[edges[:, 0]], members[edges[:, 1]]
+        src = np.concatenate([u, v])
+        dst = np.concatenate([v, u]).astype(np.int32)
+        # scipy's COO -> CSR conversion is an O(E) counting sort in compiled code.
+        a = sp.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)),
+                          shape=(n_agents, n_agents))
+        order = np.argsort(members, kind="stable")
+        return cls(name=name, members=members[order],
+                   indptr=a.indptr.astype(np.int64), indices=a.indices.astype(np.int32),
+                   labels=None if labels is None else np.asarray(labels)[order],
+                   groups=None if groups is None else np.asarray(groups)[order])
+
+    @classmethod
+    def from_networkx(cls, name: str, graph: nx.Graph, n_agents: int | None = None) -> Layer:
+        """A layer from any NetworkX graph; nodes relabelled 0..n-1 in sorted order.
+
+        When ``n_agents`` exceeds the graph's size, the extra agents are not members.
+        """
+        from .io import networkx_to_edges
+
+        edges, labels = networkx_to_edges(graph)
+        n = len(labels)
+        return cls.from_edges(name, edges, np.arange(n), n_agents or n, labels=labels)
+
+    @property
+    def n_agents(self) -> int:
+        return self.indptr.size - 1
+
+    @property
+    def n_edges(self) -> int:
+        return self.indices.size // 2
+
+    def degree(self) -> np.ndarray:
+        """Degree of every agent (0 for non-members), int64, length N."""
+        return np.diff(self.indptr)
+
+    def is_member(self) -> np.ndarray:
+        """Boolean membership mask over all N agents."""
+        mask = np.zeros(self.n_agents, dtype=bool)
+        mask[self.members] = True
+        return mask
+
+    def neighbours(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All (node, neighbour) pairs of ``nodes``, vectorised, in CSR order.
+
+        Returns:
+            ``(parents, children)``: ``parents[j]`` is the entry of ``nodes`` whose neighbour
+            is ``children[j]``; both int64 arrays of length sum(degree[nodes]).
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
+        starts = self.indptr[nodes]
+        counts = self.indptr[nodes + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        # Position of each pair in `indices`: its row start plus its rank inside the row.
+        first = np.cumsum(counts) - counts
+        pos = np.repeat(starts - first, counts) + np.arange(total)
+        return np.repeat(nodes, counts), self.indices[pos].astype(np.int64)
+
+    def to_networkx(self) -> nx.Graph:
+        """The layer as a NetworkX graph over its members' global ids."""
+        g = nx.Graph(name=self.name)
+        g.add_nodes_from(self.members.tolist())
+        rows = np.repeat(np.arange(self.n_agents), self.degree())
+        keep = rows < self.indices
+        g.add_edges_from(zip(rows[keep].tolist(), self.indices[keep].tolist()))
+        return g

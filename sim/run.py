@@ -1,0 +1,111 @@
+"""Running one simulation and writing its outputs: the plain-Python API under the CLI.
+
+>>> from sim import load_config, simulate
+>>> result = simulate(load_config(["n=2000", "steps=5"]))
+>>> result.summary["reach"] >= result.summary["seeds"]
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .metrics import summarise
+from .model import BrandModel
+from .world import World
+
+
+@dataclass
+class Result:
+    """What a finished run produced.
+
+    Attributes:
+        summary: flat metrics plus seed, replicate, mode and package versions.
+        timeseries: one row per (step, layer); columns in :mod:`sim.recorder`.
+        trace: every decided exposure (parent, child, layer, origin, post, sent, step, shared).
+        activations: one row per (post, agent) activation (agent, post, parent, layer, step).
+        model: the finished model, for inspection.
+    """
+
+    summary: dict[str, Any]
+    timeseries: pd.DataFrame
+    trace: pd.DataFrame
+    activations: pd.DataFrame
+    model: BrandModel = field(repr=False)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that decide a run's numbers."""
+    out = {"python": platform.python_version()}
+    for dist in ("mindshare", "numpy", "networkx", "mesa", "scipy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "unknown"
+    return out
+
+
+def simulate(config: Config, *, world: World | None = None) -> Result:
+    """Build the world (unless given), run the model to its end and collect the results.
+
+    Args:
+        config: a validated config (:func:`sim.load_config`).
+        world: a prebuilt world to reuse, e.g. across replicates of a benchmark; it must have
+            been built from the same network settings.
+    """
+    model = BrandModel(config, world=world).run()
+    summary: dict[str, Any] = {
+        "mode": config.mode.value, "seed": config.seed, "replicate": config.replicate,
+    }
+    summary.update(summarise(model))
+    summary.update({f"version_{k}": v for k, v in versions().items()})
+    names = model.world.layer_names
+    trace = pd.DataFrame(model.trace())
+    acts = pd.DataFrame(model.activations())
+    for frame in (trace, acts):
+        for col in ("layer", "origin"):
+            if col in frame:
+                frame[col] = pd.Categorical.from_codes(frame[col].astype(np.int64),
+                                                       categories=list(names))
+    return Result(summary=summary, timeseries=model.recorder.frame(), trace=trace,
+                  activations=acts, model=model)
+
+
+def atomic_write(path: Path, write) -> None:
+    """Write a file through a temporary sibling and ``os.replace``, so a killed run never
+    leaves a truncated file under the final name."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True) -> None:
+    """Write ``timeseries.parquet``, ``activations.parquet``, ``trace.parquet`` (optional) and,
+    last, ``summary.json``: a directory with ``summary.json`` is a complete run."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"timeseries": result.timeseries, "activations": result.activations}
+    if trace:
+        tables["trace"] = result.trace
+    for name, frame in tables.items():
+        atomic_write(out / f"{name}.parquet",
+                     lambda tmp, f=frame: f.to_parquet(tmp, index=False, engine="pyarrow"))
+    text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
+    atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(text))

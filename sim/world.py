@@ -1,0 +1,102 @@
+"""The world a run happens in: the population and its layers, built from a config.
+
+Each layer's graph draws from its own named stream and memberships from ``population``, so
+changing one layer's parameters leaves the other layer and the population unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config, ConfigError, Generator, LayerConfig
+from .networks.generators import community_small_world, preferential_attachment
+from .networks.io import read_graph
+from .networks.layer import Layer
+from .rng import Streams
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """Population size, layers and the membership matrix (C13).
+
+    Attributes:
+        n: number of agents N.
+        layers: the layers, in a fixed order (personal, professional; or the one file layer).
+        member: bool array (n_layers, N); ``member[l, i]`` is True when agent i is on layer l.
+    """
+
+    n: int
+    layers: tuple[Layer, ...]
+    member: np.ndarray
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        return tuple(layer.name for layer in self.layers)
+
+
+def build_world(config: Config, streams: Streams) -> World:
+    """Build the population and its layers.
+
+    With ``config.graph`` set, the run has one layer named ``graph`` read from that file, and
+    N is its node count. Otherwise each enabled layer draws its members independently with
+    probability ``membership`` (C13) and generates or loads its graph over them.
+
+    Raises:
+        ConfigError: a file layer with more nodes than the population.
+        GraphFileError: a graph file that does not parse.
+    """
+    if config.graph is not None:
+        edges, labels, _ = read_graph(config.graph)
+        n = len(labels)
+        layer = Layer.from_edges("graph", edges, np.arange(n), n, labels=labels)
+        return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool))
+
+    n = config.n
+    specs = [(name, getattr(config.network, name)) for name in ("personal", "professional")]
+    specs = [(name, spec) for name, spec in specs if spec.enabled]
+    rng_pop = streams["population"]
+    # One uniform per agent and layer, drawn for both layers whatever is enabled, so that
+    # switching a layer off does not move the other layer's members.
+    u = rng_pop.random((2, n))
+    layers = []
+    for k, (name, spec) in enumerate(specs):
+        row = 0 if name == "personal" else 1
+        members = np.flatnonzero(u[row] < spec.membership)
+        layers.append(_build_layer(name, spec, members, n, streams[name], rng_pop))
+    member = np.zeros((len(layers), n), dtype=bool)
+    for k, layer in enumerate(layers):
+        member[k, layer.members] = True
+    return World(n=n, layers=tuple(layers), member=member)
+
+
+def _build_layer(name: str, spec: LayerConfig, members: np.ndarray, n: int,
+                 rng: np.random.Generator, rng_pop: np.random.Generator) -> Layer:
+    key = f"network.{name}"
+    size = members.size
+    if spec.generator is Generator.file:
+        edges, labels, _ = read_graph(spec.path)
+        if len(labels) > n:
+            raise ConfigError(f"{key}.path", spec.path,
+                              f"has {len(labels)} nodes but n={n}; raise n to at least "
+                              f"{len(labels)}")
+        # The file's nodes become a random subset of the population of the file's size.
+        members = np.sort(rng.choice(n, size=len(labels), replace=False))
+        return Layer.from_edges(name, edges, members, n, labels=labels)
+    if spec.generator is Generator.community_small_world:
+        if size <= spec.mean_degree:
+            raise ConfigError(f"{key}.mean_degree", spec.mean_degree,
+                              f"must be below the layer's {size} members "
+                              f"(n * {key}.membership)")
+        edges, groups = community_small_world(
+            size, mean_degree=spec.mean_degree, rewire=spec.rewire,
+            community_size=spec.community_size, mixing=spec.mixing, rng=rng)
+    else:
+        if size <= spec.m + 1:
+            raise ConfigError(f"{key}.m", spec.m, f"must be below the layer's {size} members - 1 "
+                              f"(n * {key}.membership)")
+        edges, groups = preferential_attachment(
+            size, m=spec.m, company_size=spec.company_size,
+            company_degree=spec.company_degree, rng=rng)
+    return Layer.from_edges(name, edges, members, n, groups=groups)

@@ -1,0 +1,109 @@
+"""The engine: the vectorised kernel against the per-agent rule, and the step's invariants."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim import Layer, World, load_config, simulate
+from sim.model import BrandModel
+from sim.reference import reference_independent_cascade
+from sim.rng import Streams
+
+
+def world_from(graph: nx.Graph) -> World:
+    layer = Layer.from_networkx("graph", graph)
+    return World(n=layer.n_agents, layers=(layer,), member=np.ones((1, layer.n_agents), bool))
+
+
+@pytest.fixture(scope="module")
+def ba_world():
+    return world_from(nx.barabasi_albert_graph(400, 3, seed=7))
+
+
+@pytest.mark.parametrize("replicate", range(6))
+@pytest.mark.parametrize("p", [0.1, 0.3])
+def test_vectorised_cascade_matches_per_agent_reference(ba_world, replicate, p):
+    config = load_config(["experiment=independent_cascade", f"p={p}", "seeds=3",
+                          f"replicate={replicate}"])
+    model = BrandModel(config, world=ba_world).run()
+    acts = model.activations()
+    seeds = acts["agent"][acts["parent"] < 0].tolist()
+    expected = reference_independent_cascade(ba_world.layers[0], seeds, p,
+                                             Streams(config.seed, replicate)["sharing"])
+    got = {int(a): (int(s), int(par)) for a, s, par in
+           zip(acts["agent"], acts["step"], acts["parent"])}
+    assert got == expected
+    # the run ends at the first step after which no exposure is pending: the last step that
+    # activated someone, or the one after it when those agents still had neighbours to try
+    last = max(s for s, _ in expected.values())
+    assert model.t in (last, last + 1) and len(model.pending) == 0
+
+
+def test_scalar_and_vector_draws_are_the_same_sequence():
+    # the reference relies on this: one rng.random() per decision equals rng.random(n)[k]
+    a, b = Streams(5, 2)["sharing"], Streams(5, 2)["sharing"]
+    assert np.array_equal(a.random(50), np.array([b.random() for _ in range(50)]))
+
+
+def test_reduction_mode_has_no_crosspost_and_everyone_active():
+    config = load_config(["experiment=independent_cascade", "n=3000", "p=0.2", "seeds=5",
+                          "network.crosspost=1.0", "network.personal.activity=0.1"])
+    result = simulate(config)
+    ts = result.timeseries
+    assert ts["spillover"].sum() == 0
+    assert ts["expired"].sum() == 0
+    # every exposure is decided the step after it is sent
+    trace = result.trace
+    assert (trace["step"] == trace["sent"] + 1).all()
+
+
+def test_full_mode_invariants_on_two_layers():
+    config = load_config(["n=4000", "steps=15", "p=0.15", "network.crosspost=0.5"])
+    result = simulate(config)
+    s, ts = result.summary, result.timeseries
+    assert s["reach"] == s["reach_personal"] + s["reach_professional"]
+    assert s["reach"] == len(result.activations)
+    assert s["seeds"] == config.seeds
+    assert 0 < s["spillover_professional"] < 1
+    assert s["exposed"] <= s["exposed_personal"] + s["exposed_professional"]
+    assert s["largest_cascade"] <= s["reach"]
+    # reach per layer is the cumulative sum of activations, and never decreases
+    for _, df in ts.groupby("layer", observed=True):
+        assert (np.diff(df["reach"].to_numpy()) >= 0).all()
+    # each activation is caused by a seen exposure that was marked as shared
+    assert result.trace["shared"].sum() == s["reach"] - s["seeds"]
+    world = result.model.world
+    acts = result.activations
+    layer_idx = acts["layer"].cat.codes.to_numpy()
+    assert world.member[layer_idx, acts["agent"].to_numpy()].all()
+
+
+def test_inactive_layer_lets_exposures_expire():
+    config = load_config(["n=3000", "steps=10", "p=0.3", "network.crosspost=0",
+                          "network.professional.activity=0.0", "network.feed_ttl=2"])
+    ts = simulate(config).timeseries
+    pro = ts[ts["layer"] == "professional"]
+    assert pro["seen"].sum() == 0
+    assert pro["expired"].sum() == pro["sent"].sum() > 0
+
+
+def test_no_crosspost_means_no_spillover():
+    config = load_config(["n=3000", "steps=10", "p=0.3", "network.crosspost=0"])
+    s = simulate(config).summary
+    assert s["spillover_personal"] == 0 and s["spillover_professional"] == 0
+
+
+def test_consumer_views_read_model_state():
+    config = load_config(["n=500", "steps=5", "p=0.3"])
+    model = BrandModel(config).run()
+    agent = next(i for i in range(500) if model.activated[0, i])
+    view = model.consumer(agent)
+    assert view.index == agent and view.shared[0]
+    assert view.unique_id >= 1
+    assert set(view.layers) == {name for k, name in enumerate(model.world.layer_names)
+                                if model.world.member[k, agent]}
+    for name in view.layers:
+        lay = model.world.layers[model.world.layer_names.index(name)]
+        assert set(view.neighbours(name)) == set(lay.to_networkx().neighbors(agent))
+    assert model.consumer(agent) is view
+    assert len(model.consumers()) == 500 == len(model.agents)
