@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import sys
@@ -48,7 +49,7 @@ def load_config(overrides: list[str] | None = None) -> Config:
         with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
             cfg = hydra.compose("config", overrides=list(overrides or []))
     except Exception as exc:  # Hydra's composition errors carry the reason in their cause
-        raise _one_line(exc) from exc
+        raise _one_line(exc, overrides or []) from exc
     finally:
         GlobalHydra.instance().clear()
     return to_config(cfg)
@@ -64,8 +65,9 @@ def to_config(cfg: DictConfig) -> Config:
         raise _one_line(exc) from exc
 
 
-def _one_line(exc: BaseException) -> ConfigError:
+def _one_line(exc: BaseException, overrides: list[str] = ()) -> ConfigError:
     """Turn Hydra / OmegaConf errors into a one-line :class:`ConfigError`."""
+    given = dict(o.lstrip("+~").split("=", 1) for o in overrides if "=" in o)
     cause = exc
     while cause.__cause__ is not None and not isinstance(cause, (OmegaConfBaseException,
                                                                  ConfigError)):
@@ -77,18 +79,25 @@ def _one_line(exc: BaseException) -> ConfigError:
         key, value = cause.full_key, getattr(cause, "value", None)
         reason = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
         if "not in struct" in reason or "Key '" in reason and "not in" in reason:
-            return ConfigError(key, value, "unknown key; see the config reference in README.md")
+            return _unknown(key, given)
         return ConfigError(key, value, reason)
     if "Could not find" in text and "Available options" in str(cause):
         lines = str(cause).splitlines()
         group = lines[0].split("'")[-2].split("/")[0] if "'" in lines[0] else "option"
-        opts = [ln.strip() for ln in lines if ln.startswith("\t")]
+        opts = [ln.strip() for ln in lines if ln.startswith("\t") and "=" not in ln]
         wanted = lines[0].split("'")[-2].split("/")[-1] if "'" in lines[0] else "?"
         return ConfigError(group, wanted, f"unknown {group}; available: {', '.join(opts)}")
     if "Could not override" in text or "not in struct" in text:
-        key = text.split("'")[1] if "'" in text else "?"
-        return ConfigError(key, None, "unknown key; see the config reference in README.md")
+        return _unknown(text.split("'")[1] if "'" in text else "?", given)
     return ConfigError("overrides", None, text[:300])
+
+
+def _unknown(key: str, given: dict[str, str]) -> ConfigError:
+    parent = Config()
+    for part in key.split(".")[:-1]:
+        parent = getattr(parent, part, parent)
+    known = ", ".join(f.name for f in dataclasses.fields(parent))
+    return ConfigError(key, given.get(key), f"unknown key; known keys here: {known}")
 
 
 def _fail(message: str) -> None:
@@ -118,12 +127,15 @@ def _task(cfg: DictConfig) -> float:
     return float(s["reach"])
 
 
+_EXISTED: set[Path] = set()
+
+
 def _discard(out_dir: Path) -> None:
-    """Remove a run directory that holds nothing but Hydra's own files, and empty parents."""
-    results = Path.cwd() / "results"
+    """Remove a failed run's directory (Hydra's own files only) and the empty parents that
+    Hydra created for it; directories that existed before the command are kept."""
     shutil.rmtree(out_dir, ignore_errors=True)
     for parent in out_dir.resolve().parents:
-        if parent == results.resolve() or not parent.is_relative_to(results.resolve()):
+        if parent in _EXISTED or parent == Path.cwd().resolve():
             break
         try:
             parent.rmdir()
@@ -135,6 +147,9 @@ def main() -> None:
     """Console script ``mindshare``: check the overrides, then hand over to Hydra."""
     register_configs()
     args = sys.argv[1:]
+    here = Path.cwd().resolve()
+    _EXISTED.update(p for p in (here / "results", *(here / "results").glob("*"))
+                    if p.is_dir())
     if not any(a in ("-m", "--multirun") or a.startswith("-") for a in args):
         try:
             load_config(args)

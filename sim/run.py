@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import tempfile
+import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +24,8 @@ import pandas as pd
 from .config import Config
 from .metrics import summarise
 from .model import BrandModel
-from .world import World
+from .rng import Streams
+from .world import World, build_world
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Result:
         trace: every decided exposure (parent, child, layer, origin, post, sent, step, shared).
         activations: one row per (post, agent) activation (agent, post, parent, layer, step).
         model: the finished model, for inspection.
+        timing: wall seconds spent building the world (``build_s``) and stepping (``run_s``);
+            kept out of ``summary`` so that summaries are byte-identical across runs.
     """
 
     summary: dict[str, Any]
@@ -43,6 +47,7 @@ class Result:
     trace: pd.DataFrame
     activations: pd.DataFrame
     model: BrandModel = field(repr=False)
+    timing: dict[str, float] = field(default_factory=dict)
 
 
 def versions() -> dict[str, str]:
@@ -64,7 +69,12 @@ def simulate(config: Config, *, world: World | None = None) -> Result:
         world: a prebuilt world to reuse, e.g. across replicates of a benchmark; it must have
             been built from the same network settings.
     """
+    t0 = time.perf_counter()
+    if world is None:
+        world = build_world(config, Streams(config.seed, config.replicate))
+    t1 = time.perf_counter()
     model = BrandModel(config, world=world).run()
+    t2 = time.perf_counter()
     summary: dict[str, Any] = {
         "mode": config.mode.value, "seed": config.seed, "replicate": config.replicate,
     }
@@ -79,7 +89,9 @@ def simulate(config: Config, *, world: World | None = None) -> Result:
                 frame[col] = pd.Categorical.from_codes(frame[col].astype(np.int64),
                                                        categories=list(names))
     return Result(summary=summary, timeseries=model.recorder.frame(), trace=trace,
-                  activations=acts, model=model)
+                  activations=acts, model=model,
+                  timing={"build_s": t1 - t0, "run_s": t2 - t1,
+                          "collect_s": time.perf_counter() - t2})
 
 
 def atomic_write(path: Path, write) -> None:
@@ -107,5 +119,8 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
     for name, frame in tables.items():
         atomic_write(out / f"{name}.parquet",
                      lambda tmp, f=frame: f.to_parquet(tmp, index=False, engine="pyarrow"))
+    if result.timing:
+        timing = json.dumps({k: round(v, 4) for k, v in result.timing.items()}, indent=2)
+        atomic_write(out / "timing.json", lambda tmp: Path(tmp).write_text(timing + "\n"))
     text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
     atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(text))

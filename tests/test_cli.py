@@ -1,0 +1,159 @@
+"""The command line and the config: composition, every option, one-line errors, no debris."""
+
+import dataclasses
+import enum
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import ConfigError, load_config, simulate
+from sim.config import Config, _check_file, config_reference
+
+BIN = Path(sys.executable).parent
+MINDSHARE = str(BIN / "mindshare")
+EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "experiment")
+                     .glob("*.yaml"))
+
+
+def run_cli(args, cwd):
+    return subprocess.run([MINDSHARE, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def enum_overrides():
+    for key, f, value in _walk_fields(Config()):
+        if isinstance(value, enum.Enum):
+            for member in type(value):
+                yield f"{key}={member.value}"
+
+
+def _walk_fields(obj, prefix=""):
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _walk_fields(value, f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}", f, value
+
+
+def test_default_config_composes_and_validates():
+    config = load_config()
+    assert isinstance(config, Config)
+    assert config.network.professional.membership == pytest.approx(
+        config.network.personal.membership / 3)
+
+
+@pytest.mark.parametrize("override", [o for o in enum_overrides() if "=file" not in o])
+def test_every_option_converts(override):
+    load_config([override])
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_composes(experiment):
+    assert load_config([f"experiment={experiment}"]).name == experiment
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ("p=1.5", "p=1.5: must be in [0, 1]"),
+    ("p=-0.1", "p=-0.1: must be in [0, 1]"),
+    ("n=-3", "n=-3: must be >= 2"),
+    ("network.crosspost=2", "network.crosspost=2.0: must be in [0, 1]"),
+    ("network.personal.mean_degree=7", "must be an even integer"),
+    ("network.personal.generator=tree", "expected one of"),
+    ("p=abc", "p='abc'"),
+    ("foo=1", "foo='1': unknown key"),
+    ("experiment=nope", "available: independent_cascade"),
+    ("graph=/nonexistent/g.txt", "graph='/nonexistent/g.txt': file does not exist"),
+    ("graph=/tmp", "is a directory"),
+    ("network.personal.generator=file", "network.personal.path=None"),
+])
+def test_bad_input_fails_fast_on_one_line_and_writes_nothing(tmp_path, override, fragment):
+    proc = run_cli([override], cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mindshare: error: ")
+    assert fragment in lines[0]
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ConfigError):
+        load_config([override])
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("0 1\n1\n", "line 2"),
+    ("", "no edges"),
+    ("\x00\x01\x02binary", "binary"),
+])
+def test_malformed_graph_file_is_refused_before_any_output(tmp_path, content, fragment):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content.encode())
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = run_cli(["experiment=independent_cascade", f"graph={path}"], cwd=work)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and str(path) in lines[0]
+    assert list(work.iterdir()) == []
+
+
+def test_seeds_beyond_population_fail_cleanly(tmp_path):
+    proc = run_cli(["n=50", "seeds=60", "network.personal.mean_degree=4"], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "seeds=60: must be <=" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unreadable_file_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "g.txt"
+    path.write_text("0 1\n")
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(ConfigError, match="not readable"):
+        _check_file("graph", str(path))
+
+
+def test_independent_cascade_from_the_command_line(tmp_path):
+    graph = tmp_path / "ring.txt"
+    graph.write_text("# a ring of 200 nodes plus chords\n" + "".join(
+        f"{i} {(i + 1) % 200}\n{i} {(i + 7) % 200}\n" for i in range(200)))
+    args = ["experiment=independent_cascade", f"graph={graph}", "p=0.4", "seeds=3", "seed=5"]
+    proc = run_cli(args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    [summary_path] = list((tmp_path / "results").rglob("summary.json"))
+    run_dir = summary_path.parent
+    summary = json.loads(summary_path.read_text())
+    assert {"timeseries.parquet", ".hydra"} <= {p.name for p in run_dir.iterdir()}
+    expected = simulate(load_config(args)).summary
+    assert summary["reach"] == expected["reach"] and summary["steps"] == expected["steps"]
+    assert summary["seeds"] == 3 and summary["seed"] == 5
+    assert summary["reach"] >= 3 and summary["steps"] >= 1
+
+
+def test_config_reference_in_readme_lists_every_key():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for key, *_ in config_reference():
+        assert f"`{key}`" in readme, key
+
+
+@pytest.mark.slow
+def test_non_editable_install_finds_its_configs_from_any_directory(tmp_path):
+    root = Path(__file__).parents[1]
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels), str(root)], check=True, timeout=300)
+    target = tmp_path / "site"
+    [wheel] = list(wheels.glob("*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(target), str(wheel)], check=True, timeout=300)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    code = ("import sys, sim; assert sim.__file__.startswith(sys.argv[1]), sim.__file__; "
+            "sys.argv = ['mindshare', 'n=300', 'steps=3', 'network.personal.mean_degree=4']; "
+            "from sim.cli import main; main()")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    proc = subprocess.run([sys.executable, "-c", code, str(target)], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert list((work / "results").rglob("summary.json"))

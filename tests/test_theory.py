@@ -1,0 +1,66 @@
+"""Reduction mode against percolation theory (DOMAIN section 6), with stated tolerances."""
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from sim import Layer, World, load_config, simulate
+
+
+def world_from_edges(n: int, edges: np.ndarray) -> World:
+    layer = Layer.from_edges("graph", edges, np.arange(n), n)
+    return World(n=n, layers=(layer,), member=np.ones((1, n), bool))
+
+
+def run_fractions(world: World, p: float, replicates: int) -> np.ndarray:
+    out = []
+    for r in range(replicates):
+        config = load_config(["experiment=independent_cascade", f"p={p}", "seeds=1",
+                              f"replicate={r}", "seed=11", "output.write_trace=false"])
+        out.append(simulate(config, world=world).summary["reach_fraction"])
+    return np.array(out)
+
+
+@pytest.mark.slow
+def test_final_size_on_erdos_renyi_matches_bond_percolation():
+    # Independent cascade with p on G(n, k/n): a large cascade reaches the fraction S solving
+    # S = 1 - exp(-k p S) (Newman 2002); with k = 4, p = 0.5, S = 0.797. A single random seed
+    # starts a large cascade with probability S too.
+    n, k, p = 20_000, 4.0, 0.5
+    graph = nx.fast_gnp_random_graph(n, k / (n - 1), seed=2024)
+    world = world_from_edges(n, np.array(graph.edges(), dtype=np.int64))
+    s_theory = brentq(lambda s: s - 1 + np.exp(-k * p * s), 1e-6, 1.0)
+    assert s_theory == pytest.approx(0.797, abs=5e-4)
+
+    fractions = run_fractions(world, p, replicates=150)
+    large = fractions[fractions > 0.1]   # outcomes are bimodal: < 0.5 % or ~ 80 %
+    assert np.all((fractions < 0.01) | (fractions > 0.5))
+    # tolerance: 2 percentage points on the mean size of large cascades (the finite-n
+    # standard error of one cascade's size is ~0.3 points here)
+    assert abs(large.mean() - s_theory) < 0.02
+    # take-off probability equals S on ER (binomial sd ~ 0.033 with 150 replicates: 4 sd)
+    assert abs(large.size / fractions.size - s_theory) < 0.13
+
+
+@pytest.mark.slow
+def test_no_large_cascades_well_below_the_configuration_model_threshold():
+    # Large cascades need p > <k> / (<k^2> - <k>) (Molloy-Reed / bond percolation).
+    rng = np.random.default_rng(99)
+    n = 20_000
+    degrees = np.minimum(rng.zipf(2.5, size=n) + 1, 200)
+    if degrees.sum() % 2:
+        degrees[0] += 1
+    multi = nx.configuration_model(degrees.tolist(), seed=5)
+    graph = nx.Graph(multi)
+    graph.remove_edges_from(nx.selfloop_edges(graph))
+    deg = np.array([d for _, d in graph.degree()], dtype=float)
+    p_c = deg.mean() / ((deg ** 2).mean() - deg.mean())
+    world = world_from_edges(n, np.array(graph.edges(), dtype=np.int64))
+
+    below = run_fractions(world, 0.5 * p_c, replicates=200)
+    # well below threshold cascades stay microscopic: none exceeds 1 % of the population
+    assert below.max() < 0.01
+    above = run_fractions(world, min(1.0, 3 * p_c), replicates=100)
+    # and the same graph does produce large cascades above it (the test can fail)
+    assert (above > 0.02).mean() > 0.1
