@@ -18,7 +18,7 @@ for c in "$${PYTHON:-}" python3.13 python3.12 python3 \
 done
 endef
 
-.PHONY: help venv demo test test-fast bench clean
+.PHONY: help venv demo test test-fast bench docs clean
 help:
 	@echo "make demo    run the demo scenario (N = 10,000), outputs and chart under results/"
 	@echo "make test    run the whole test suite"
@@ -50,6 +50,9 @@ $(VENV)/.bench: $(STAMP)
 
 bench: $(VENV)/.bench
 	$(PY) experiments/bench/bench.py --out results/bench/bench.json
+
+docs: $(STAMP)
+	$(PY) -c 'import pathlib, sim.config as c; p = pathlib.Path("README.md"); p.write_text(c.render_readme(p.read_text()))'
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -149,8 +149,8 @@ class Config:
                     unit="steps (days)")
     graph: str | None = _f(None, "Edge list or GraphML file: when set, the run has this one "
                            "layer (named graph) instead of personal and professional.")
-    p: float = _f(0.05, "Base share probability per exposure, sigmoid(b0).", lo=0, hi=1,
-                  unit="per exposure")
+    p: float = _f(0.15, "Base share probability per exposure, sigmoid(b0).", lo=0, hi=1,
+                  unit="per exposure", source="assumption")
     seeds: int = _f(10, "Seed agents per post, drawn at random among members.", lo=1,
                     unit="agents")
     network: NetworkConfig = _nested(NetworkConfig, "Layers and cross-posting.")
@@ -221,6 +221,14 @@ def _check_file(key: str, path: str | None) -> None:
         raise ConfigError(key, path, "file is not readable (permission denied)")
 
 
+def config_reference_markdown() -> str:
+    """The config reference as a Markdown table (pasted into the README)."""
+    lines = ["| key | default | allowed | unit | meaning |", "|---|---|---|---|---|"]
+    for key, default, allowed, unit, doc in config_reference():
+        lines.append(f"| `{key}` | `{default}` | {allowed} | {unit} | {doc} |")
+    return "\n".join(lines)
+
+
 def config_reference() -> list[tuple[str, str, str, str, str]]:
     """Rows (key, default, allowed, unit, doc and source) for the README's config reference."""
     rows = []
@@ -237,3 +245,15 @@ def config_reference() -> list[tuple[str, str, str, str, str]]:
         rows.append((key, "null" if shown is None else str(shown), allowed,
                      meta.get("unit", ""), doc))
     return rows
+
+
+_MARKERS = ("<!-- config-reference:start -->", "<!-- config-reference:end -->")
+
+
+def render_readme(text: str) -> str:
+    """``text`` (the README) with its config reference table regenerated from the schema."""
+    start, end = _MARKERS
+    head, rest = text.split(start)
+    _, tail = rest.split(end)
+    return f"{head}{start}\n{config_reference_markdown()}\n{end}{tail}"
+
