@@ -121,5 +121,29 @@ def first_success(batch: Exposures, success: np.ndarray, n_agents: int) -> np.nd
     if idx.size == 0:
         return idx
     key = batch.post[idx].astype(np.int64) * n_agents + batch.child[idx]
-    _, first = np.unique(key, return_index=True)
-    return idx[first]
+    return idx[first_of_each(key)]
+
+
+def first_of_each(key: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct value of ``key``, sorted by value.
+
+    One plain sort of ``key * len + position`` (a composite that keeps the order inside equal
+    keys) instead of a stable argsort or ``np.unique(return_index=True)``: several times faster
+    for the millions of keys of a large step. Requires ``max(key) * len(key) < 2**63``.
+    """
+    n = key.size
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    composite = np.sort(key.astype(np.int64) * n + np.arange(n))
+    value = composite // n
+    head = np.ones(n, dtype=bool)
+    head[1:] = value[1:] != value[:-1]
+    return composite[head] % n
+
+
+def distinct(key: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int64 array (a sort and a mask; see :func:`first_of_each`)."""
+    s = np.sort(key)
+    keep = np.ones(s.size, dtype=bool)
+    keep[1:] = s[1:] != s[:-1]
+    return s[keep]

@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 
 from .agents import Consumer
-from .cascade import Exposures, decide, expose, first_success
+from .cascade import Exposures, decide, distinct, expose, first_success
 from .config import Config, ConfigError, Mode, Trace
 from .recorder import Recorder
 from .rng import Streams
@@ -181,7 +181,7 @@ class BrandModel(mesa.Model):
         fresh = ~self.exposed[seen.layer, seen.child]
         if fresh.any():
             layer, child = seen.layer[fresh], seen.child[fresh]
-            key = np.unique(layer.astype(np.int64) * self.n_agents + child)
+            key = distinct(layer.astype(np.int64) * self.n_agents + child)
             self.exposed[layer, child] = True
             self.recorder.add("newly_exposed", key // self.n_agents)
 

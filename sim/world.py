@@ -61,10 +61,10 @@ def build_world(config: Config, streams: Streams) -> World:
     # switching a layer off does not move the other layer's members.
     u = rng_pop.random((2, n))
     layers = []
-    for k, (name, spec) in enumerate(specs):
+    for name, spec in specs:
         row = 0 if name == "personal" else 1
         members = np.flatnonzero(u[row] < spec.membership)
-        layers.append(_build_layer(name, spec, members, n, streams[name], rng_pop))
+        layers.append(_build_layer(name, spec, members, n, streams[name]))
     member = np.zeros((len(layers), n), dtype=bool)
     for k, layer in enumerate(layers):
         member[k, layer.members] = True
@@ -72,7 +72,7 @@ def build_world(config: Config, streams: Streams) -> World:
 
 
 def _build_layer(name: str, spec: LayerConfig, members: np.ndarray, n: int,
-                 rng: np.random.Generator, rng_pop: np.random.Generator) -> Layer:
+                 rng: np.random.Generator) -> Layer:
     key = f"network.{name}"
     size = members.size
     if spec.generator is Generator.file:

@@ -107,3 +107,13 @@ def test_consumer_views_read_model_state():
         assert set(view.neighbours(name)) == set(lay.to_networkx().neighbors(agent))
     assert model.consumer(agent) is view
     assert len(model.consumers()) == 500 == len(model.agents)
+
+
+def test_first_of_each_and_distinct_match_numpy_unique():
+    rng = np.random.default_rng(1)
+    key = rng.integers(0, 50, size=1000)
+    from sim.cascade import distinct, first_of_each
+    values, first = np.unique(key, return_index=True)
+    assert np.array_equal(first_of_each(key), first)
+    assert np.array_equal(distinct(key), values)
+    assert first_of_each(np.empty(0, dtype=np.int64)).size == 0

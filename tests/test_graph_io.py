@@ -1,0 +1,259 @@
+"""Tests of sim.networks.io: edge-list and GraphML reading, relabelling, the report, every
+GraphFileError case, atomic writing and the networkx converters."""
+
+from __future__ import annotations
+
+import os
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import sim.networks.io as gio
+from sim.networks.io import (GraphFileError, GraphFileReport, edges_to_networkx,
+                             networkx_to_edges, read_graph, write_edgelist)
+
+
+def _write(tmp_path, name: str, content: str | bytes):
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def _pairs(edges: np.ndarray, labels: np.ndarray) -> set[frozenset]:
+    return {frozenset((labels[u], labels[v])) for u, v in edges.tolist()}
+
+
+def _error(path) -> str:
+    with pytest.raises(GraphFileError) as err:
+        read_graph(path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert str(path) in message
+    return message
+
+
+# --- edge lists ------------------------------------------------------------------------------
+
+def test_plain_edge_list(tmp_path):
+    path = _write(tmp_path, "g.txt", "0 1\n1 2\n2 0\n2 3\n")
+    edges, labels, report = read_graph(path)
+    assert edges.tolist() == [[0, 1], [0, 2], [1, 2], [2, 3]]
+    assert edges.dtype == np.int64 and labels.dtype == np.int64
+    assert labels.tolist() == [0, 1, 2, 3]
+    assert report == GraphFileReport(path=str(path), n_nodes=4, n_edges=4,
+                                     self_loops_dropped=0, duplicates_dropped=0,
+                                     relabelled=False)
+
+
+def test_comments_blank_lines_tabs_and_crlf(tmp_path):
+    text = ("# a header with many words\n\n1 2 # trailing comment, with, commas\n   \n"
+            "#2 3 4\n2\t3\r\n3 4#glued comment\n  # indented comment\n4 1")
+    edges, labels, report = read_graph(_write(tmp_path, "g.edges", text))
+    assert labels.tolist() == [1, 2, 3, 4]
+    assert _pairs(edges, labels) == {frozenset(p) for p in [(1, 2), (2, 3), (3, 4), (4, 1)]}
+    assert report.relabelled is True  # ids 1..4, not 0..3
+
+
+@pytest.mark.parametrize("name, text", [
+    ("g.csv", "1,2\n2,3\n"),
+    ("g.csv", "1, 2\n2 ,3\n"),
+    ("g", "1 2\n2 3\n"),
+    ("g.tsv", "1\t2\n2\t3\n"),
+])
+def test_separators_and_suffixes(tmp_path, name, text):
+    edges, labels, _ = read_graph(_write(tmp_path, name, text))
+    assert _pairs(edges, labels) == {frozenset((1, 2)), frozenset((2, 3))}
+
+
+def test_string_ids_relabelled_in_sorted_order(tmp_path):
+    edges, labels, report = read_graph(_write(tmp_path, "g.txt",
+                                              "carol bob\nbob alice\ncafé alice\n"))
+    assert labels.dtype == object and all(isinstance(x, str) for x in labels)
+    assert labels.tolist() == ["alice", "bob", "café", "carol"]
+    assert _pairs(edges, labels) == {frozenset(p) for p in
+                                     [("carol", "bob"), ("bob", "alice"), ("café", "alice")]}
+    assert report.relabelled is True
+
+
+def test_mixed_ids_compare_as_strings(tmp_path):
+    _, labels, _ = read_graph(_write(tmp_path, "g.txt", "10 a\n9 a\n"))
+    assert labels.tolist() == ["10", "9", "a"]
+
+
+def test_gapped_large_and_negative_int_ids_sort_numerically(tmp_path):
+    text = "1000000000000 5\n5 -3\n-3 900000000000000000\n"
+    edges, labels, report = read_graph(_write(tmp_path, "g.txt", text))
+    assert labels.dtype == np.int64
+    assert labels.tolist() == [-3, 5, 10**12, 9 * 10**17]
+    assert _pairs(edges, labels) == {frozenset(p) for p in
+                                     [(10**12, 5), (5, -3), (-3, 9 * 10**17)]}
+    assert report.relabelled is True
+
+
+def test_ints_beyond_int64_stay_exact(tmp_path):
+    huge = 10**30
+    edges, labels, _ = read_graph(_write(tmp_path, "g.txt", f"{huge} 2\n2 {huge + 1}\n"))
+    assert labels.tolist() == [2, huge, huge + 1]
+    assert _pairs(edges, labels) == {frozenset((huge, 2)), frozenset((2, huge + 1))}
+
+
+def test_spellings_of_one_integer_are_one_node(tmp_path):
+    edges, labels, report = read_graph(_write(tmp_path, "g.txt", "1 +2\n02 3\n-0 1\n"))
+    assert labels.tolist() == [0, 1, 2, 3]
+    assert report.n_edges == 3
+
+
+def test_self_loops_and_duplicates_dropped_and_counted(tmp_path):
+    text = "1 1\n1 2\n2 1\n1 2\n2 3\n9 9\n"
+    edges, labels, report = read_graph(_write(tmp_path, "g.txt", text))
+    assert _pairs(edges, labels) == {frozenset((1, 2)), frozenset((2, 3))}
+    assert report.self_loops_dropped == 2
+    assert report.duplicates_dropped == 2  # "2 1" and the second "1 2"
+    assert report.n_edges == 2
+    assert report.n_nodes == 4  # node 9 appears only in a self-loop but is a node
+    assert labels.tolist() == [1, 2, 3, 9]
+
+
+def test_utf8_bom_is_ignored(tmp_path):
+    _, labels, _ = read_graph(_write(tmp_path, "g.txt", b"\xef\xbb\xbf0 1\n1 2\n"))
+    assert labels.tolist() == [0, 1, 2]
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+def test_missing_file(tmp_path):
+    assert "does not exist" in _error(tmp_path / "nope.txt")
+
+
+def test_directory(tmp_path):
+    assert "directory" in _error(tmp_path)
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    path = _write(tmp_path, "g.txt", "1 2\n")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(gio, "open", denied, raising=False)
+    assert "permission denied" in _error(path)
+
+
+@pytest.mark.parametrize("content, offset", [
+    (b"1 2\n\x00\x01\x02\x03", 4),
+    (b"1 2\n2 3\xff\xfe\n", 7),
+    (b"\x89PNG\r\n\x1a\n", 0),
+])
+def test_binary_data(tmp_path, content, offset):
+    message = _error(_write(tmp_path, "g.txt", content))
+    assert "binary" in message and f"byte {offset}" in message
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n", "# only\n# comments\n", "4 4\n"])
+def test_no_edges(tmp_path, content):
+    assert "no edges" in _error(_write(tmp_path, "g.txt", content))
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("1 2\n2 3\n3 4 0.5\n", "line 3 has 3 fields; expected 2: `u v`"),
+    ("# c\n1 2\n7\n", "line 3 has 1 field; expected 2: `u v`"),
+    ("1,2,3\n", "line 1 has 3 fields"),
+    ("1 2\n\n\n2 3 # x\n4 5 6 # y\n", "line 5 has 3 fields"),
+])
+def test_wrong_number_of_fields(tmp_path, content, fragment):
+    assert fragment in _error(_write(tmp_path, "g.txt", content))
+
+
+def test_graphml_that_does_not_parse(tmp_path):
+    message = _error(_write(tmp_path, "g.graphml", "<graphml><graph><node id='a'>"))
+    assert "does not parse as GraphML" in message
+
+
+# --- GraphML ---------------------------------------------------------------------------------
+
+def test_graphml_round_trip(tmp_path):
+    g = nx.barabasi_albert_graph(200, 3, seed=1)
+    g.add_node(200)  # isolated nodes survive in GraphML
+    path = tmp_path / "g.graphml"
+    nx.write_graphml(g, path)
+    edges, labels, report = read_graph(path)
+    expected, _ = networkx_to_edges(g)
+    assert np.array_equal(edges, expected)
+    assert labels.tolist() == list(range(201))
+    assert report.n_nodes == 201 and report.relabelled is False
+
+
+def test_graphml_string_ids_and_directed_graph(tmp_path):
+    g = nx.DiGraph([("b", "a"), ("a", "b"), ("a", "c"), ("c", "c")])
+    path = tmp_path / "g.xml"
+    nx.write_graphml(g, path)
+    edges, labels, report = read_graph(path)
+    assert labels.tolist() == ["a", "b", "c"]
+    assert edges.tolist() == [[0, 1], [0, 2]]
+    assert report.duplicates_dropped == 1 and report.self_loops_dropped == 1
+
+
+# --- writing and converters ------------------------------------------------------------------
+
+def test_write_edgelist_round_trip_and_atomic_overwrite(tmp_path):
+    edges = np.array([[0, 1], [1, 2], [0, 2]])
+    path = tmp_path / "g.txt"
+    path.write_text("old content\n")
+    write_edgelist(path, edges)
+    assert os.listdir(tmp_path) == ["g.txt"], "no temporary file left behind"
+    got, labels, report = read_graph(path)
+    assert np.array_equal(got, np.array([[0, 1], [0, 2], [1, 2]]))
+    assert not report.relabelled
+    names = np.array(["x", "y", "z"], dtype=object)
+    write_edgelist(path, edges, names)
+    got, labels, _ = read_graph(path)
+    assert _pairs(got, labels) == {frozenset(p) for p in [("x", "y"), ("y", "z"), ("x", "z")]}
+
+
+def test_write_edgelist_rejects_unreadable_ids(tmp_path):
+    with pytest.raises(ValueError, match="labels"):
+        write_edgelist(tmp_path / "g.txt", np.array([[0, 1]]), np.array(["a b", "c"]))
+    assert os.listdir(tmp_path) == []
+
+
+def test_networkx_converters_round_trip():
+    g = nx.watts_strogatz_graph(100, 4, 0.3, seed=2)
+    edges, labels = networkx_to_edges(g)
+    assert labels.tolist() == list(range(100))
+    assert nx.utils.graphs_equal(edges_to_networkx(100, edges), nx.Graph(g))
+    h = nx.relabel_nodes(g, {i: f"n{i:03d}" for i in g})
+    edges2, labels2 = networkx_to_edges(h)
+    assert np.array_equal(edges2, edges) and labels2[7] == "n007"
+    mixed = nx.Graph([(2, "x"), (10, 2)])
+    e3, l3 = networkx_to_edges(mixed)
+    assert l3.tolist() == ["10", "2", "x"] and e3.tolist() == [[0, 1], [1, 2]]
+    with pytest.raises(ValueError, match="distinct ids"):
+        networkx_to_edges(nx.Graph([(1, "1"), (1, 2)]))
+    # Distinct nodes "7" and "07" stay distinct, so their labels stay strings.
+    assert networkx_to_edges(nx.Graph([("7", "07")]))[1].tolist() == ["07", "7"]
+
+
+def test_large_file_parses(tmp_path):
+    rng = np.random.default_rng(0)
+    edges = rng.integers(0, 50_000, size=(200_000, 2)) * 3 + 7
+    path = tmp_path / "big.edgelist"
+    write_edgelist(path, edges)
+    got, labels, report = read_graph(path)
+    loops = int(np.sum(edges[:, 0] == edges[:, 1]))
+    assert report.self_loops_dropped == loops
+    assert report.n_edges + report.duplicates_dropped + loops == len(edges)
+    key = {tuple(sorted(p)) for p in edges.tolist() if p[0] != p[1]}
+    assert {tuple(p) for p in labels[got].tolist()} == key
+
+
+def test_block_boundaries_do_not_change_the_result(tmp_path, monkeypatch):
+    text = "# header\n" + "".join(f"{i} {i * 7 % 31}  # c\n" for i in range(40)) + "a b\n"
+    path = _write(tmp_path, "g.txt", text)
+    whole = read_graph(path)
+    monkeypatch.setattr(gio, "_CHUNK", 5)  # a block per line or two
+    parts = read_graph(path)
+    assert np.array_equal(whole[0], parts[0]) and np.array_equal(whole[1], parts[1])
+    assert whole[2] == parts[2]
+    bad = _write(tmp_path, "bad.txt", "1 2\n" * 30 + "1 2 3\n")
+    assert "line 31 has 3 fields" in _error(bad)
