@@ -115,7 +115,7 @@ def first_success(batch: Exposures, success: np.ndarray, n_agents: int) -> np.nd
 
     Several neighbours may convince the same agent in the same step; the agent activates once,
     and the earliest exposure in batch order is its parent in the diffusion tree. The result
-    is sorted by (post, child).
+    is sorted by (post, child): new sharers share in increasing id.
     """
     idx = np.flatnonzero(success)
     if idx.size == 0:
@@ -127,13 +127,21 @@ def first_success(batch: Exposures, success: np.ndarray, n_agents: int) -> np.nd
 def first_of_each(key: np.ndarray) -> np.ndarray:
     """Positions of the first occurrence of each distinct value of ``key``, sorted by value.
 
-    One plain sort of ``key * len + position`` (a composite that keeps the order inside equal
-    keys) instead of a stable argsort or ``np.unique(return_index=True)``: several times faster
-    for the millions of keys of a large step. Requires ``max(key) * len(key) < 2**63``.
+    Small inputs use a stable argsort. Large ones sort ``key * len + position`` once (a
+    composite that keeps the order inside equal keys), several times faster than a stable
+    argsort or ``np.unique(return_index=True)`` on millions of keys; it requires
+    ``max(key) * len(key) < 2**63``.
     """
     n = key.size
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    if n < 4096:
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        head = np.empty(n, dtype=bool)
+        head[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+        return order[head]
     composite = np.sort(key.astype(np.int64) * n + np.arange(n))
     value = composite // n
     head = np.ones(n, dtype=bool)

@@ -92,9 +92,17 @@ class LayerConfig:
                              unit="agents")
     company_degree: float = _f(4.0, "preferential_attachment: mean extra links to colleagues.",
                                lo=0, unit="edges per node")
-    activity: float = _f(1.0, "Probability that a member is active on this layer in a step; "
+    activity: float = _f(0.8, "Probability that a member is active on this layer in a step; "
                          "exposures wait in the feed until then.", lo=0, hi=1,
-                         unit="per agent per step", source="C15 (assumption)")
+                         unit="per agent per step",
+                         source="C15: personal daily, professional less often (assumption)")
+    p_goal: float = _f(0.25, "Probability that an active member's session mindset is `goal` "
+                       "(else `leisure`).", lo=0, hi=1, unit="per session",
+                       source="C1, C2: 3x more entertainment on personal, 3x more career on "
+                       "professional")
+    receptivity: float = _f(1.0, "Multiplier on the share probability of brand content on "
+                            "this layer (the result is capped at 1).", lo=0, hi=10,
+                            unit="factor", source="C3: professional = 1.26 x personal")
 
 
 def _personal() -> LayerConfig:
@@ -102,7 +110,8 @@ def _personal() -> LayerConfig:
 
 
 def _professional() -> LayerConfig:
-    return LayerConfig(membership=0.3, generator=Generator.preferential_attachment)
+    return LayerConfig(membership=0.3, generator=Generator.preferential_attachment,
+                       activity=0.35, p_goal=0.75, receptivity=1.26)
 
 
 @dataclass
@@ -117,6 +126,179 @@ class NetworkConfig:
                           source="C6 (assumption)")
     feed_ttl: int = _f(3, "Steps an unseen exposure stays in a member's feed before it "
                        "expires.", lo=1, unit="steps", source="assumption")
+
+
+class Cadence(enum.Enum):
+    """When a strategy's posts go out (C11)."""
+
+    regular = "regular"
+    """One post every ``strategy.interval`` steps."""
+    bursty = "bursty"
+    """Bursts of ``strategy.burst`` posts on consecutive steps, the same mean rate."""
+
+
+class Seeding(enum.Enum):
+    """Who receives a post's paid placements on a layer (C9)."""
+
+    random = "random"
+    degree = "degree"
+    """Most-followed members ("influencers"): highest degree on the layer."""
+    engagement = "engagement"
+    """Most engaged members ("ambassadors"): highest loyalty, then most past shares."""
+    community = "community"
+    """One member in each of the largest communities (companies on the professional layer)."""
+    kcore = "kcore"
+    """Members of the innermost k-cores."""
+
+
+@dataclass
+class PopulationConfig:
+    """Agent traits drawn once per run (stream ``population``; C4, C11)."""
+
+    drivers: float = _f(2.0, "Dirichlet concentration of each agent's weights over the "
+                        "emotional drivers {fun, ambition, security, achievement}; large = "
+                        "everyone alike.", lo=0.01, hi=1000, source="C4 (assumption)")
+    loyalty_mean: float = _f(0.3, "Mean initial loyalty L (Beta distributed).", lo=0.001,
+                             hi=0.999, source="C11 (assumption)")
+    loyalty_concentration: float = _f(10.0, "Concentration a+b of the initial loyalty's Beta "
+                                      "distribution.", lo=0.01, hi=1e6,
+                                      source="assumption")
+
+
+@dataclass
+class ShareConfig:
+    """Coefficients of the share rule (C2-C7), on the logit scale.
+
+    ``P = min(1, receptivity * sigmoid(logit(p) + fit*(fit_c - 0.5) + emotion*(res - 0.5)
+    + loyalty*(L - 0.5) + incentive*inc + social*ln(s) - fatigue*ln(1 + f)))``.
+    """
+
+    fit: float = _f(3.0, "Weight of content fit with the session mindset (entertainment fits "
+                    "leisure, insight fits goal).", lo=0, hi=50, unit="logit per unit fit",
+                    source="C1, C2 (assumption)")
+    emotion: float = _f(2.0, "Weight of emotional resonance (activated drivers . tone).",
+                        lo=0, hi=50, unit="logit per unit resonance", source="C4 (assumption)")
+    loyalty: float = _f(2.0, "Weight of the agent's loyalty L.", lo=0, hi=50,
+                        unit="logit per unit loyalty", source="C11 (assumption)")
+    incentive: float = _f(1.5, "Weight of the post's incentive level.", lo=0, hi=50,
+                          unit="logit per unit incentive", source="C7 (assumption)")
+    social: float = _f(0.5, "Weight of social reinforcement: ln of the number of sharing "
+                       "contacts seen for this post.", lo=0, hi=50,
+                       unit="logit per ln(contacts)", source="C6 (assumption)")
+    fatigue: float = _f(0.3, "Weight of fatigue: ln(1 + brand exposures seen before).", lo=0,
+                        hi=50, unit="logit per ln(exposures)", source="assumption")
+    threshold: int = _f(1, "Complex contagion: sharing contacts an agent must have seen for a "
+                        "post before it can share it (1 = simple contagion).", lo=1, hi=1000,
+                        unit="contacts", source="C6 (assumption)")
+
+
+@dataclass
+class LoyaltyConfig:
+    """Loyalty dynamics (C11, C12): saturating growth with engagement, decay without it."""
+
+    growth: float = _f(0.15, "Growth on a step with engagement: L += growth * q * (1 - L), q "
+                       "the step's best engagement quality (1 for a share).", lo=0, hi=1,
+                       unit="per step", source="C11 (assumption)")
+    decay: float = _f(0.005, "Decay on a step without engagement: L *= 1 - decay.", lo=0, hi=1,
+                      unit="per step", source="C11 (assumption)")
+    loyal: float = _f(0.7, "Loyalty at or above which an agent counts as loyal.", lo=0, hi=1,
+                      source="C12 (assumption)")
+    detractor: float = _f(0.15, "Loyalty below which a detection makes a detractor.", lo=0,
+                          hi=1, source="C12 (assumption)")
+
+
+@dataclass
+class AuthenticityConfig:
+    """Inauthentic content and backlash (C10)."""
+
+    detection: float = _f(0.05, "Probability that seeing fully inauthentic content reveals "
+                          "it; scaled by (1 - authenticity).", lo=0, hi=1, unit="per exposure",
+                          source="C10 (assumption)")
+    cut: float = _f(0.5, "Share of loyalty lost on detection.", lo=0, hi=1,
+                    source="C10 (assumption)")
+    backlash: float = _f(0.08, "Probability of relaying negative word of mouth, scaled by "
+                         "(1 - L).", lo=0, hi=1, unit="per exposure", source="C10, C12 "
+                         "(assumption)")
+    wom_cut: float = _f(0.1, "Share of loyalty lost per negative word-of-mouth exposure seen.",
+                        lo=0, hi=1, source="C10 (assumption)")
+
+
+@dataclass
+class OwnedConfig:
+    """The brand's owned channel (C8)."""
+
+    conversion: float = _f(0.3, "Probability that a share of a post with a call to action "
+                           "converts the sharer, times its loyalty L.", lo=0, hi=1,
+                           unit="per share", source="C8 (assumption)")
+    p_goal: float = _f(0.5, "Probability of a goal mindset when reading the owned channel.",
+                       lo=0, hi=1, source="assumption")
+
+
+@dataclass
+class BudgetConfig:
+    """Budget and costs: strategies are compared at equal ``total`` (C7, C9)."""
+
+    total: float = _f(100.0, "Budget of the campaign.", lo=0, unit="budget units")
+    post: float = _f(2.0, "Cost of producing and publishing one post.", lo=0,
+                     unit="units per post", source="assumption")
+    seed_personal: float = _f(0.5, "Cost of one seeded placement on the personal layer.",
+                              lo=0.001, unit="units per seed", source="assumption")
+    seed_professional: float = _f(1.0, "Cost of one seeded placement on the professional "
+                                  "layer.", lo=0.001, unit="units per seed",
+                                  source="assumption")
+    incentive: float = _f(0.2, "Cost of rewarding one incentivised share, times the "
+                          "incentive level.", lo=0, unit="units per share",
+                          source="C7 (assumption)")
+
+
+@dataclass
+class Variant:
+    """One version of a content item: its value and its emotional tone (C2, C4, C5)."""
+
+    entertainment: float = _f(0.6, "Entertainment value; the fit for a leisure mindset.",
+                              lo=0, hi=1)
+    insight: float = _f(0.4, "Insight / analysis value; the fit for a goal mindset.", lo=0,
+                        hi=1)
+    fun: float = _f(0.5, "Tone on the fun driver.", lo=0, hi=1)
+    ambition: float = _f(0.2, "Tone on the ambition driver.", lo=0, hi=1)
+    security: float = _f(0.2, "Tone on the security driver.", lo=0, hi=1)
+    achievement: float = _f(0.2, "Tone on the achievement driver.", lo=0, hi=1)
+
+
+def _v(e: float, i: float, fun: float, amb: float, sec: float, ach: float) -> Any:
+    return field(default_factory=lambda: Variant(e, i, fun, amb, sec, ach),
+                 metadata={"doc": "content variant"})
+
+
+@dataclass
+class StrategyConfig:
+    """A brand strategy: what is posted, when, where, to whom, and how (C5-C11)."""
+
+    name: str = _f("broadcast", "Strategy name (one of conf/strategy/*.yaml, or your own).")
+    posts: int = _f(10, "Posts in the campaign.", lo=1, hi=10_000)
+    cadence: Cadence = _f(Cadence.regular, "regular, or bursty (same posts, grouped).",
+                          source="C11")
+    interval: int = _f(5, "Steps between posts (regular); bursts start every interval * "
+                       "burst steps.", lo=1, unit="steps")
+    burst: int = _f(5, "Posts per burst (bursty cadence).", lo=1)
+    first_post: int = _f(0, "Step of the first post.", lo=0, unit="step")
+    split: float = _f(0.3, "Share of seeded placements on the professional layer.", lo=0,
+                      hi=1, source="C13 (assumption)")
+    seeding: Seeding = _f(Seeding.random, "Who gets the seeded placements.", source="C9")
+    adapted: bool = _f(False, "One content variant per platform (else the generic variant "
+                       "everywhere).", source="C5")
+    generic: Variant = _v(0.6, 0.4, 0.5, 0.2, 0.2, 0.2)
+    personal: Variant = _v(0.9, 0.2, 0.6, 0.1, 0.1, 0.1)
+    professional: Variant = _v(0.2, 0.9, 0.1, 0.3, 0.3, 0.3)
+    incentive: float = _f(0.0, "Incentive level offered for sharing (deals, rewards).", lo=0,
+                          hi=1, source="C7")
+    incentive_budget: float = _f(0.0, "Share of the budget set aside to pay incentives; "
+                                 "incentives stop when it is spent.", lo=0, hi=1)
+    cta: bool = _f(False, "Posts carry a call to action to the owned channel.", source="C8")
+    authenticity: float = _f(1.0, "Authenticity of the content (1 = honest).", lo=0, hi=1,
+                             source="C10")
+    listening: bool = _f(False, "Reallocate each post's placements between layers by Thompson "
+                         "sampling on the engagement observed so far.", source="C9")
 
 
 @dataclass
@@ -151,9 +333,17 @@ class Config:
                            "layer (named graph) instead of personal and professional.")
     p: float = _f(0.15, "Base share probability per exposure, sigmoid(b0).", lo=0, hi=1,
                   unit="per exposure", source="assumption")
-    seeds: int = _f(10, "Seed agents per post, drawn at random among members.", lo=1,
-                    unit="agents")
+    seeds: int = _f(10, "Seed agents of the post in independent_cascade mode, drawn at random "
+                    "among members (in full mode the strategy's budget sets the seeds).",
+                    lo=1, unit="agents")
     network: NetworkConfig = _nested(NetworkConfig, "Layers and cross-posting.")
+    population: PopulationConfig = _nested(PopulationConfig, "Agent traits.")
+    share: ShareConfig = _nested(ShareConfig, "Share rule coefficients.")
+    loyalty: LoyaltyConfig = _nested(LoyaltyConfig, "Loyalty dynamics.")
+    authenticity: AuthenticityConfig = _nested(AuthenticityConfig, "Detection and backlash.")
+    owned: OwnedConfig = _nested(OwnedConfig, "Owned channel.")
+    budget: BudgetConfig = _nested(BudgetConfig, "Budget and costs.")
+    strategy: StrategyConfig = _nested(StrategyConfig, "The brand's strategy.")
     output: OutputConfig = _nested(OutputConfig, "Extra outputs.")
 
     def __post_init__(self) -> None:

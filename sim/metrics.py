@@ -81,59 +81,100 @@ def forest(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
     return parent_row, root
 
 
+def largest_tree(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
+                 n_agents: int) -> tuple[int, float]:
+    """Size and structural virality of the largest diffusion tree among activations."""
+    if agent.size == 0:
+        return 0, 0.0
+    parent_row, root = forest(agent, post, parent, n_agents)
+    sizes = np.bincount(root, minlength=agent.size)
+    rows = np.flatnonzero(root == int(np.argmax(sizes)))
+    local = np.full(agent.size, -1, dtype=np.int64)
+    local[rows] = np.arange(rows.size)
+    tree_parent = np.where(parent_row[rows] >= 0, local[parent_row[rows]], -1)
+    return int(rows.size), structural_virality(tree_parent)
+
+
 def summarise(model) -> dict[str, float | int | str]:
-    """The flat summary of a finished run (see the README's output reference)."""
-    world = model.world
-    names = world.layer_names
+    """The flat summary of a finished run (definitions in the README's output reference).
+
+    Virality counts brand posts only; negative word of mouth has its own keys.
+    """
+    world, k_posts = model.world, model.n_posts
     acts = model.activations()
     ts = model.recorder.arrays()
     out: dict[str, float | int | str] = {"n_agents": int(world.n)}
     for k, layer in enumerate(world.layers):
-        out[f"members_{names[k]}"] = int(layer.members.size)
-        out[f"edges_{names[k]}"] = int(layer.n_edges)
+        out[f"members_{layer.name}"] = int(layer.members.size)
+        out[f"edges_{layer.name}"] = int(layer.n_edges)
 
-    reach = int(model.activated.any(axis=0).sum())
+    brand = acts["post"] < k_posts
+    agent, post, parent, layer = (acts[key][brand] for key in ("agent", "post", "parent",
+                                                                "layer"))
+    owned = model.owned if model.owned is not None else -1
+    reach = int(model.activated[:k_posts].any(axis=0).sum())
     out["reach"] = reach
     out["reach_fraction"] = reach / world.n
-    out["seeds"] = int(np.sum(acts["parent"] < 0))
+    out["activations"] = int(agent.size)
+    out["seeds"] = int(np.sum((parent < 0) & (layer != owned)))
     out["exposed"] = int(model.exposed.any(axis=0).sum())
     out["shares"] = int(ts["shares"].sum())
     out["exposures_seen"] = int(ts["seen"].sum())
     out["edges_examined"] = int(model.edges_examined)
     out["steps"] = int(model.t)
 
-    total = ts["activations"].sum(axis=1)
-    cum = np.cumsum(total)
+    cum = np.cumsum(ts["activations"].sum(axis=1))
     out["time_to_half_reach"] = int(np.searchsorted(cum, cum[-1] / 2.0)) if cum[-1] else 0
     seen = ts["seen"].sum(axis=1)
     out["peak_new_exposures"] = int(seen.max())
     out["peak_step"] = int(seen.argmax())
-    n_act = acts["agent"].size
-    out["r_eff"] = float(np.sum(acts["parent"] >= 0) / n_act) if n_act else 0.0
+    out["r_eff"] = float(np.mean(parent >= 0)) if agent.size else 0.0
+    out["largest_cascade"], out["structural_virality"] = largest_tree(agent, post, parent,
+                                                                      world.n)
+    published = int(np.sum(model.post_step <= model.t))
+    sizes = model.activated[:published].sum(axis=1)
+    out["posts_published"] = published
+    out["cascade_mean"] = float(sizes.mean()) if published else 0.0
+    third = published // 3
+    out["reach_decay"] = (float(1.0 - sizes[-third:].mean() / sizes[:third].mean())
+                          if third and sizes[:third].mean() > 0 else 0.0)
 
-    parent_row, root = forest(acts["agent"], acts["post"], acts["parent"], world.n)
-    if n_act:
-        sizes = np.bincount(root, minlength=n_act)
-        biggest = int(np.argmax(sizes))
-        rows = np.flatnonzero(root == biggest)
-        local = np.full(n_act, -1, dtype=np.int64)
-        local[rows] = np.arange(rows.size)
-        tree_parent = np.where(parent_row[rows] >= 0, local[parent_row[rows]], -1)
-        out["largest_cascade"] = int(rows.size)
-        out["structural_virality"] = structural_virality(tree_parent)
-    else:
-        out["largest_cascade"] = 0
-        out["structural_virality"] = 0.0
-
-    for k, name in enumerate(names):
-        acts_k = ts["activations"][:, k].sum()
-        seeds_k = int(np.sum((acts["parent"] < 0) & (acts["layer"] == k)))
-        shares_k = ts["shares"][:, k].sum()
-        sent_k = ts["sent"][:, k].sum()
-        out[f"reach_{name}"] = int(acts_k)
+    for k, name in enumerate(model.channels):
+        on = layer == k
+        shares_k = int(ts["shares"][:, k].sum())
+        sent_k = int(ts["sent"][:, k].sum())
+        out[f"reach_{name}"] = int(np.unique(agent[on]).size)
         out[f"exposed_{name}"] = int(model.exposed[k].sum())
-        out[f"shares_{name}"] = int(shares_k)
-        out[f"r_eff_{name}"] = float((acts_k - seeds_k) / shares_k) if shares_k else 0.0
+        out[f"shares_{name}"] = shares_k
+        if k == owned:
+            continue
+        out[f"r_eff_{name}"] = (float(np.sum(on & (parent >= 0)) / shares_k)
+                                if shares_k else 0.0)
         out[f"spillover_{name}"] = (float(ts["spillover"][:, k].sum() / sent_k)
                                     if sent_k else 0.0)
+    if not model.reduction:
+        out.update(loyalty_outcomes(model, reach))
     return out
+
+
+def loyalty_outcomes(model, reach: int) -> dict[str, float | int]:
+    """Loyalty, detractors, owned channel and budget outcomes (C8, C10-C12)."""
+    cfg = model.config
+    loyalty = model.loyalty
+    spent = model.ledger.spent
+    gain = float(loyalty.mean() - model.initial_loyalty)
+    detractors = int(model.activated[model.backlash_post].sum())
+    return {
+        "mean_loyalty": float(loyalty.mean()),
+        "loyalty_gain": gain,
+        "loyal_share": float(np.mean(loyalty >= cfg.loyalty.loyal)),
+        "detractors": detractors,
+        "detractor_share": detractors / model.n_agents,
+        "owned_members": int(model.member[model.owned].sum()),
+        "budget_total": float(cfg.budget.total),
+        "budget_spent": float(spent),
+        "budget_seeds": float(model.ledger.lines.get("seeds", 0.0)),
+        "budget_incentives": float(model.ledger.lines.get("incentive", 0.0)),
+        "reach_per_budget": reach / spent if spent else 0.0,
+        "loyalty_gain_per_budget": gain * model.n_agents / spent if spent else 0.0,
+    }

@@ -1,8 +1,10 @@
 """The model: a ``mesa.Model`` whose state lives in numpy arrays and whose step is vectorised.
 
 :class:`BrandModel` owns the world (population and layers), the feed of pending exposures, the
-per-(post, agent) activation state, the trace and the preallocated time series. Agents
-(:class:`sim.agents.Consumer`) are views of one row of that state, created on demand.
+per-(post, agent) state, loyalty, the budget ledger, the trace and the preallocated time series.
+Agents (:class:`sim.agents.Consumer`) are views of one row of that state, created on demand.
+Mechanisms live in their own modules (:mod:`sim.content`, :mod:`sim.share`,
+:mod:`sim.loyalty`, :mod:`sim.strategy`); this module only orders them.
 """
 
 from __future__ import annotations
@@ -10,126 +12,335 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from . import content as ct
 from .agents import Consumer
-from .cascade import Exposures, decide, distinct, expose, first_success
-from .config import Config, ConfigError, Mode, Trace
+from .cascade import Exposures, decide, expose, first_of_each, first_success
+from .config import Config, ConfigError, Mode, Seeding, Trace
+from .loyalty import detect, update_loyalty
 from .recorder import Recorder
 from .rng import Streams
+from .share import backlash_probability, share_probability
+from .strategy import (Listener, choose_seeds, k_core_numbers, layer_split, make_ledger,
+                       post_steps, seed_price, seeds_per_layer)
 from .world import World, build_world
 
 
 class BrandModel(mesa.Model):
-    """Brand content spreading on a multiplex of platforms.
+    """Brand content spreading on a multiplex of platforms, building or losing loyalty.
 
     Step ``t`` (one day) runs these phases, in this order, each over all agents at once and
     each computed from the state at the start of the phase (synchronous update):
 
-    1. **post**: posts scheduled at ``t`` are placed on their seed agents, who share them on
-       the layer they were placed on (exposures sent now are seen from ``t + 1``);
-    2. **activity**: each member is active on each layer with that layer's activity rate
-       (C15); reduction mode: everyone is active;
-    3. **feed**: every pending exposure whose receiver is active on its layer is seen; unseen
-       ones wait in the feed for ``network.feed_ttl`` steps, then expire; exposures to agents
-       who already shared that post are dropped;
-    4. **decide**: one share decision per seen exposure, ``share iff u < P`` (C6, C7);
-    5. **activate**: for each (post, agent) the first successful exposure activates the agent,
-       its sender becoming the agent's parent in the diffusion tree;
-    6. **share**: every newly activated agent shares on the layer it was activated on, and
-       cross-posts on each of its other layers with probability ``network.crosspost`` (C6);
-       its neighbours there get exposures, seen from ``t + 1``;
-    7. **record**: the step's figures go into the preallocated time series.
+    1. **post** (C5, C8, C9): posts scheduled at ``t`` are paid for and placed on seed agents
+       chosen by the seeding policy (listening first re-splits placements between layers);
+       the seeds share them; owned-channel members get them directly;
+    2. **activity and mindset** (C1, C2, C15): each member is active on each layer with the
+       layer's activity rate and draws a session mindset, goal or leisure;
+    3. **feed**: pending exposures whose receiver is active are seen; others wait up to
+       ``network.feed_ttl`` steps; exposures to agents who already shared that post drop out;
+    4. **decide** (C2-C7, C10): one share decision per seen exposure, ``share iff u < P``;
+    5. **activate**: per (post, agent) the first successful exposure activates the agent;
+       incentives are paid while the incentive budget lasts;
+    6. **share** (C6): new sharers expose their neighbours on the layer they were activated on
+       (owned-channel readers on all their layers) and cross-post to their other layers;
+    7. **owned channel** (C8): sharers of a post with a call to action join the owned channel
+       with probability ``owned.conversion * L``;
+    8. **loyalty and backlash** (C10-C12): loyalty grows with engagement and decays without
+       it; inauthentic content may be seen through, cutting loyalty and making detractors,
+       who start a backlash cascade of negative word of mouth;
+    9. **record**: the step's figures go into the preallocated time series.
 
-    Launch (``t = 0``, in the constructor) runs phase 1 for posts scheduled at 0 and phase 7.
-    In reduction mode (``mode=independent_cascade``) P = ``p`` for every exposure and the run
-    stops when no exposure is pending: this *is* the independent cascade model.
+    Launch (``t = 0``, in the constructor) runs phase 1 for posts scheduled at 0 and phase 9.
+    In reduction mode (``mode=independent_cascade``) phases 2, 7 and 8 are skipped, P = ``p``
+    for every exposure, and the run stops when no exposure is pending: this *is* the
+    independent cascade model.
 
     Args:
         config: a validated config.
-        world: a prebuilt world (population and layers) to reuse across runs; built from
-            ``config`` (streams ``population``, ``personal``, ``professional``) when omitted.
+        world: a prebuilt world to reuse across runs; built from ``config`` when omitted.
     """
 
     def __init__(self, config: Config, *, world: World | None = None) -> None:
         self.streams = Streams(config.seed, config.replicate)
-        super().__init__(rng=self.streams["mesa"])
+        # Mesa gets its own seed from stream "mesa" (an int: Mesa builds its generators itself)
+        super().__init__(rng=int(self.streams.sequence("mesa").generate_state(1, np.uint64)[0]))
         self.config = config
         self.world = world if world is not None else build_world(config, self.streams)
         self.reduction = config.mode is Mode.independent_cascade
         n, n_layers = self.world.n, len(self.world.layers)
         self.n_agents = n
-        self._members_any = np.flatnonzero(self.world.member.any(axis=0))
-        if config.seeds > self._members_any.size:
-            raise ConfigError("seeds", config.seeds,
-                              f"must be <= {self._members_any.size}, the number of agents "
-                              "on at least one layer")
-        net = config.network
-        self._activity = np.array([self._layer_config(name).activity
-                                   for name in self.world.layer_names])
-        self._crosspost = 0.0 if self.reduction else net.crosspost
-        self._ttl = net.feed_ttl
-        # One post at launch; strategies add schedules.
-        self.schedule: dict[int, list[int]] = {0: [0]}
-        self.n_posts = 1
-        self.activated = np.zeros((self.n_posts, n), dtype=bool)
-        self.exposed = np.zeros((n_layers, n), dtype=bool)
-        self.pending = Exposures.empty()
+        self.layer_names = self.world.layer_names
+        self.channels = self.layer_names + (() if self.reduction else ("owned",))
+        self.owned = None if self.reduction else n_layers
+        self.member = (self.world.member if self.reduction else
+                       np.vstack([self.world.member, np.zeros((1, n), dtype=bool)]))
+        self._members_any = self.world.members_any
+        self._setup_strategy()
+        rows = self.n_posts + (0 if self.reduction else 1)
+        self.backlash_post = None if self.reduction else self.n_posts
+        self.activated = np.zeros((rows, n), dtype=bool)
+        # step + 1 at which each agent first saw brand content on each channel (0: never);
+        # reduction mode derives it from the activation log when first asked (first_seen)
+        self._first_seen = (None if self.reduction else
+                            np.zeros((len(self.channels), n), dtype=np.int32))
+        # loyalty changes only in full mode: reduction mode reads the world's array
+        self.loyalty = (self.world.loyalty if self.reduction
+                        else self.world.loyalty.astype(np.float64, copy=True))
+        self.initial_loyalty = None if self.reduction else float(self.loyalty.mean())
+        self.past_shares = np.zeros(n, dtype=np.int32)
+        if not self.reduction:
+            self.contacts = np.zeros((rows, n), dtype=np.uint16)
+            self.fatigue = np.zeros(n, dtype=np.int32)
+        self._pending = Exposures.empty()
+        # reduction mode keeps its feed as bare arrays: child, parent, layer (None: one layer)
+        self._ic: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
         self.edges_examined = 0
-        self.recorder = Recorder(config.steps, self.world.layer_names)
+        self.recorder = Recorder(config.steps, self.channels,
+                                 derived={"newly_exposed": self._newly_exposed})
+        # single-layer reduction mode counts in plain ints (seen, activated, sent), flushed
+        # into the recorder once per step
+        self._ic_counts = [0, 0, 0]
+        self._sharing = self.streams["sharing"]
         self._activations: list[tuple[np.ndarray, ...]] = []
         self._trace: list[tuple[Exposures, np.ndarray, int]] = []
         self._views: dict[int, Consumer] = {}
+        self._goal: np.ndarray | None = None
+        self._brand_seen = np.zeros(len(self.channels), dtype=np.int64)
+        self._brand_success = np.zeros(len(self.channels), dtype=np.int64)
         self.t = 0
         self._post(0)
-        self.recorder.close_step(0)
+        self._record()
         self.running = not self._finished()
 
-    def _layer_config(self, name: str):
-        if name == "graph":
-            from .config import LayerConfig
-            return LayerConfig()
-        return getattr(self.config.network, name)
+    def _setup_strategy(self) -> None:
+        cfg, names = self.config, self.layer_names
+        if self.reduction:
+            if cfg.seeds > self._members_any.size:
+                raise ConfigError("seeds", cfg.seeds,
+                                  f"must be <= {self._members_any.size}, the number of agents "
+                                  "on at least one layer")
+            self.post_step = np.array([0])
+            self.n_posts = 1
+            return
+        strategy, net = cfg.strategy, cfg.network
+        # Posts scheduled beyond the horizon are never published nor paid for; the summary
+        # says how many went out (posts_published) and what was spent.
+        self.post_step = post_steps(strategy)
+        self.n_posts = strategy.posts
+        layer_cfgs = [getattr(net, name) if name != "graph" else net.personal for name in names]
+        self._activity = np.array([lc.activity for lc in layer_cfgs])
+        self._p_goal = np.array([lc.p_goal for lc in layer_cfgs] + [cfg.owned.p_goal])
+        self._receptivity = np.array([lc.receptivity for lc in layer_cfgs] + [1.0])
+        self.content = ct.content_table(strategy, self.channels)
+        self.ledger = make_ledger(cfg.budget, strategy, names)
+        self._prices = np.array([seed_price(cfg.budget, name) for name in names])
+        self._cores = [None] * len(names)
+        mean_degree = np.array([lay.degree()[lay.members].mean() if lay.members.size else 0.0
+                                for lay in self.world.layers])
+        self.listener = Listener(names, mean_degree, self._prices)
 
     # -- phases --------------------------------------------------------------------------
 
     def step(self) -> None:
         """Advance one step through the phases listed in the class docstring."""
+        self._advance()
+
+    def _advance(self) -> None:
         self.t += 1
         t = self.t
+        if self.reduction:
+            self._step_independent_cascade()
+            self._record()
+            self.running = not self._finished()
+            return
         self._post(t)
         active = self._draw_activity()
-        seen, self.pending = self._feed(active)
+        seen, self._pending = self._feed(active)
         if len(seen):
-            probability = self._share_probability(seen)
+            probability, brand = self._share_probability(seen)
             success = decide(probability, self.streams["sharing"])
             winners = first_success(seen, success, self.n_agents)
             self._keep_trace(seen, success, winners)
             batch = seen.take(winners)
+            self._pay_incentives(batch)
             self._activate(batch.child, batch.post, batch.parent, batch.layer, t)
-        self.recorder.close_step(t)
+            self._convert_to_owned(batch)
+            self._loyalty_and_backlash(seen, brand, batch)
+        else:
+            self._loyalty_and_backlash(seen, np.zeros(0, bool), seen)
+        self._record()
         self.running = not self._finished()
 
     def _post(self, t: int) -> None:
-        """Phase 1: place each post scheduled at ``t`` on ``seeds`` random members (C9)."""
-        for post in self.schedule.get(t, ()):
-            rng = self.streams["seeding"]
-            seeds = np.sort(rng.choice(self._members_any, size=self.config.seeds, replace=False))
-            # Each seed is placed on one of its layers, uniformly.
-            member = self.world.member[:, seeds]
-            pick = np.floor(rng.random(seeds.size) * member.sum(axis=0)).astype(np.int64)
-            layer = np.argmax(np.cumsum(member, axis=0) > pick, axis=0).astype(np.int8)
-            posts = np.full(seeds.size, post, dtype=np.int32)
-            self._activate(seeds, posts, np.full(seeds.size, -1, dtype=np.int64), layer, t)
+        """Phase 1: pay for and place each post scheduled at ``t`` (C5, C8, C9)."""
+        for post in np.flatnonzero(self.post_step == t):
+            if self.reduction:
+                self._place_random(int(post))
+                continue
+            cfg = self.config
+            split = cfg.strategy.split
+            if cfg.strategy.listening and post > 0:
+                split = self.listener.split(t, int(post), self._brand_success[:-1],
+                                            self._brand_seen[:-1], self.streams["listening"],
+                                            split)
+            per_post = self.ledger.seed_pool / self.n_posts
+            counts = seeds_per_layer(per_post, layer_split(split, self.layer_names),
+                                     self._prices)
+            self.ledger.spend("posts", cfg.budget.post)
+            agents, layers = [], []
+            taken = np.zeros(self.n_agents, dtype=bool)   # one placement per agent and post
+            for k, layer in enumerate(self.world.layers):
+                if cfg.strategy.seeding is Seeding.kcore and self._cores[k] is None:
+                    self._cores[k] = k_core_numbers(layer)
+                chosen = choose_seeds(cfg.strategy.seeding, layer, int(counts[k]),
+                                      rng=self.streams["seeding"], loyalty=self.loyalty,
+                                      shares=self.past_shares, core=self._cores[k],
+                                      taken=taken)
+                taken[chosen] = True
+                agents.append(chosen)
+                layers.append(np.full(chosen.size, k, dtype=np.int8))
+            agents, layers = np.concatenate(agents), np.concatenate(layers)
+            self.ledger.spend("seeds", float(np.dot(np.bincount(layers, minlength=len(
+                self.layer_names)), self._prices)))
+            posts = np.full(agents.size, post, dtype=np.int32)
+            self._activate(agents, posts, np.full(agents.size, -1, dtype=np.int64), layers, t)
+            self._deliver_owned(int(post), t)
+
+    def _place_random(self, post: int) -> None:
+        """Reduction-mode seeding: ``seeds`` distinct random members, each on one of its layers."""
+        rng = self.streams["seeding"]
+        pool = self._members_any
+        seeds = np.sort(pool[rng.choice(pool.size, size=self.config.seeds, replace=False)])
+        parents = np.full(seeds.size, -1, dtype=np.int64)
+        if len(self.world.layers) == 1:
+            self._spread_independent_cascade(seeds, parents, None)
+            return
+        member = self.world.member[:, seeds]
+        pick = np.floor(rng.random(seeds.size) * member.sum(axis=0)).astype(np.int64)
+        layer = np.argmax(np.cumsum(member, axis=0) > pick, axis=0).astype(np.int8)
+        self._spread_independent_cascade(seeds, parents, layer)
+
+    def _step_independent_cascade(self) -> None:
+        """Phases 3 to 6 of reduction mode on bare arrays (the independent cascade).
+
+        Every pending exposure is seen (everyone is active), gets one draw ``u < p``, and the
+        first success per agent activates it; the semantics of the general phases with every
+        effect off, without the bookkeeping they need for mindsets, loyalty and several posts.
+        On one layer the feed holds only the receivers and where each came from in the last
+        frontier expansion; senders are looked up for the few exposures that succeed.
+        """
+        if self._ic is None:
+            return
+        child, parent, layer = self._ic
+        self._ic = None
+        if layer is None:
+            self._ic_counts[0] += child.size
+        else:
+            self.recorder.add("seen", layer)
+        u = self._sharing.random(child.size)
+        success = (u < self.config.p).nonzero()[0]
+        winners = success[first_of_each(child[success])]
+        if self.config.output.write_trace:
+            k = child.size
+            lay = np.zeros(k, dtype=np.int8) if layer is None else layer
+            seen = Exposures(parent=self._ic_senders(parent), child=child, layer=lay,
+                             origin=lay, post=np.zeros(k, dtype=np.int32),
+                             born=np.full(k, self.t - 1, dtype=np.int32))
+            self._keep_trace(seen, None, winners)
+        self._spread_independent_cascade(child[winners], self._ic_senders(parent, winners),
+                                         None if layer is None else layer[winners])
+
+    @staticmethod
+    def _ic_senders(parent, index: np.ndarray | None = None) -> np.ndarray:
+        """Senders of pending exposures (all, or those at ``index``); ``parent`` is either the
+        array itself or ``(kept positions, sharers, ends)`` of the last expansion."""
+        if isinstance(parent, np.ndarray):
+            return parent if index is None else parent[index]
+        keep, sharers, ends = parent
+        pos = keep if index is None else keep[index]
+        return sharers[np.searchsorted(ends, pos, side="right")]
+
+    def _spread_independent_cascade(self, agents: np.ndarray, parents: np.ndarray,
+                                    layers: np.ndarray | None) -> None:
+        """Activate ``agents`` and expose their neighbours on their activation layer
+        (``layers`` None: the run's single layer)."""
+        if agents.size == 0:
+            return
+        activated = self.activated[0]
+        activated[agents] = True
+        self._activations.append((agents, None, parents, layers, self.t))
+        if layers is None:                  # one layer: no per-layer split, no concatenation
+            counts = self._ic_counts
+            counts[1] += agents.size
+            chi, ends = self.world.layers[0].expand(agents)
+            self.edges_examined += chi.size
+            keep = (~activated[chi]).nonzero()[0]
+            counts[2] += keep.size
+            if keep.size:
+                self._ic = (chi[keep], (keep, agents, ends), None)
+            return
+        children, senders, lays = [], [], []
+        for k, lay in enumerate(self.world.layers):
+            sharers = agents[layers == k]
+            if sharers.size == 0:
+                continue
+            self.recorder.count("activations", k, sharers.size)
+            self.recorder.count("shares", k, sharers.size)
+            par, chi = lay.neighbours(sharers)
+            self.edges_examined += chi.size
+            keep = ~activated[chi]
+            chi, par = chi[keep], par[keep]
+            self.recorder.count("sent", k, chi.size)
+            children.append(chi)
+            senders.append(par)
+            lays.append(np.full(chi.size, k, dtype=np.int8))
+        if sum(c.size for c in children):
+            self._ic = (np.concatenate(children), np.concatenate(senders),
+                        np.concatenate(lays))
+
+    def _newly_exposed(self, rows: int) -> np.ndarray:
+        """Agents first exposed per step and channel, derived from ``first_seen`` (rows, C)."""
+        out = np.zeros((rows, len(self.channels)), dtype=np.int64)
+        for c, first in enumerate(self.first_seen):
+            seen = first[first > 0] - 1
+            out[:, c] = np.bincount(seen, minlength=rows)[:rows]
+        return out
+
+    def _deliver_owned(self, post: int, t: int) -> None:
+        """Owned-channel members get the post directly, whatever their feeds do (C8)."""
+        readers = np.flatnonzero(self.member[self.owned] & ~self.activated[post])
+        if readers.size == 0:
+            return
+        k = readers.size
+        batch = Exposures(parent=np.full(k, -1, dtype=np.int64), child=readers,
+                          layer=np.full(k, self.owned, dtype=np.int8),
+                          origin=np.full(k, self.owned, dtype=np.int8),
+                          post=np.full(k, post, dtype=np.int32),
+                          born=np.full(k, t, dtype=np.int32))
+        self.recorder.add("sent", batch.layer)
+        self._pending = Exposures.concat([self._pending, batch])
 
     def _draw_activity(self) -> np.ndarray | None:
-        """Phase 2: who is active on each layer (C15); ``None`` means everyone."""
-        if self.reduction or np.all(self._activity >= 1.0):
+        """Phase 2: who is active on each channel (C15) and in which mindset (C1, C2).
+
+        One uniform per agent and channel for activity and one for mindset, every step, for
+        everyone: two strategies on the same replicate see the same sessions.
+        """
+        if self.reduction:
             return None
-        u = self.streams["activity"].random(self.world.member.shape)
-        return self.world.member & (u < self._activity[:, None])
+        n_layers = len(self.layer_names)
+        u = self.streams["activity"].random((n_layers, self.n_agents), dtype=np.float32)
+        active = np.empty(self.member.shape, dtype=bool)
+        np.less(u, self._activity[:, None].astype(np.float32), out=active[:n_layers])
+        active[:n_layers] &= self.world.member
+        active[self.owned] = self.member[self.owned]
+        g = self.streams["mindset"].random(self.member.shape, dtype=np.float32)
+        self._goal = g < self._p_goal[:, None].astype(np.float32)
+        return active
 
     def _feed(self, active: np.ndarray | None) -> tuple[Exposures, Exposures]:
         """Phase 3: split pending exposures into seen now, still waiting, expired or moot."""
-        pend, t = self.pending, self.t
+        pend, t = self._pending, self.t
         if len(pend) == 0:
             return pend, pend
         live = ~self.activated[pend.post, pend.child]
@@ -137,16 +348,53 @@ class BrandModel(mesa.Model):
         if active is not None:
             ready &= active[pend.layer, pend.child]
         waiting = live & ~ready
-        expired = waiting & (t - pend.born >= self._ttl)
+        expired = waiting & (t - pend.born >= self.config.network.feed_ttl)
         self.recorder.add("expired", pend.layer[expired])
         seen = pend.take(ready)
-        self._mark_exposed(seen)
-        self.recorder.add("seen", seen.layer)
         return seen, pend.take(waiting & ~expired)
 
-    def _share_probability(self, seen: Exposures) -> np.ndarray:
-        """Phase 4: P per exposure. Reduction mode: the constant ``p`` (independent cascade)."""
-        return np.full(len(seen), self.config.p)
+    def _share_probability(self, seen: Exposures) -> tuple[np.ndarray, np.ndarray]:
+        """Phase 4: P per seen exposure (:mod:`sim.share`), and which exposures are brand posts.
+
+        Reduction mode: the constant ``p`` (the independent cascade).
+        """
+        brand = seen.post < self.n_posts
+        np.add.at(self.contacts, (seen.post, seen.child), 1)
+        b = seen.take(brand)
+        self._mark_exposed(b)
+        self.recorder.add("seen", b.layer)
+        self.recorder.add("backlash_seen", seen.layer[~brand])
+        self._brand_seen += np.bincount(b.layer, minlength=len(self.channels))
+        goal = self._goal[b.layer, b.child]
+        fit = ct.fit(self.content, b.post, b.layer, goal)
+        res = ct.resonance(self.world.drivers[b.child], self.content.tone[b.post, b.layer], goal)
+        incentive = self.content.incentive[b.post]
+        if self.ledger.affordable_rewards(self._reward_price(), 1) == 0:
+            incentive = np.zeros_like(incentive)
+        probability = np.empty(len(seen))
+        probability[brand] = share_probability(
+            self.config.p, self.config.share, receptivity=self._receptivity[b.layer],
+            fit=fit, resonance=res, loyalty=self.loyalty[b.child], incentive=incentive,
+            contacts=self.contacts[b.post, b.child], fatigue=self.fatigue[b.child])
+        back = seen.take(~brand)
+        probability[~brand] = backlash_probability(self.config.authenticity.backlash,
+                                                   self.loyalty[back.child])
+        self.fatigue += np.bincount(b.child, minlength=self.n_agents).astype(np.int32)
+        # engagement quality for the loyalty phase: authentic fit and resonance (C11)
+        self._quality = (b.child, self.content.authenticity[b.post] * 0.5 * (fit + res))
+        return probability, brand
+
+    def _reward_price(self) -> float:
+        return self.config.budget.incentive * self.config.strategy.incentive
+
+    def _pay_incentives(self, batch: Exposures) -> None:
+        """Phase 5: pay the incentivised shares the incentive pool can still afford (C7)."""
+        if self.reduction or self.config.strategy.incentive <= 0:
+            return
+        wanted = int(np.sum(batch.post < self.n_posts))
+        paid = self.ledger.affordable_rewards(self._reward_price(), wanted)
+        if paid:
+            self.ledger.spend("incentive", paid * self._reward_price())
 
     def _activate(self, agents: np.ndarray, posts: np.ndarray, parents: np.ndarray,
                   layers: np.ndarray, t: int) -> None:
@@ -154,38 +402,160 @@ class BrandModel(mesa.Model):
         if agents.size == 0:
             return
         self.activated[posts, agents] = True
-        self._activations.append((agents, posts, parents, layers,
-                                  np.full(agents.size, t, dtype=np.int32)))
-        self.recorder.add("activations", layers)
+        self._activations.append((agents, posts, parents, layers, t))
+        brand = posts < self.n_posts
+        self.recorder.add("activations", layers[brand])
+        self.recorder.add("detractions", layers[~brand])
+        self.past_shares[agents[brand]] += 1
+        non_seed = brand & (parents >= 0)
+        self._brand_success += np.bincount(layers[non_seed], minlength=len(self.channels))
+        n_layers = len(self.layer_names)
+        crosspost = 0.0 if self.reduction else self.config.network.crosspost
         batches = []
         for k, layer in enumerate(self.world.layers):
             on = layers == k
+            if self.owned is not None:      # owned-channel readers relay on all their layers
+                on |= (layers == self.owned) & self.world.member[k, agents]
             sharers, share_posts, origins = agents[on], posts[on], layers[on]
-            if self._crosspost > 0:
-                cross = (layers != k) & self.world.member[k, agents]
-                u = self.streams["crosspost"].random(agents.size)
-                cross &= u < self._crosspost
+            if crosspost > 0:
+                # owned-channel readers already relay everywhere: only layer sharers cross-post
+                cross = (layers < n_layers) & (layers != k) & self.world.member[k, agents]
+                cross &= self.streams["crosspost"].random(agents.size) < crosspost
                 sharers = np.concatenate([sharers, agents[cross]])
                 share_posts = np.concatenate([share_posts, posts[cross]])
                 origins = np.concatenate([origins, layers[cross]])
-            self.recorder.add("shares", np.full(sharers.size, k))
+            is_brand = share_posts < self.n_posts
+            self.recorder.add("shares", np.full(int(is_brand.sum()), k))
             batch, examined = expose(layer, k, sharers, share_posts, origins, t)
             self.edges_examined += examined
             batch = batch.take(~self.activated[batch.post, batch.child])
-            self.recorder.add("sent", batch.layer)
-            self.recorder.add("spillover", batch.layer[batch.origin != batch.layer])
+            brand_sent = batch.post < self.n_posts
+            self.recorder.add("sent", batch.layer[brand_sent])
+            self.recorder.add("spillover", batch.layer[brand_sent & (batch.origin != batch.layer)])
             batches.append(batch)
-        self.pending = Exposures.concat([self.pending, *batches])
+        self._pending = Exposures.concat([self._pending, *batches])
+
+    def _convert_to_owned(self, batch: Exposures) -> None:
+        """Phase 7: sharers of a call-to-action post may join the owned channel (C8)."""
+        brand = batch.post < self.n_posts
+        cta = brand & self.content.cta[np.minimum(batch.post, self.n_posts - 1)]
+        if not cta.any():
+            return
+        agents = batch.child[cta]
+        u = self.streams["owned"].random(agents.size)
+        join = u < self.config.owned.conversion * self.loyalty[agents]
+        self.member[self.owned, agents[join]] = True
+
+    def _loyalty_and_backlash(self, seen: Exposures, brand: np.ndarray,
+                              winners: Exposures) -> None:
+        """Phase 8: loyalty update, detection of inauthentic content, backlash seeds (C10-C12)."""
+        cfg = self.config
+        if len(seen) == 0:
+            self._quality = (np.empty(0, np.int64), np.empty(0))
+        sharers = winners.child[winners.post < self.n_posts]
+        negative = seen.child[~brand] if len(seen) else np.empty(0, np.int64)
+        update_loyalty(self.loyalty, *self._quality, sharers, negative, cfg.loyalty,
+                       cfg.authenticity)
+        b = seen.take(brand) if len(seen) else seen
+        auth = self.content.authenticity[b.post] if len(b) else np.empty(0)
+        agents, layers = detect(self.loyalty, b.child, b.layer, auth, cfg.authenticity,
+                                cfg.loyalty, self.activated[self.backlash_post],
+                                rng=self.streams["detection"])
+        if agents.size:
+            layers = np.where(layers == self.owned, self._home_layer(agents), layers)
+            posts = np.full(agents.size, self.backlash_post, dtype=np.int32)
+            self._activate(agents, posts, np.full(agents.size, -1, dtype=np.int64),
+                           layers.astype(np.int8), self.t)
+
+    def _home_layer(self, agents: np.ndarray) -> np.ndarray:
+        """The first layer each agent is a member of (where an owned-channel reader speaks)."""
+        return np.argmax(self.world.member[:, agents], axis=0)
 
     def _mark_exposed(self, seen: Exposures) -> None:
-        fresh = ~self.exposed[seen.layer, seen.child]
-        if fresh.any():
-            layer, child = seen.layer[fresh], seen.child[fresh]
-            key = distinct(layer.astype(np.int64) * self.n_agents + child)
-            self.exposed[layer, child] = True
-            self.recorder.add("newly_exposed", key // self.n_agents)
+        self._mark_exposed_arrays(seen.layer, seen.child)
 
-    def _keep_trace(self, seen: Exposures, success: np.ndarray, winners: np.ndarray) -> None:
+    def _mark_exposed_arrays(self, layer: np.ndarray, child: np.ndarray) -> None:
+        """Record first exposures per channel and count the newly exposed agents."""
+        for c in range(len(self.channels)):
+            on = child[layer == c]
+            if on.size == 0:
+                continue
+            row = self._first_seen[c]
+            # every duplicate writes the same value, so the order of the writes is irrelevant
+            row[on[row[on] == 0]] = self.t + 1
+
+    @property
+    def first_seen(self) -> np.ndarray:
+        """(channels, N) int32: step + 1 at which each agent first saw brand content (0: never).
+
+        Reduction mode does not track it while stepping (the hot path only needs activations):
+        it is rebuilt here, once, from the activation log: an agent is first exposed on a layer
+        the step after a neighbour on that layer shares, unless it had already shared itself.
+        """
+        if self._first_seen is None:
+            self._first_seen = self._replay_exposures()
+        return self._first_seen
+
+    def _replay_exposures(self) -> np.ndarray:
+        acts = self.activations()
+        n = self.n_agents
+        first = np.zeros((len(self.channels), n), dtype=np.int32)
+        act_step = np.full(n, np.iinfo(np.int32).max, dtype=np.int64)
+        act_step[acts["agent"]] = acts["step"]
+        for s in np.unique(acts["step"]):
+            at = acts["step"] == s
+            for k, layer in enumerate(self.world.layers):
+                _, chi = layer.neighbours(acts["agent"][at & (acts["layer"] == k)])
+                chi = chi[(act_step[chi] > s) & (first[k, chi] == 0)]
+                first[k, chi] = s + 2       # seen at step s + 1, stored as step + 1
+        # exposures sent at the last step were never seen
+        first[first > self.t + 1] = 0
+        return first
+
+    @property
+    def exposed(self) -> np.ndarray:
+        """(channels, N) bool: who has seen brand content on each channel."""
+        return self.first_seen > 0
+
+    @property
+    def pending(self) -> Exposures:
+        """Exposures waiting in feeds (sent, not yet seen)."""
+        if self.reduction:
+            if self._ic is None:
+                return Exposures.empty()
+            child, parent, layer = self._ic
+            k = child.size
+            lay = np.zeros(k, dtype=np.int8) if layer is None else layer
+            return Exposures(parent=parent, child=child, layer=lay, origin=lay,
+                             post=np.zeros(k, dtype=np.int32),
+                             born=np.full(k, self.t, dtype=np.int32))
+        return self._pending
+
+    def _record(self) -> None:
+        """Phase 9: commit the step's counters and, in full mode, the loyalty gauges."""
+        t = self.t
+        seen, activated, sent = self._ic_counts
+        if seen or activated or sent:
+            row, index = self.recorder.row, self.recorder.index
+            row[index["seen"], 0] += seen
+            row[index["activations"], 0] += activated
+            row[index["shares"], 0] += activated
+            row[index["sent"], 0] += sent
+            self._ic_counts = [0, 0, 0]
+        if not self.reduction:
+            loyal = self.loyalty >= self.config.loyalty.loyal
+            detractor = self.activated[self.backlash_post]
+            self.recorder.gauge("members", t, self.member.sum(axis=1))
+            self.recorder.gauge("mean_loyalty", t, np.array(
+                [self.loyalty[m].mean() if m.any() else np.nan for m in self.member]))
+            self.recorder.gauge("loyal", t, np.array([np.count_nonzero(loyal & m)
+                                                      for m in self.member]))
+            self.recorder.gauge("detractors", t, np.array([np.count_nonzero(detractor & m)
+                                                           for m in self.member]))
+        self.recorder.close_step(t)
+
+    def _keep_trace(self, seen: Exposures, success: np.ndarray | None,
+                    winners: np.ndarray) -> None:
         if not self.config.output.write_trace:
             return
         shared = np.zeros(len(seen), dtype=bool)
@@ -198,24 +568,39 @@ class BrandModel(mesa.Model):
         if self.t >= self.config.steps:
             return True
         if self.reduction:
-            return len(self.pending) == 0 and not any(s > self.t for s in self.schedule)
+            return self._ic is None and self.t >= self.post_step[-1]
         return False
 
     # -- inspection ----------------------------------------------------------------------
 
     def run(self) -> BrandModel:
         """Step until the horizon (or, in reduction mode, until no exposure is pending)."""
+        # The phases are driven directly rather than through Mesa's per-step event dispatch
+        # (about 20 us a step, which dominates small cascades); Mesa's step and time
+        # counters are kept as model.step() would keep them.
         while self.running:
-            self.step()
+            self._advance()
+            self.steps += 1
+            self.time += 1
         return self
 
     def activations(self) -> dict[str, np.ndarray]:
-        """All activations so far: agent, post, parent (-1 for seeds), layer, step."""
+        """All activations: agent, post, parent (-1 for seeds and roots), layer, step.
+
+        In full mode, post ``n_posts`` is the backlash: its activations are detractors.
+        """
         names = ("agent", "post", "parent", "layer", "step")
         if not self._activations:
             return {k: np.empty(0, dtype=np.int64) for k in names}
-        return {k: np.concatenate([chunk[j] for chunk in self._activations])
-                for j, k in enumerate(names)}
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in names}
+        for agents, posts, parents, layers, t in self._activations:
+            k = agents.size
+            cols["agent"].append(agents.astype(np.int64))
+            cols["post"].append(np.zeros(k, np.int32) if posts is None else posts)
+            cols["parent"].append(parents.astype(np.int64))
+            cols["layer"].append(np.zeros(k, np.int8) if layers is None else layers)
+            cols["step"].append(np.full(k, t, dtype=np.int32))
+        return {k: np.concatenate(v) for k, v in cols.items()}
 
     def trace(self) -> dict[str, np.ndarray]:
         """Every decided exposure: parent, child, layer, origin, post, sent, step, shared."""

@@ -1,18 +1,10 @@
 """Per-step, per-layer counters in preallocated arrays, turned into one tidy table at the end.
 
-Columns of the time series (one row per step and layer; see the README's output reference):
-
-=================  =================================================================
-``sent``           exposures that entered feeds on the layer in the step
-``seen``           exposures seen by their receiver (each gets one share decision)
-``expired``        exposures that left feeds unseen after ``network.feed_ttl`` steps
-``activations``    agents activated through the layer (seeds counted on their layer)
-``shares``         share events on the layer (activations plus cross-posts into it)
-``spillover``      exposures sent on the layer by a share that started on another layer
-``newly_exposed``  agents who saw brand content on the layer for the first time
-``reach``          cumulative ``activations``
-``exposed``        cumulative ``newly_exposed``
-=================  =================================================================
+Columns of the time series (one row per step and channel: each layer, plus the owned channel
+in full mode) are documented in the README's output reference. Counters (events in the step)
+cover brand content; negative word of mouth has its own counters (``backlash_seen``,
+``detractions``). Gauges (``mean_loyalty``, ``loyal``, ``detractors``, ``members``) describe the
+channel's members at the end of the step.
 """
 
 from __future__ import annotations
@@ -21,43 +13,82 @@ import numpy as np
 import pandas as pd
 
 COUNTERS: tuple[str, ...] = ("sent", "seen", "expired", "activations", "shares", "spillover",
-                             "newly_exposed")
+                             "newly_exposed", "backlash_seen", "detractions")
+GAUGES: tuple[str, ...] = ("members", "mean_loyalty", "loyal", "detractors")
 CUMULATIVE: dict[str, str] = {"reach": "activations", "exposed": "newly_exposed"}
 
 
 class Recorder:
-    """Counters of the current step, committed to row ``t`` of preallocated arrays.
+    """Counters of the current step, committed to row ``t`` of one preallocated table.
+
+    The table has shape (rows, counters, channels); rows grow by doubling up to the horizon,
+    since a reduction-mode run capped at 10^5 steps usually needs a few dozen.
 
     Args:
         horizon: the largest step that can be recorded (rows are 0..horizon).
-        layer_names: the run's layers, in index order.
+        layer_names: the run's channels, in index order.
+        derived: counters computed once at the end from the model's state instead of step by
+            step, as ``{name: f(rows) -> (rows, channels) array}``.
     """
 
-    def __init__(self, horizon: int, layer_names: tuple[str, ...]) -> None:
+    def __init__(self, horizon: int, layer_names: tuple[str, ...],
+                 derived: dict | None = None) -> None:
         self.layer_names = layer_names
-        n_layers = len(layer_names)
-        self.table = {name: np.zeros((horizon + 1, n_layers), dtype=np.int64)
-                      for name in COUNTERS}
-        self._row = {name: np.zeros(n_layers, dtype=np.int64) for name in COUNTERS}
+        self.horizon = horizon
+        self.index = {name: k for k, name in enumerate(COUNTERS)}
+        self._table = np.zeros((min(horizon, 127) + 1, len(COUNTERS), len(layer_names)),
+                               dtype=np.int64)
+        self.row = np.zeros((len(COUNTERS), len(layer_names)), dtype=np.int64)
+        self.derived = derived or {}
+        # allocated on first use: reduction-mode runs never set them
+        self.gauges: dict[str, np.ndarray] = {}
         self.last = -1
 
     def add(self, counter: str, layers: np.ndarray) -> None:
         """Count one event per entry of ``layers`` (layer indices) in the current step."""
         if len(layers):
-            self._row[counter] += np.bincount(layers, minlength=len(self.layer_names))
+            self.row[self.index[counter]] += np.bincount(layers,
+                                                         minlength=len(self.layer_names))
+
+    def count(self, counter: str, layer: int, events: int) -> None:
+        """Count ``events`` events on one layer in the current step."""
+        self.row[self.index[counter], layer] += events
+
+    def gauge(self, name: str, t: int, values: np.ndarray) -> None:
+        """Set gauge ``name`` of step ``t`` (one value per channel)."""
+        if name not in self.gauges:
+            self.gauges[name] = np.full((self.horizon + 1, len(self.layer_names)), np.nan)
+        self.gauges[name][t] = values
 
     def close_step(self, t: int) -> None:
         """Commit the current step's counters to row ``t`` and reset them."""
-        for name, row in self._row.items():
-            self.table[name][t] = row
-            row[:] = 0
+        rows = self._table.shape[0]
+        if t >= rows:
+            grown = np.zeros((min(max(2 * rows, t + 1), self.horizon + 1),
+                              *self._table.shape[1:]), dtype=np.int64)
+            grown[:rows] = self._table
+            self._table = grown
+        self._table[t] = self.row
+        self.row[:] = 0
         self.last = t
 
+    @property
+    def table(self) -> dict[str, np.ndarray]:
+        """Each counter's (rows, channels) column of the table (views)."""
+        return {name: self._table[:, k] for name, k in self.index.items()}
+
     def arrays(self) -> dict[str, np.ndarray]:
-        """Counters and cumulative columns, shape (steps recorded, n_layers)."""
-        out = {name: arr[: self.last + 1] for name, arr in self.table.items()}
+        """Counters, cumulative columns and gauges, shape (steps recorded, channels)."""
+        rows = self.last + 1
+        out = {name: self._table[:rows, k] for name, k in self.index.items()}
+        for name, compute in self.derived.items():
+            out[name] = compute(rows)
         for name, source in CUMULATIVE.items():
             out[name] = np.cumsum(out[source], axis=0)
+        for name in GAUGES:
+            arr = self.gauges.get(name)
+            out[name] = (arr[:rows] if arr is not None
+                         else np.full((rows, len(self.layer_names)), np.nan))
         return out
 
     def frame(self) -> pd.DataFrame:

@@ -20,7 +20,8 @@ def reference_independent_cascade(layer: Layer, seeds: list[int], p: float,
     neighbours that is not yet active; each exposure independently activates its receiver with
     probability ``p`` (one draw ``u < p`` per exposure, in sharer order then neighbour order,
     sharers taken in increasing id). An agent convinced by several exposures in one step takes
-    the first as its parent. The process stops when a step activates no one.
+    the first as its parent. The process stops when a
+    step activates no one.
 
     Returns:
         ``{agent: (step, parent)}`` for every activated agent (parent -1 for seeds).

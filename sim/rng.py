@@ -23,6 +23,9 @@ STREAMS: tuple[str, ...] = (
     "sharing",         # one uniform per share decision
     "crosspost",       # whether a sharer also posts on its other layers
     "mesa",            # the seed handed to mesa.Model (its own rng, for Mesa tooling)
+    "detection",       # whether an exposure to inauthentic content is seen through
+    "owned",           # whether a call to action converts a sharer to the owned channel
+    "listening",       # Thompson samples of the listening strategy
 )
 
 

@@ -80,7 +80,7 @@ def simulate(config: Config, *, world: World | None = None) -> Result:
     }
     summary.update(summarise(model))
     summary.update({f"version_{k}": v for k, v in versions().items()})
-    names = model.world.layer_names
+    names = model.channels
     trace = pd.DataFrame(model.trace())
     acts = pd.DataFrame(model.activations())
     for frame in (trace, acts):

@@ -7,6 +7,7 @@ changing one layer's parameters leaves the other layer and the population unchan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -25,15 +26,25 @@ class World:
         n: number of agents N.
         layers: the layers, in a fixed order (personal, professional; or the one file layer).
         member: bool array (n_layers, N); ``member[l, i]`` is True when agent i is on layer l.
+        loyalty: initial loyalty L of every agent, in [0, 1] (C11).
+        drivers: (N, 4) weights over the drivers fun, ambition, security, achievement, each
+            row summing to 1 (C4).
     """
 
     n: int
     layers: tuple[Layer, ...]
     member: np.ndarray
+    loyalty: np.ndarray
+    drivers: np.ndarray
 
-    @property
+    @cached_property
     def layer_names(self) -> tuple[str, ...]:
         return tuple(layer.name for layer in self.layers)
+
+    @cached_property
+    def members_any(self) -> np.ndarray:
+        """Sorted ids of the agents on at least one layer (computed once per world)."""
+        return np.flatnonzero(self.member.any(axis=0))
 
 
 def build_world(config: Config, streams: Streams) -> World:
@@ -51,7 +62,8 @@ def build_world(config: Config, streams: Streams) -> World:
         edges, labels, _ = read_graph(config.graph)
         n = len(labels)
         layer = Layer.from_edges("graph", edges, np.arange(n), n, labels=labels)
-        return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool))
+        return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool),
+                     **traits(config, n, streams["population"]))
 
     n = config.n
     specs = [(name, getattr(config.network, name)) for name in ("personal", "professional")]
@@ -68,7 +80,28 @@ def build_world(config: Config, streams: Streams) -> World:
     member = np.zeros((len(layers), n), dtype=bool)
     for k, layer in enumerate(layers):
         member[k, layer.members] = True
-    return World(n=n, layers=tuple(layers), member=member)
+    return World(n=n, layers=tuple(layers), member=member, **traits(config, n, rng_pop))
+
+
+def traits(config: Config, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Initial loyalty ~ Beta(mean * c, (1 - mean) * c) and driver weights ~ Dirichlet(a)."""
+    pop = config.population
+    a = pop.loyalty_mean * pop.loyalty_concentration
+    b = (1.0 - pop.loyalty_mean) * pop.loyalty_concentration
+    loyalty = rng.beta(a, b, size=n)
+    drivers = rng.dirichlet(np.full(4, pop.drivers), size=n).astype(np.float32)
+    return {"loyalty": loyalty, "drivers": drivers}
+
+
+def single_layer_world(layer: Layer, config: Config | None = None, *,
+                       rng: np.random.Generator | None = None) -> World:
+    """A world of one layer whose members are the whole population (tests, benchmarks)."""
+    from .config import Config as _Config
+
+    n = layer.n_agents
+    rng = rng if rng is not None else np.random.default_rng(0)
+    return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool),
+                 **traits(config or _Config(), n, rng))
 
 
 def _build_layer(name: str, spec: LayerConfig, members: np.ndarray, n: int,

@@ -99,11 +99,20 @@ def test_malformed_graph_file_is_refused_before_any_output(tmp_path, content, fr
     assert list(work.iterdir()) == []
 
 
-def test_seeds_beyond_population_fail_cleanly(tmp_path):
-    proc = run_cli(["n=50", "seeds=60", "network.personal.mean_degree=4"], cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "seeds=60: must be <=" in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+@pytest.mark.parametrize("args, fragment", [
+    (["experiment=independent_cascade", "seeds=60"], "seeds=60: must be <= 40"),
+    (["budget.total=5"], "budget.total=5.0: too small for strategy.posts=10"),
+])
+def test_conflicting_options_fail_cleanly(tmp_path, args, fragment):
+    graph = tmp_path / "ring.txt"
+    graph.write_text("".join(f"{i} {(i + 1) % 40}\n" for i in range(40)))
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = run_cli([*args, f"graph={graph}"], cwd=work)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0]
+    assert list(work.iterdir()) == []
 
 
 def test_unreadable_file_is_refused(tmp_path, monkeypatch):

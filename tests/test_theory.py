@@ -6,11 +6,11 @@ import pytest
 from scipy.optimize import brentq
 
 from sim import Layer, World, load_config, simulate
+from sim.world import single_layer_world
 
 
 def world_from_edges(n: int, edges: np.ndarray) -> World:
-    layer = Layer.from_edges("graph", edges, np.arange(n), n)
-    return World(n=n, layers=(layer,), member=np.ones((1, n), bool))
+    return single_layer_world(Layer.from_edges("graph", edges, np.arange(n), n))
 
 
 def run_fractions(world: World, p: float, replicates: int) -> np.ndarray:

@@ -9,6 +9,7 @@ every layer directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -22,7 +23,7 @@ class Layer:
     Attributes:
         name: layer name (``personal``, ``professional``, ``graph``...).
         members: sorted global ids of the layer's members, int64.
-        indptr: CSR row pointers over all N agents, int64, length N + 1.
+        indptr: CSR row pointers over all N agents, length N + 1 (int32 below 2^31 entries).
         indices: CSR neighbour ids (global agent ids), int32.
         labels: for a layer read from a file, ``labels[k]`` is the file's id of member
             ``members[k]``; ``None`` for generated layers.
@@ -59,8 +60,10 @@ class Layer:
         a = sp.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)),
                           shape=(n_agents, n_agents))
         order = np.argsort(members, kind="stable")
+        # int32 row pointers while they fit: the frontier expansion moves half the bytes
+        ptr_type = np.int32 if src.size < np.iinfo(np.int32).max else np.int64
         return cls(name=name, members=members[order],
-                   indptr=a.indptr.astype(np.int64), indices=a.indices.astype(np.int32),
+                   indptr=a.indptr.astype(ptr_type), indices=a.indices.astype(np.int32),
                    labels=None if labels is None else np.asarray(labels)[order],
                    groups=None if groups is None else np.asarray(groups)[order])
 
@@ -94,24 +97,41 @@ class Layer:
         mask[self.members] = True
         return mask
 
+    def expand(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The neighbours of ``nodes`` concatenated in CSR order, and where each node's run ends.
+
+        Returns:
+            ``(children, ends)``: int32 neighbour ids, and ``ends = cumsum(degree[nodes])``, so
+            that pair ``j`` belongs to ``nodes[searchsorted(ends, j, side="right")]``.
+        """
+        nodes = np.asarray(nodes)
+        starts = self.indptr[nodes]
+        counts = self._degree[nodes]
+        ends = counts.cumsum()
+        total = int(ends[-1]) if ends.size else 0
+        if total == 0:
+            return np.empty(0, dtype=np.int32), ends
+        # Position of each pair in `indices`: its row start plus its rank inside the row.
+        starts -= ends - counts
+        pos = starts.repeat(counts)
+        pos += np.arange(total, dtype=pos.dtype)
+        return self.indices[pos], ends
+
     def neighbours(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All (node, neighbour) pairs of ``nodes``, vectorised, in CSR order.
 
         Returns:
             ``(parents, children)``: ``parents[j]`` is the entry of ``nodes`` whose neighbour
-            is ``children[j]``; both int64 arrays of length sum(degree[nodes]).
+            is ``children[j]``; arrays of length sum(degree[nodes]), parents of the dtype of
+            ``nodes``, children int32 (the hot path avoids widening copies).
         """
-        nodes = np.asarray(nodes, dtype=np.int64)
-        starts = self.indptr[nodes]
-        counts = self.indptr[nodes + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty
-        # Position of each pair in `indices`: its row start plus its rank inside the row.
-        first = np.cumsum(counts) - counts
-        pos = np.repeat(starts - first, counts) + np.arange(total)
-        return np.repeat(nodes, counts), self.indices[pos].astype(np.int64)
+        nodes = np.asarray(nodes)
+        children, _ = self.expand(nodes)
+        return nodes.repeat(self._degree[nodes]), children
+
+    @cached_property
+    def _degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
 
     def to_networkx(self) -> nx.Graph:
         """The layer as a NetworkX graph over its members' global ids."""

@@ -1,0 +1,71 @@
+"""Loyalty, detection of inauthentic content and the seeds of backlash (C10, C11, C12).
+
+Loyalty ``L`` in [0, 1] is per agent. Engagement builds it with diminishing returns, absence
+erodes it, being seen through as a liar cuts it, and negative word of mouth from detractors
+lowers it further. All updates are vectorised over the step's exposures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import AuthenticityConfig, LoyaltyConfig
+
+
+def update_loyalty(loyalty: np.ndarray, engaged: np.ndarray, quality: np.ndarray,
+                   sharers: np.ndarray, negative: np.ndarray, cfg: LoyaltyConfig,
+                   auth: AuthenticityConfig) -> None:
+    """One step of loyalty dynamics, in place (C11, C10).
+
+    - Engagement: ``q_i`` is the best quality among the brand exposures agent i saw this step,
+      quality = authenticity * (fit + resonance) / 2, and 1 for an agent who shared. Agents
+      with ``q_i > 0`` gain ``growth * q_i * (1 - L_i)``: one gain per step however many
+      exposures, so bursts saturate and consistency pays (C11).
+    - Agents without engagement decay: ``L_i *= 1 - decay`` (per step).
+    - Each negative word-of-mouth exposure seen multiplies ``L_i`` by ``1 - wom_cut`` (C10).
+
+    Args:
+        loyalty: (N,) loyalty, updated in place.
+        engaged: agent of each brand exposure seen this step.
+        quality: its engagement quality in [0, 1].
+        sharers: agents who shared a brand post this step.
+        negative: agent of each negative word-of-mouth exposure seen this step.
+    """
+    q = np.zeros(loyalty.size)
+    np.maximum.at(q, engaged, quality)
+    q[sharers] = 1.0
+    grow = q > 0
+    loyalty[grow] += cfg.growth * q[grow] * (1.0 - loyalty[grow])
+    loyalty[~grow] *= 1.0 - cfg.decay
+    if negative.size:
+        hits = np.bincount(negative, minlength=loyalty.size)
+        hit = hits > 0
+        loyalty[hit] *= (1.0 - auth.wom_cut) ** hits[hit]
+
+
+def detect(loyalty: np.ndarray, child: np.ndarray, layer: np.ndarray,
+           authenticity: np.ndarray, auth: AuthenticityConfig, cfg: LoyaltyConfig,
+           detractor: np.ndarray, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Detection of inauthentic content among this step's brand exposures (C10, C12).
+
+    Each exposure to content of authenticity ``a`` is seen through with probability
+    ``detection * (1 - a)``. An agent who sees through loses ``cut`` of its loyalty
+    (``L *= 1 - cut``) once per step; if its loyalty is then below ``loyalty.detractor`` and it is
+    not a detractor yet, it becomes one: it will spread negative word of mouth on the layer
+    where it saw the content.
+
+    Returns:
+        ``(agents, layers)`` of the new detractors (sorted by agent).
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if child.size == 0 or np.all(authenticity >= 1.0) or auth.detection <= 0:
+        return empty, empty
+    u = rng.random(child.size)
+    hit = u < auth.detection * (1.0 - authenticity)
+    if not hit.any():
+        return empty, empty
+    agents, first = np.unique(child[hit], return_index=True)
+    layers = layer[hit][first]
+    loyalty[agents] *= 1.0 - auth.cut
+    new = (loyalty[agents] < cfg.detractor) & ~detractor[agents]
+    return agents[new], layers[new].astype(np.int64)
