@@ -199,8 +199,13 @@ class LoyaltyConfig:
     growth: float = _f(0.15, "Growth on a step with engagement: L += growth * q * (1 - L), q "
                        "the step's best engagement quality (1 for a share).", lo=0, hi=1,
                        unit="per step", source="C11 (assumption)")
-    decay: float = _f(0.005, "Decay on a step without engagement: L *= 1 - decay.", lo=0, hi=1,
+    decay: float = _f(0.03, "Drift back to the agent's initial loyalty B on a step without "
+                      "engagement: L = B + (L - B) * (1 - decay).", lo=0, hi=1,
                       unit="per step", source="C11 (assumption)")
+    spacing: float = _f(5.0, "Spacing effect: an engagement dt steps after the previous one "
+                        "gains only 1 - exp(-dt / spacing) of the full growth, so consecutive "
+                        "days add little (0: no such effect).", lo=0, hi=1000, unit="steps",
+                        source="C11: consistency over bursts (assumption)")
     loyal: float = _f(0.7, "Loyalty at or above which an agent counts as loyal.", lo=0, hi=1,
                       source="C12 (assumption)")
     detractor: float = _f(0.15, "Loyalty below which a detection makes a detractor.", lo=0,
@@ -227,7 +232,7 @@ class AuthenticityConfig:
 class OwnedConfig:
     """The brand's owned channel (C8)."""
 
-    conversion: float = _f(0.3, "Probability that a share of a post with a call to action "
+    conversion: float = _f(0.5, "Probability that a share of a post with a call to action "
                            "converts the sharer, times its loyalty L.", lo=0, hi=1,
                            unit="per share", source="C8 (assumption)")
     p_goal: float = _f(0.5, "Probability of a goal mindset when reading the owned channel.",

@@ -12,20 +12,28 @@ import numpy as np
 from .config import AuthenticityConfig, LoyaltyConfig
 
 
-def update_loyalty(loyalty: np.ndarray, engaged: np.ndarray, quality: np.ndarray,
-                   sharers: np.ndarray, negative: np.ndarray, cfg: LoyaltyConfig,
-                   auth: AuthenticityConfig) -> None:
+def update_loyalty(loyalty: np.ndarray, baseline: np.ndarray, last: np.ndarray, t: int,
+                   engaged: np.ndarray,
+                   quality: np.ndarray, sharers: np.ndarray, negative: np.ndarray,
+                   cfg: LoyaltyConfig, auth: AuthenticityConfig) -> None:
     """One step of loyalty dynamics, in place (C11, C10).
 
     - Engagement: ``q_i`` is the best quality among the brand exposures agent i saw this step,
       quality = authenticity * (fit + resonance) / 2, and 1 for an agent who shared. Agents
-      with ``q_i > 0`` gain ``growth * q_i * (1 - L_i)``: one gain per step however many
-      exposures, so bursts saturate and consistency pays (C11).
-    - Agents without engagement decay: ``L_i *= 1 - decay`` (per step).
+      with ``q_i > 0`` gain ``growth * q_i * s_i * (1 - L_i)``, where the spacing factor
+      ``s_i = 1 - exp(-(t - last_i) / spacing)`` discounts an engagement that comes soon after
+      the previous one: one gain per step however many exposures, and little more from
+      consecutive days, so bursts saturate and consistency pays (C11).
+    - Agents without engagement drift back to their baseline (initial) loyalty ``B_i``:
+      ``L_i = B_i + (L_i - B_i) (1 - decay)`` per step: what the brand built fades, and what a
+      lie destroyed slowly heals, but an agent the brand never reached stays where it was.
     - Each negative word-of-mouth exposure seen multiplies ``L_i`` by ``1 - wom_cut`` (C10).
 
     Args:
         loyalty: (N,) loyalty, updated in place.
+        baseline: (N,) loyalty each agent returns to without engagement.
+        last: (N,) step of each agent's previous engagement (very negative: never), updated.
+        t: the current step.
         engaged: agent of each brand exposure seen this step.
         quality: its engagement quality in [0, 1].
         sharers: agents who shared a brand post this step.
@@ -35,8 +43,13 @@ def update_loyalty(loyalty: np.ndarray, engaged: np.ndarray, quality: np.ndarray
     np.maximum.at(q, engaged, quality)
     q[sharers] = 1.0
     grow = q > 0
-    loyalty[grow] += cfg.growth * q[grow] * (1.0 - loyalty[grow])
-    loyalty[~grow] *= 1.0 - cfg.decay
+    gain = cfg.growth * q[grow]
+    if cfg.spacing > 0:
+        gain *= -np.expm1(-(t - last[grow]) / cfg.spacing)
+    loyalty[grow] += gain * (1.0 - loyalty[grow])
+    last[grow] = t
+    idle = ~grow
+    loyalty[idle] = baseline[idle] + (loyalty[idle] - baseline[idle]) * (1.0 - cfg.decay)
     if negative.size:
         hits = np.bincount(negative, minlength=loyalty.size)
         hit = hits > 0

@@ -95,6 +95,29 @@ def largest_tree(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
     return int(rows.size), structural_virality(tree_parent)
 
 
+def post_audience(model) -> np.ndarray:
+    """Agents who saw each brand post (any channel) or were seeded with it, per post."""
+    k = model.n_posts
+    if model.reduction:
+        return model.activated[:k].sum(axis=1) + model.exposed.any(axis=0).sum()
+    return ((model.contacts[:k] > 0) | model.activated[:k]).sum(axis=1)
+
+
+def posts_table(model) -> dict[str, np.ndarray]:
+    """One row per brand post: when it went out, its seeds, audience and cascade size."""
+    acts = model.activations()
+    brand = acts["post"] < model.n_posts
+    seeds = np.bincount(acts["post"][brand & (acts["parent"] < 0)], minlength=model.n_posts)
+    return {
+        "post": np.arange(model.n_posts),
+        "step": np.asarray(model.post_step, dtype=np.int64),
+        "published": np.asarray(model.post_step) <= model.t,
+        "seeds": seeds[: model.n_posts],
+        "audience": post_audience(model),
+        "activations": model.activated[: model.n_posts].sum(axis=1),
+    }
+
+
 def summarise(model) -> dict[str, float | int | str]:
     """The flat summary of a finished run (definitions in the README's output reference).
 
@@ -135,9 +158,10 @@ def summarise(model) -> dict[str, float | int | str]:
     sizes = model.activated[:published].sum(axis=1)
     out["posts_published"] = published
     out["cascade_mean"] = float(sizes.mean()) if published else 0.0
+    audience = post_audience(model)[:published]
     third = published // 3
-    out["reach_decay"] = (float(1.0 - sizes[-third:].mean() / sizes[:third].mean())
-                          if third and sizes[:third].mean() > 0 else 0.0)
+    out["reach_decay"] = (float(1.0 - audience[-third:].mean() / audience[:third].mean())
+                          if third and audience[:third].mean() > 0 else 0.0)
 
     for k, name in enumerate(model.channels):
         on = layer == k

@@ -91,6 +91,7 @@ class BrandModel(mesa.Model):
         if not self.reduction:
             self.contacts = np.zeros((rows, n), dtype=np.uint16)
             self.fatigue = np.zeros(n, dtype=np.int32)
+            self._last_engaged = np.full(n, -10**6, dtype=np.int64)
         self._pending = Exposures.empty()
         # reduction mode keeps its feed as bare arrays: child, parent, layer (None: one layer)
         self._ic: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
@@ -454,8 +455,8 @@ class BrandModel(mesa.Model):
             self._quality = (np.empty(0, np.int64), np.empty(0))
         sharers = winners.child[winners.post < self.n_posts]
         negative = seen.child[~brand] if len(seen) else np.empty(0, np.int64)
-        update_loyalty(self.loyalty, *self._quality, sharers, negative, cfg.loyalty,
-                       cfg.authenticity)
+        update_loyalty(self.loyalty, self.world.loyalty, self._last_engaged, self.t, *self._quality, sharers,
+                       negative, cfg.loyalty, cfg.authenticity)
         b = seen.take(brand) if len(seen) else seen
         auth = self.content.authenticity[b.post] if len(b) else np.empty(0)
         agents, layers = detect(self.loyalty, b.child, b.layer, auth, cfg.authenticity,

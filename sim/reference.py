@@ -44,3 +44,26 @@ def reference_independent_cascade(layer: Layer, seeds: list[int], p: float,
             state[agent] = (t, parent)
         frontier = sorted(convinced)
     return state
+
+
+def reference_share_probability(*, p0: float, coef, receptivity: float, goal: bool,
+                                entertainment: float, insight: float, drivers, tone,
+                                loyalty: float, incentive: float, contacts: int,
+                                fatigue: int) -> float:
+    """The share rule of :mod:`sim.share` for one exposure, written out term by term (C2-C7)."""
+    import math
+
+    fit = insight if goal else entertainment
+    activation = (0.25, 1.0, 1.0, 1.0) if goal else (1.0, 0.25, 0.25, 0.25)
+    weights = [a * w for a, w in zip(activation, drivers)]
+    res = sum(w * t for w, t in zip(weights, tone)) / max(sum(weights), 1e-12)
+    p0 = min(max(p0, 1e-17), 1 - 1e-17)
+    z = math.log(p0 / (1 - p0))
+    z = max(-40.0, min(40.0, z))
+    z += coef.fit * (fit - 0.5) + coef.emotion * (res - 0.5) + coef.loyalty * (loyalty - 0.5)
+    z += coef.incentive * incentive + coef.social * math.log(max(contacts, 1))
+    z -= coef.fatigue * math.log(1 + fatigue)
+    p = receptivity / (1 + math.exp(-z))
+    if contacts < coef.threshold:
+        p = 0.0
+    return min(p, 1.0)
