@@ -7,7 +7,7 @@ The plain-Python API (no Hydra needed except for :func:`load_config`)::
     result.summary["reach"], result.timeseries.head()
 """
 
-from .config import Config, ConfigError, LayerConfig, Mode, NetworkConfig
+from .config import Config, ConfigError, LayerConfig, Mode, NetworkConfig, config_hash
 from .metrics import structural_virality
 from .model import BrandModel
 from .networks import GraphFileError, Layer
@@ -16,7 +16,7 @@ from .run import Result, simulate, write_outputs
 from .world import World, build_world
 
 __all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
-           "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "load_config",
+           "Mode", "NetworkConfig", "config_hash", "Result", "Streams", "World", "build_world", "load_config",
            "simulate", "structural_virality", "write_outputs"]
 
 

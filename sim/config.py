@@ -452,3 +452,27 @@ def render_readme(text: str) -> str:
     _, tail = rest.split(end)
     return f"{head}{start}\n{config_reference_markdown()}\n{end}{tail}"
 
+
+
+def config_dict(config: Config) -> dict[str, Any]:
+    """The config as plain nested dicts of str, int, float, bool and None (enums by value)."""
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, enum.Enum):
+            return value.value
+        return value
+    return plain(config)
+
+
+def config_hash(config: Config) -> str:
+    """A 16-hex-digit fingerprint of every key of a resolved config (seed and replicate
+    included): two runs with the same hash compute the same numbers.
+
+    ``sha256`` of the canonical JSON of :func:`config_dict` (sorted keys, floats by ``repr``).
+    """
+    import hashlib
+    import json
+
+    text = json.dumps(config_dict(config), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

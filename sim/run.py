@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Config
+from .config import Config, config_hash
 from .metrics import summarise
 from .model import BrandModel
 from .rng import Streams
@@ -77,6 +77,7 @@ def simulate(config: Config, *, world: World | None = None) -> Result:
     t2 = time.perf_counter()
     summary: dict[str, Any] = {
         "mode": config.mode.value, "seed": config.seed, "replicate": config.replicate,
+        "config_hash": config_hash(config),
     }
     summary.update(summarise(model))
     summary.update({f"version_{k}": v for k, v in versions().items()})
