@@ -16,8 +16,8 @@ from .run import Result, simulate, write_outputs
 from .world import World, build_world
 
 __all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
-           "Mode", "NetworkConfig", "config_hash", "Result", "Streams", "World", "build_world", "load_config",
-           "simulate", "structural_virality", "write_outputs"]
+           "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "config_hash",
+           "load_config", "simulate", "structural_virality", "write_outputs"]
 
 
 def load_config(overrides: list[str] | None = None) -> Config:

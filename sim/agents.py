@@ -38,9 +38,11 @@ class Consumer(mesa.Agent):
                      if world.member[k, self.index])
 
     def neighbours(self, layer: str) -> np.ndarray:
-        """0-based indices of this person's contacts on ``layer``."""
+        """0-based indices of this person's contacts on ``layer`` (on the topic layer: the
+        co-followers of its topics), sorted."""
         lay = self.model.world.layers[self.model.world.layer_names.index(layer)]
-        return lay.indices[lay.indptr[self.index]: lay.indptr[self.index + 1]].astype(np.int64)
+        _, contacts = lay.neighbours(np.array([self.index]))
+        return np.unique(contacts).astype(np.int64)
 
     @property
     def shared(self) -> np.ndarray:

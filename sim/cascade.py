@@ -68,10 +68,11 @@ class Exposures:
 
 def expose(layer: Layer, layer_index: int, sharers: np.ndarray, posts: np.ndarray,
            origins: np.ndarray, step: int) -> tuple[Exposures, int]:
-    """Expose the neighbours of every sharer on one layer (C6: a share reaches one's network).
+    """Expose the audience of every share event on one layer (C6, C14).
 
-    Each share of post c by agent i on layer l creates one exposure per neighbour j of i on l:
-    ``deg_l(i)`` exposures, entering j's feed at ``step``.
+    On a graph, each share of post c by agent i on layer l creates one exposure per neighbour j
+    of i on l: ``deg_l(i)`` exposures, entering j's feed at ``step``. On a topic layer the
+    post goes to the followers of the sharer's topics (:meth:`Layer.reach` says who).
 
     Args:
         layer: the layer shared on.
@@ -82,19 +83,18 @@ def expose(layer: Layer, layer_index: int, sharers: np.ndarray, posts: np.ndarra
         step: current step.
 
     Returns:
-        ``(exposures, examined)``: the batch, and the number of edges examined
+        ``(exposures, examined)``: the batch, and the number of contacts examined
         (= its length; kept separate because callers filter the batch).
     """
-    parents, children = layer.neighbours(sharers)
+    event, children = layer.reach(sharers, posts)
     if children.size == 0:
         return Exposures.empty(), 0
-    counts = layer.indptr[sharers + 1] - layer.indptr[sharers]
     batch = Exposures(
-        parent=parents,
+        parent=np.asarray(sharers, dtype=np.int64)[event],
         child=children,
         layer=np.full(children.size, layer_index, dtype=np.int8),
-        origin=np.repeat(np.asarray(origins, dtype=np.int8), counts),
-        post=np.repeat(np.asarray(posts, dtype=np.int32), counts),
+        origin=np.asarray(origins, dtype=np.int8)[event],
+        post=np.asarray(posts, dtype=np.int32)[event],
         born=np.full(children.size, step, dtype=np.int32),
     )
     return batch, children.size

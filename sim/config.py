@@ -115,12 +115,40 @@ def _professional() -> LayerConfig:
 
 
 @dataclass
+class TopicConfig:
+    """The optional topic platform (C14): agents follow conversations, not people."""
+
+    enabled: bool = _f(False, "Whether the topic layer exists in the run (a third, "
+                       "Twitter-like platform; off by default).", source="C14")
+    membership: float = _f(0.3, "Share of agents on the topic platform, drawn independently "
+                           "of the other layers.", lo=0, hi=1, unit="fraction",
+                           source="assumption")
+    topics: int = _f(100, "Number of topics (hashtags, interest groups).", lo=1, hi=10**6,
+                     unit="topics", source="C14 (assumption)")
+    follows: float = _f(3.0, "Mean topics followed per member (1 + Poisson(follows - 1), "
+                        "duplicates merged).", lo=1, hi=1000, unit="topics per member",
+                        source="C14: n people follow m conversations (assumption)")
+    popularity: float = _f(1.0, "Zipf exponent of topic popularity: topic t is chosen with "
+                           "weight (t + 1)^-popularity (0: all alike).", lo=0, hi=5,
+                           source="assumption")
+    activity: float = _f(0.5, "Probability that a member is active on the topic layer in a "
+                         "step.", lo=0, hi=1, unit="per agent per step",
+                         source="C15 (assumption)")
+    p_goal: float = _f(0.5, "Probability that an active member's session mindset is `goal`.",
+                       lo=0, hi=1, unit="per session", source="assumption")
+    receptivity: float = _f(1.0, "Multiplier on the share probability of brand content on "
+                            "the topic layer.", lo=0, hi=10, unit="factor",
+                            source="assumption")
+
+
+@dataclass
 class NetworkConfig:
-    """The multiplex: one population, one graph per platform (C6, C13)."""
+    """The multiplex: one population, one graph per platform (C6, C13, C14)."""
 
     personal: LayerConfig = _nested(_personal, "The personal (Facebook-like) layer.")
     professional: LayerConfig = _nested(_professional,
                                         "The professional (LinkedIn-like) layer.")
+    topic: TopicConfig = _nested(TopicConfig, "The optional topic (Twitter-like) layer.")
     crosspost: float = _f(0.1, "Probability that a sharer also posts the content on each of "
                           "its other layers.", lo=0, hi=1, unit="per share per layer",
                           source="C6 (assumption)")
@@ -397,6 +425,9 @@ def validate(config: Config) -> None:
         layer: LayerConfig = getattr(config.network, name)
         if config.graph is None and layer.enabled and layer.generator is Generator.file:
             _check_file(f"network.{name}.path", layer.path)
+    if config.network.topic.enabled and config.mode is Mode.independent_cascade:
+        raise ConfigError("network.topic.enabled", True, "must be false in "
+                          "mode=independent_cascade (reduction mode runs on graphs only)")
     if config.graph is not None:
         _check_file("graph", config.graph)
     elif not (config.network.personal.enabled or config.network.professional.enabled):

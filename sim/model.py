@@ -20,8 +20,8 @@ from .loyalty import detect, update_loyalty
 from .recorder import Recorder
 from .rng import Streams
 from .share import backlash_probability, share_probability
-from .strategy import (Listener, choose_seeds, k_core_numbers, layer_split, make_ledger,
-                       post_steps, seed_price, seeds_per_layer)
+from .strategy import (UNSEEDED, Listener, choose_seeds, k_core_numbers, layer_split,
+                       make_ledger, post_steps, seed_price, seeds_per_layer)
 from .world import World, build_world
 
 
@@ -136,7 +136,9 @@ class BrandModel(mesa.Model):
         self.ledger = make_ledger(cfg.budget, strategy, names)
         self._prices = np.array([seed_price(cfg.budget, name) for name in names])
         self._cores = [None] * len(names)
-        mean_degree = np.array([lay.degree()[lay.members].mean() if lay.members.size else 0.0
+        # the listener weighs only layers that take placements (not the topic layer)
+        mean_degree = np.array([lay.degree()[lay.members].mean()
+                                if lay.members.size and lay.name not in UNSEEDED else 0.0
                                 for lay in self.world.layers])
         self.listener = Listener(names, mean_degree, self._prices)
 
@@ -191,7 +193,8 @@ class BrandModel(mesa.Model):
             agents, layers = [], []
             taken = np.zeros(self.n_agents, dtype=bool)   # one placement per agent and post
             for k, layer in enumerate(self.world.layers):
-                if cfg.strategy.seeding is Seeding.kcore and self._cores[k] is None:
+                if (cfg.strategy.seeding is Seeding.kcore and self._cores[k] is None
+                        and counts[k] > 0):
                     self._cores[k] = k_core_numbers(layer)
                 chosen = choose_seeds(cfg.strategy.seeding, layer, int(counts[k]),
                                       rng=self.streams["seeding"], loyalty=self.loyalty,
@@ -455,8 +458,8 @@ class BrandModel(mesa.Model):
             self._quality = (np.empty(0, np.int64), np.empty(0))
         sharers = winners.child[winners.post < self.n_posts]
         negative = seen.child[~brand] if len(seen) else np.empty(0, np.int64)
-        update_loyalty(self.loyalty, self.world.loyalty, self._last_engaged, self.t, *self._quality, sharers,
-                       negative, cfg.loyalty, cfg.authenticity)
+        update_loyalty(self.loyalty, self.world.loyalty, self._last_engaged, self.t,
+                       *self._quality, sharers, negative, cfg.loyalty, cfg.authenticity)
         b = seen.take(brand) if len(seen) else seen
         auth = self.content.authenticity[b.post] if len(b) else np.empty(0)
         agents, layers = detect(self.loyalty, b.child, b.layer, auth, cfg.authenticity,

@@ -26,6 +26,7 @@ STREAMS: tuple[str, ...] = (
     "detection",       # whether an exposure to inauthentic content is seen through
     "owned",           # whether a call to action converts a sharer to the owned channel
     "listening",       # Thompson samples of the listening strategy
+    "topic",           # the topic layer: its members and the topics they follow
 )
 
 

@@ -34,11 +34,17 @@ def seed_price(budget: BudgetConfig, layer_name: str) -> float:
     return budget.seed_professional if layer_name == "professional" else budget.seed_personal
 
 
+#: Layers that take no paid placements: the topic layer is reached through cross-posts (C14).
+UNSEEDED = ("topic",)
+
+
 def layer_split(split: float, layer_names: tuple[str, ...]) -> np.ndarray:
-    """Share of placements per layer: ``split`` on professional, the rest on the others."""
+    """Share of placements per layer: ``split`` on professional, the rest on the personal (or
+    file) layer, none on the topic layer."""
     if len(layer_names) == 1:
         return np.ones(1)
-    return np.array([split if name == "professional" else 1.0 - split for name in layer_names])
+    return np.array([0.0 if name in UNSEEDED else split if name == "professional"
+                     else 1.0 - split for name in layer_names])
 
 
 def seeds_per_layer(per_post: float, shares: np.ndarray, prices: np.ndarray) -> np.ndarray:

@@ -11,10 +11,11 @@ from functools import cached_property
 
 import numpy as np
 
-from .config import Config, ConfigError, Generator, LayerConfig
+from .config import Config, ConfigError, Generator, LayerConfig, TopicConfig
 from .networks.generators import community_small_world, preferential_attachment
 from .networks.io import read_graph
 from .networks.layer import Layer
+from .networks.topics import TopicLayer, follow_topics
 from .rng import Streams
 
 
@@ -24,7 +25,8 @@ class World:
 
     Attributes:
         n: number of agents N.
-        layers: the layers, in a fixed order (personal, professional; or the one file layer).
+        layers: the layers, in a fixed order (personal, professional, topic when enabled; or
+            the one file layer).
         member: bool array (n_layers, N); ``member[l, i]`` is True when agent i is on layer l.
         loyalty: initial loyalty L of every agent, in [0, 1] (C11).
         drivers: (N, 4) weights over the drivers fun, ambition, security, achievement, each
@@ -77,10 +79,21 @@ def build_world(config: Config, streams: Streams) -> World:
         row = 0 if name == "personal" else 1
         members = np.flatnonzero(u[row] < spec.membership)
         layers.append(_build_layer(name, spec, members, n, streams[name]))
+    people = traits(config, n, rng_pop)
+    if config.network.topic.enabled:
+        layers.append(_build_topic_layer(config.network.topic, n, streams["topic"]))
     member = np.zeros((len(layers), n), dtype=bool)
     for k, layer in enumerate(layers):
         member[k, layer.members] = True
-    return World(n=n, layers=tuple(layers), member=member, **traits(config, n, rng_pop))
+    return World(n=n, layers=tuple(layers), member=member, **people)
+
+
+def _build_topic_layer(spec: TopicConfig, n: int, rng: np.random.Generator) -> TopicLayer:
+    """The topic layer (C14) from its own stream: members, then the topics they follow."""
+    members = np.flatnonzero(rng.random(n) < spec.membership)
+    follows = follow_topics(members.size, topics=spec.topics, follows=spec.follows,
+                            popularity=spec.popularity, rng=rng)
+    return TopicLayer.from_follows("topic", follows, members, n, spec.topics)
 
 
 def traits(config: Config, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -129,6 +129,17 @@ class Layer:
         children, _ = self.expand(nodes)
         return nodes.repeat(self._degree[nodes]), children
 
+    def reach(self, sharers: np.ndarray, posts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Who sees a step's share events on this layer (C6): ``(event, child)`` per exposure.
+
+        On a graph every neighbour of a sharer sees each of its shares: ``degree(i)``
+        exposures per event, in CSR order. ``posts`` matters only on layers that merge
+        shares of the same post (:class:`sim.networks.topics.TopicLayer`).
+        """
+        sharers = np.asarray(sharers)
+        children, _ = self.expand(sharers)
+        return np.arange(sharers.size).repeat(self._degree[sharers]), children
+
     @cached_property
     def _degree(self) -> np.ndarray:
         return np.diff(self.indptr)
