@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config, config_hash
-from .metrics import summarise
+from .metrics import posts_table, summarise
 from .model import BrandModel
 from .rng import Streams
 from .world import World, build_world
@@ -37,6 +37,10 @@ class Result:
         timeseries: one row per (step, layer); columns in :mod:`sim.recorder`.
         trace: every decided exposure (parent, child, layer, origin, post, sent, step, shared).
         activations: one row per (post, agent) activation (agent, post, parent, layer, step).
+        posts: one row per brand post (full mode): step, published, seeds, audience,
+            activations.
+        decisions: the listening strategy's decisions, one row per post it placed (step,
+            post, split, theta_<layer>); empty for other strategies.
         model: the finished model, for inspection.
         timing: wall seconds spent building the world (``build_s``) and stepping (``run_s``);
             kept out of ``summary`` so that summaries are byte-identical across runs.
@@ -47,6 +51,8 @@ class Result:
     trace: pd.DataFrame
     activations: pd.DataFrame
     model: BrandModel = field(repr=False)
+    posts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     timing: dict[str, float] = field(default_factory=dict)
 
 
@@ -89,8 +95,10 @@ def simulate(config: Config, *, world: World | None = None) -> Result:
             if col in frame:
                 frame[col] = pd.Categorical.from_codes(frame[col].astype(np.int64),
                                                        categories=list(names))
+    posts = pd.DataFrame() if model.reduction else pd.DataFrame(posts_table(model))
+    decisions = pd.DataFrame(model.listener.decisions if not model.reduction else [])
     return Result(summary=summary, timeseries=model.recorder.frame(), trace=trace,
-                  activations=acts, model=model,
+                  activations=acts, model=model, posts=posts, decisions=decisions,
                   timing={"build_s": t1 - t0, "run_s": t2 - t1,
                           "collect_s": time.perf_counter() - t2})
 
@@ -110,11 +118,16 @@ def atomic_write(path: Path, write) -> None:
 
 
 def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True) -> None:
-    """Write ``timeseries.parquet``, ``activations.parquet``, ``trace.parquet`` (optional) and,
-    last, ``summary.json``: a directory with ``summary.json`` is a complete run."""
+    """Write ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full mode),
+    ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional) and, last,
+    ``summary.json``: a directory with ``summary.json`` is a complete run."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = {"timeseries": result.timeseries, "activations": result.activations}
+    if len(result.posts):
+        tables["posts"] = result.posts
+    if len(result.decisions):
+        tables["listening"] = result.decisions
     if trace:
         tables["trace"] = result.trace
     for name, frame in tables.items():

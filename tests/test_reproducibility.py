@@ -1,6 +1,7 @@
 """Same config and seed: identical bytes. Other replicate: different. Streams independent."""
 
 import numpy as np
+import pytest
 
 from sim import load_config, simulate, write_outputs
 from sim.rng import STREAMS, Streams
@@ -14,12 +15,16 @@ def outputs(tmp_path, name, overrides):
     return {f.name: f.read_bytes() for f in out.iterdir() if f.name != "timing.json"}
 
 
-def test_same_seed_gives_identical_bytes_and_other_replicate_differs(tmp_path):
-    base = ["n=3000", "steps=20", "p=0.2", "seed=4"]
+@pytest.mark.parametrize("extra, files", [
+    ([], set()),
+    (["strategy=listening", "network.topic.enabled=true"], {"listening.parquet"}),
+])
+def test_same_seed_gives_identical_bytes_and_other_replicate_differs(tmp_path, extra, files):
+    base = ["n=3000", "steps=20", "p=0.2", "seed=4", *extra]
     a = outputs(tmp_path, "a", base)
     b = outputs(tmp_path, "b", base)
     assert set(a) == {"summary.json", "timeseries.parquet", "trace.parquet",
-                      "activations.parquet"}
+                      "activations.parquet", "posts.parquet"} | files
     assert a == b
     c = outputs(tmp_path, "c", base + ["replicate=1"])
     assert c["summary.json"] != a["summary.json"]
