@@ -342,6 +342,8 @@ class OutputConfig:
                       "activated their receiver.")
     write_trace: bool = _f(True, "Write trace.parquet (the exposure trace).")
     chart: bool = _f(True, "Write reach.png, cumulative reach per layer over time.")
+    progress: bool = _f(True, "Log progress of long runs: layers that took over a second to "
+                        "build, and every 5 s the step, elapsed time and time left.")
 
 
 @dataclass

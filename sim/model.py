@@ -17,6 +17,7 @@ from .agents import Consumer
 from .cascade import Exposures, decide, expose, first_of_each, first_success
 from .config import Config, ConfigError, Mode, Seeding, Trace
 from .loyalty import detect, update_loyalty
+from .progress import Progress
 from .recorder import Recorder
 from .rng import Streams
 from .share import backlash_probability, share_probability
@@ -577,16 +578,26 @@ class BrandModel(mesa.Model):
 
     # -- inspection ----------------------------------------------------------------------
 
-    def run(self) -> BrandModel:
-        """Step until the horizon (or, in reduction mode, until no exposure is pending)."""
+    def run(self, *, progress: Progress | None = None) -> BrandModel:
+        """Step until the horizon (or, in reduction mode, until no exposure is pending).
+
+        Args:
+            progress: reports the step, reach so far and time left (full mode).
+        """
         # The phases are driven directly rather than through Mesa's per-step event dispatch
         # (about 20 us a step, which dominates small cascades); Mesa's step and time
         # counters are kept as model.step() would keep them.
+        report = progress is not None and not self.reduction
         while self.running:
             self._advance()
             self.steps += 1
             self.time += 1
+            if report:
+                progress.step(self.t, self.config.steps, self._reach_so_far)
         return self
+
+    def _reach_so_far(self) -> str:
+        return f"reach {int(self.activated[:self.n_posts].any(axis=0).sum()):,}"
 
     def activations(self) -> dict[str, np.ndarray]:
         """All activations: agent, post, parent (-1 for seeds and roots), layer, step.

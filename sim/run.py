@@ -24,6 +24,7 @@ import pandas as pd
 from .config import Config, config_hash
 from .metrics import posts_table, summarise
 from .model import BrandModel
+from .progress import Progress
 from .rng import Streams
 from .world import World, build_world
 
@@ -67,19 +68,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def simulate(config: Config, *, world: World | None = None) -> Result:
+def simulate(config: Config, *, world: World | None = None,
+             progress: Progress | None = None) -> Result:
     """Build the world (unless given), run the model to its end and collect the results.
 
     Args:
         config: a validated config (:func:`sim.load_config`).
         world: a prebuilt world to reuse, e.g. across replicates of a benchmark; it must have
             been built from the same network settings.
+        progress: where progress lines go; by default the ``mindshare`` logger when
+            ``output.progress`` is set (see :mod:`sim.progress`).
     """
+    if progress is None and config.output.progress:
+        progress = Progress()
     t0 = time.perf_counter()
     if world is None:
-        world = build_world(config, Streams(config.seed, config.replicate))
+        world = build_world(config, Streams(config.seed, config.replicate), progress=progress)
     t1 = time.perf_counter()
-    model = BrandModel(config, world=world).run()
+    model = BrandModel(config, world=world).run(progress=progress)
     t2 = time.perf_counter()
     summary: dict[str, Any] = {
         "mode": config.mode.value, "seed": config.seed, "replicate": config.replicate,

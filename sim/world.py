@@ -16,6 +16,7 @@ from .networks.generators import community_small_world, preferential_attachment
 from .networks.io import read_graph
 from .networks.layer import Layer
 from .networks.topics import TopicLayer, follow_topics
+from .progress import Progress
 from .rng import Streams
 
 
@@ -49,12 +50,17 @@ class World:
         return np.flatnonzero(self.member.any(axis=0))
 
 
-def build_world(config: Config, streams: Streams) -> World:
+def build_world(config: Config, streams: Streams, *, progress: Progress | None = None) -> World:
     """Build the population and its layers.
 
     With ``config.graph`` set, the run has one layer named ``graph`` read from that file, and
     N is its node count. Otherwise each enabled layer draws its members independently with
     probability ``membership`` (C13) and generates or loads its graph over them.
+
+    Args:
+        config: a validated config.
+        streams: the run's random streams.
+        progress: reports layers that were slow to build.
 
     Raises:
         ConfigError: a file layer with more nodes than the population.
@@ -75,13 +81,20 @@ def build_world(config: Config, streams: Streams) -> World:
     # switching a layer off does not move the other layer's members.
     u = rng_pop.random((2, n))
     layers = []
+    progress = progress or Progress(lambda _: None)
     for name, spec in specs:
         row = 0 if name == "personal" else 1
         members = np.flatnonzero(u[row] < spec.membership)
+        progress.begin()
         layers.append(_build_layer(name, spec, members, n, streams[name]))
+        progress.built(f"the {name} layer: {members.size:,} members, "
+                       f"{layers[-1].n_edges:,} edges")
     people = traits(config, n, rng_pop)
     if config.network.topic.enabled:
+        progress.begin()
         layers.append(_build_topic_layer(config.network.topic, n, streams["topic"]))
+        progress.built(f"the topic layer: {layers[-1].members.size:,} members, "
+                       f"{layers[-1].n_edges:,} follow links")
     member = np.zeros((len(layers), n), dtype=bool)
     for k, layer in enumerate(layers):
         member[k, layer.members] = True
