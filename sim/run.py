@@ -24,6 +24,7 @@ import pandas as pd
 from .config import Config, config_hash
 from .metrics import posts_table, summarise
 from .model import BrandModel
+from .networks.io import node_table
 from .progress import Progress
 from .rng import Streams
 from .world import World, build_world
@@ -125,7 +126,8 @@ def atomic_write(path: Path, write) -> None:
 
 def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True) -> None:
     """Write ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full mode),
-    ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional) and, last,
+    ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional),
+    ``nodes.parquet`` (layers read from graph files: each agent's id in the file) and, last,
     ``summary.json``: a directory with ``summary.json`` is a complete run."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -136,6 +138,9 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
         tables["listening"] = result.decisions
     if trace:
         tables["trace"] = result.trace
+    nodes = node_table(result.model.world.layers)
+    if nodes is not None:       # layers read from files: agent -> the file's node id
+        tables["nodes"] = nodes
     for name, frame in tables.items():
         atomic_write(out / f"{name}.parquet",
                      lambda tmp, f=frame: f.to_parquet(tmp, index=False, engine="pyarrow"))

@@ -257,3 +257,88 @@ def test_block_boundaries_do_not_change_the_result(tmp_path, monkeypatch):
     assert whole[2] == parts[2]
     bad = _write(tmp_path, "bad.txt", "1 2\n" * 30 + "1 2 3\n")
     assert "line 31 has 3 fields" in _error(bad)
+
+
+# --- node ids in a run's outputs -------------------------------------------------------------
+
+def _layer_pairs(layer, label_of: dict) -> set[frozenset]:
+    """The layer's edges as pairs of file ids, through the nodes.parquet mapping."""
+    rows = np.repeat(np.arange(layer.n_agents), layer.degree())
+    return {frozenset((label_of[a], label_of[b])) for a, b in zip(rows.tolist(),
+                                                                   layer.indices.tolist())}
+
+
+@pytest.mark.parametrize("ids, dtype", [
+    (["alice", "bob", "carol", "dave", "eve"], "str"),            # strings
+    ([3, 10, 11, 400, 9000], "int64"),                             # gaps
+    ([2**40 + 1, 2**41, 5 * 2**50, 2**62, 7], "int64"),            # ids above 2^40
+    ([7, "x7", 2**45, "08", "b"], "str"),                          # mixed: compared as strings
+])
+def test_relabelled_ids_are_mapped_back_in_nodes_parquet(tmp_path, ids, dtype):
+    import pandas as pd
+
+    from sim import load_config, simulate, write_outputs
+
+    pairs = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (0, 2), (2, 2), (1, 0)]  # loop, duplicate
+    path = _write(tmp_path, "g.txt", "".join(f"{ids[a]} {ids[b]}\n" for a, b in pairs))
+    config = load_config(["experiment=independent_cascade", f"graph={path}", "seeds=2",
+                          "p=1"])
+    result = simulate(config)
+    write_outputs(result, tmp_path / "run")
+    nodes = pd.read_parquet(tmp_path / "run" / "nodes.parquet")
+    assert list(nodes.columns) == ["agent", "layer", "label"]
+    assert str(nodes["label"].dtype) == dtype
+    assert nodes["agent"].tolist() == list(range(5)) and set(nodes["layer"]) == {"graph"}
+    assert sorted(map(str, nodes["label"])) == sorted(map(str, ids))
+    label_of = dict(zip(nodes["agent"], nodes["label"]))
+    [layer] = result.model.world.layers
+    expected = {frozenset((str(ids[a]), str(ids[b]))) for a, b in pairs if a != b}
+    assert {frozenset(map(str, p)) for p in _layer_pairs(layer, label_of)} == expected
+    # every agent index in the other outputs resolves to a file id
+    acts = pd.read_parquet(tmp_path / "run" / "activations.parquet")
+    assert set(acts["agent"]) <= set(label_of) and len(acts) == 5   # p=1 reaches everyone
+
+
+def test_file_layer_in_a_larger_population_maps_its_members(tmp_path):
+    import pandas as pd
+
+    from sim import load_config, simulate, write_outputs
+
+    ids = [f"user{i}" for i in range(30)]
+    lines = [f"{ids[i]} {ids[(i + 1) % 30]}\n{ids[i]} {ids[(i + 7) % 30]}\n" for i in range(30)]
+    path = _write(tmp_path, "friends.csv", "".join(lines))
+    config = load_config(["n=200", "steps=3", "network.personal.generator=file",
+                          f"network.personal.path={path}", "network.professional.m=2",
+                          "network.professional.company_degree=1", "output.chart=false"])
+    result = simulate(config)
+    write_outputs(result, tmp_path / "run")
+    nodes = pd.read_parquet(tmp_path / "run" / "nodes.parquet")
+    personal = result.model.world.layers[0]
+    assert set(nodes["layer"]) == {"personal"}      # generated layers have no file ids
+    assert nodes["agent"].tolist() == personal.members.tolist()
+    assert nodes["agent"].max() < 200 and len(nodes) == 30
+    label_of = dict(zip(nodes["agent"], nodes["label"]))
+    expected = {frozenset((ids[i], ids[(i + j) % 30])) for i in range(30) for j in (1, 7)}
+    assert _layer_pairs(personal, label_of) == expected
+
+
+def test_generated_layers_write_no_nodes_table(tmp_path):
+    from sim import load_config, simulate, write_outputs
+
+    result = simulate(load_config(["n=300", "steps=2", "network.personal.mean_degree=4",
+                                   "output.chart=false"]))
+    write_outputs(result, tmp_path)
+    assert not (tmp_path / "nodes.parquet").exists()
+
+
+def test_dropped_self_loops_and_duplicates_are_logged(tmp_path, caplog):
+    path = _write(tmp_path, "g.txt", "1 1\n1 2\n2 1\n2 3\n")
+    with caplog.at_level("WARNING", logger="sim.networks.io"):
+        read_graph(path)
+    [record] = caplog.records
+    assert record.getMessage() == (f"graph file '{path}': dropped 1 self-loop(s) and 1 "
+                                   "duplicate edge(s); kept 2 edges between 3 nodes")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sim.networks.io"):
+        read_graph(_write(tmp_path, "clean.txt", "1 2\n2 3\n"))
+    assert caplog.records == []

@@ -5,14 +5,16 @@ of :mod:`sim.networks.generators` over nodes ``0..n-1``. Node ids of any kind ar
 in sorted order (numeric if every id is an integer, else by string) and kept: ``labels[i]``
 is the id of node i in the file. Edge lists have one ``u v`` pair per line, separated by
 whitespace and/or commas; ``#`` starts a comment; blank lines are ignored; edges are
-undirected. Self-loops and repeated edges are dropped and counted in the report, not errors.
-The parser works on the raw bytes with numpy (~0.2 s per 10^6 lines). Every problem with a
+undirected. Self-loops and repeated edges are dropped, counted in the report and logged as one
+warning line (logger ``sim.networks.io``), not errors. :func:`node_table` gives the mapping
+from agents back to the file's ids, which a run writes as ``nodes.parquet``. The parser works on the raw bytes with numpy (~0.2 s per 10^6 lines). Every problem with a
 file is a :class:`GraphFileError` with a one-line message naming the file.
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
 import os
 import tempfile
 import xml.etree.ElementTree as ET
@@ -20,11 +22,14 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from .generators import canonical_edges
 
 __all__ = ["GraphFileError", "GraphFileReport", "edges_to_networkx", "networkx_to_edges",
-           "read_graph", "write_edgelist"]
+           "node_table", "read_graph", "write_edgelist"]
+
+log = logging.getLogger(__name__)
 
 _GRAPHML_SUFFIXES = (".graphml", ".xml")
 #: Bytes of an edge list parsed per block (see :func:`_chunks`).
@@ -106,7 +111,40 @@ def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFi
     report = GraphFileReport(path=name, n_nodes=n, n_edges=len(edges), self_loops_dropped=loops,
                              duplicates_dropped=u.size - loops - len(edges),
                              relabelled=not exact)
+    if report.self_loops_dropped or report.duplicates_dropped:
+        log.warning("graph file '%s': dropped %d self-loop(s) and %d duplicate edge(s); kept "
+                    "%d edges between %d nodes", name, report.self_loops_dropped,
+                    report.duplicates_dropped, report.n_edges, report.n_nodes)
     return edges, labels, report
+
+
+def node_table(layers) -> pd.DataFrame | None:
+    """The file id of every agent on a layer read from a file (``nodes.parquet``).
+
+    Args:
+        layers: the run's layers (:class:`sim.networks.layer.Layer`); those with ``labels``
+            (layers read from a graph file) contribute one row per member.
+
+    Returns:
+        A table with columns ``agent`` (int64, the agent index used in every other output),
+        ``layer`` (categorical, the layer's name) and ``label`` (the node's id in the file:
+        int64 when every file's ids are integers that fit, else the id as a string), sorted
+        by layer then agent; ``None`` when no layer came from a file.
+    """
+    layers = list(layers)
+    named = [layer for layer in layers if layer.labels is not None]
+    if not named:
+        return None
+    ints = all(np.asarray(layer.labels).dtype == np.int64 for layer in named)
+    labels = [np.asarray(layer.labels) if ints else np.asarray(layer.labels).astype(str)
+              .astype(object) for layer in named]
+    return pd.DataFrame({
+        "agent": np.concatenate([layer.members for layer in named]).astype(np.int64),
+        "layer": pd.Categorical(np.repeat([layer.name for layer in named],
+                                          [layer.members.size for layer in named]),
+                                categories=[layer.name for layer in layers]),
+        "label": np.concatenate(labels),
+    })
 
 
 def write_edgelist(path: str | os.PathLike, edges: np.ndarray,
