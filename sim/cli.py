@@ -24,6 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from .config import Config, ConfigError
 from .networks.io import GraphFileError
+from .preflight import check_run_dir
 
 log = logging.getLogger("mindshare")
 CONFIG_MODULE = "sim.conf"
@@ -153,6 +154,7 @@ def main() -> None:
     if not any(a in ("-m", "--multirun") or a.startswith("-") for a in args):
         try:
             load_config(args)
+            check_run_dir(args)     # a run directory that cannot be created fails here
         except ConfigError as exc:
             _fail(str(exc))
     hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
