@@ -53,7 +53,13 @@ class Exposures:
 
     def take(self, index: np.ndarray) -> Exposures:
         """The sub-batch selected by a boolean mask or an index array."""
-        return Exposures(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        index = np.asarray(index)
+        if index.dtype == bool:
+            # one pass over the mask, then a gather per field: several times faster than
+            # boolean-indexing each of the six arrays
+            index = np.flatnonzero(index)
+        return Exposures(**{f.name: np.take(getattr(self, f.name), index)
+                            for f in fields(self)})
 
     @staticmethod
     def concat(batches: list[Exposures]) -> Exposures:

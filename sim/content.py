@@ -34,6 +34,8 @@ class ContentTable:
         authenticity: (posts,) in [0, 1].
         incentive: (posts,) incentive level in [0, 1].
         cta: (posts,) bool, a call to action to the owned channel.
+        tones: (T, 4) the distinct tones among all variants.
+        tone_id: (posts, channels) row of ``tones`` of each variant.
     """
 
     entertainment: np.ndarray
@@ -42,6 +44,8 @@ class ContentTable:
     authenticity: np.ndarray
     incentive: np.ndarray
     cta: np.ndarray
+    tones: np.ndarray
+    tone_id: np.ndarray
 
 
 def _values(v: Variant) -> tuple[float, float, list[float]]:
@@ -63,7 +67,9 @@ def content_table(strategy: StrategyConfig, channels: tuple[str, ...]) -> Conten
             variant = getattr(strategy, name)
         e, i, t = _values(variant)
         ent[:, j], ins[:, j], tone[:, j] = e, i, t
-    return ContentTable(entertainment=ent, insight=ins, tone=tone,
+    tones, tone_id = np.unique(tone.reshape(-1, len(DRIVERS)), axis=0, return_inverse=True)
+    return ContentTable(entertainment=ent, insight=ins, tone=tone, tones=tones,
+                        tone_id=tone_id.reshape(k, c).astype(np.int64),
                         authenticity=np.full(k, strategy.authenticity),
                         incentive=np.full(k, strategy.incentive),
                         cta=np.full(k, strategy.cta))
@@ -92,3 +98,23 @@ def resonance(drivers: np.ndarray, tone: np.ndarray, goal: np.ndarray) -> np.nda
     """
     weight = ACTIVATION[goal.astype(np.int64)] * drivers
     return (weight * tone).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-12)
+
+
+def resonance_table(drivers: np.ndarray, tones: np.ndarray) -> np.ndarray:
+    """Resonance of every agent with each distinct tone in each mindset (C4), precomputed.
+
+    Content has few distinct tones (one per variant), so the step looks resonance up in this
+    (T, 2, N) table instead of recomputing :func:`resonance` per exposure; entry
+    ``[t, m, i]`` equals ``resonance(drivers[i], tones[t], goal=m)`` exactly.
+
+    Args:
+        drivers: (N, 4) driver weights of every agent.
+        tones: (T, 4) distinct tones.
+    """
+    n = drivers.shape[0]
+    table = np.empty((tones.shape[0], 2, n))
+    for t, tone in enumerate(tones):
+        for m in (0, 1):
+            table[t, m] = resonance(drivers, np.broadcast_to(tone, (n, tone.size)),
+                                    np.full(n, bool(m)))
+    return table

@@ -167,7 +167,9 @@ def summarise(model) -> dict[str, float | int | str]:
         on = layer == k
         shares_k = int(ts["shares"][:, k].sum())
         sent_k = int(ts["sent"][:, k].sum())
-        out[f"reach_{name}"] = int(np.unique(agent[on]).size)
+        reached = np.zeros(model.n_agents, dtype=bool)
+        reached[agent[on]] = True
+        out[f"reach_{name}"] = int(np.count_nonzero(reached))
         out[f"exposed_{name}"] = int(model.exposed[k].sum())
         out[f"shares_{name}"] = shares_k
         if k == owned:

@@ -134,6 +134,7 @@ class BrandModel(mesa.Model):
         self._p_goal = np.array([lc.p_goal for lc in layer_cfgs] + [cfg.owned.p_goal])
         self._receptivity = np.array([lc.receptivity for lc in layer_cfgs] + [1.0])
         self.content = ct.content_table(strategy, self.channels)
+        self._resonance = ct.resonance_table(self.world.drivers, self.content.tones)
         self.ledger = make_ledger(cfg.budget, strategy, names)
         self._prices = np.array([seed_price(cfg.budget, name) for name in names])
         self._cores = [None] * len(names)
@@ -348,10 +349,10 @@ class BrandModel(mesa.Model):
         pend, t = self._pending, self.t
         if len(pend) == 0:
             return pend, pend
-        live = ~self.activated[pend.post, pend.child]
+        live = ~self._at(self.activated, pend.post, pend.child)
         ready = live & (pend.born < t)
         if active is not None:
-            ready &= active[pend.layer, pend.child]
+            ready &= self._at(active, pend.layer, pend.child)
         waiting = live & ~ready
         expired = waiting & (t - pend.born >= self.config.network.feed_ttl)
         self.recorder.add("expired", pend.layer[expired])
@@ -364,15 +365,22 @@ class BrandModel(mesa.Model):
         Reduction mode: the constant ``p`` (the independent cascade).
         """
         brand = seen.post < self.n_posts
-        np.add.at(self.contacts, (seen.post, seen.child), 1)
+        # 1-D ufunc.at with a value of the array's own dtype takes numpy's fast path (~25x
+        # faster than the 2-D form with a Python int)
+        np.add.at(self.contacts.reshape(-1), seen.post.astype(np.int64) * self.n_agents
+                  + seen.child, np.uint16(1))
         b = seen.take(brand)
         self._mark_exposed(b)
         self.recorder.add("seen", b.layer)
         self.recorder.add("backlash_seen", seen.layer[~brand])
         self._brand_seen += np.bincount(b.layer, minlength=len(self.channels))
-        goal = self._goal[b.layer, b.child]
+        # gathers from 2-D and 3-D state through flat indices (faster than tuple indexing)
+        child = b.child
+        goal = self._at(self._goal, b.layer, child)
         fit = ct.fit(self.content, b.post, b.layer, goal)
-        res = ct.resonance(self.world.drivers[b.child], self.content.tone[b.post, b.layer], goal)
+        tone = self.content.tone_id[b.post, b.layer]
+        res = np.take(self._resonance.reshape(-1), (tone * 2 + goal) * self.n_agents + child)
+        contacts = self._at(self.contacts, b.post, child)
         incentive = self.content.incentive[b.post]
         if self.ledger.affordable_rewards(self._reward_price(), 1) == 0:
             incentive = np.zeros_like(incentive)
@@ -380,7 +388,7 @@ class BrandModel(mesa.Model):
         probability[brand] = share_probability(
             self.config.p, self.config.share, receptivity=self._receptivity[b.layer],
             fit=fit, resonance=res, loyalty=self.loyalty[b.child], incentive=incentive,
-            contacts=self.contacts[b.post, b.child], fatigue=self.fatigue[b.child])
+            contacts=contacts, fatigue=self.fatigue[b.child])
         back = seen.take(~brand)
         probability[~brand] = backlash_probability(self.config.authenticity.backlash,
                                                    self.loyalty[back.child])
@@ -406,7 +414,7 @@ class BrandModel(mesa.Model):
         """Phases 5 and 6: mark activations, then share on the activation layer and cross-post."""
         if agents.size == 0:
             return
-        self.activated[posts, agents] = True
+        self.activated.reshape(-1)[posts.astype(np.int64) * self.n_agents + agents] = True
         self._activations.append((agents, posts, parents, layers, t))
         brand = posts < self.n_posts
         self.recorder.add("activations", layers[brand])
@@ -433,7 +441,7 @@ class BrandModel(mesa.Model):
             self.recorder.add("shares", np.full(int(is_brand.sum()), k))
             batch, examined = expose(layer, k, sharers, share_posts, origins, t)
             self.edges_examined += examined
-            batch = batch.take(~self.activated[batch.post, batch.child])
+            batch = batch.take(~self._at(self.activated, batch.post, batch.child))
             brand_sent = batch.post < self.n_posts
             self.recorder.add("sent", batch.layer[brand_sent])
             self.recorder.add("spillover", batch.layer[brand_sent & (batch.origin != batch.layer)])
@@ -595,6 +603,11 @@ class BrandModel(mesa.Model):
             if report:
                 progress.step(self.t, self.config.steps, self._reach_so_far)
         return self
+
+    def _at(self, state: np.ndarray, row: np.ndarray, agent: np.ndarray) -> np.ndarray:
+        """``state[row, agent]`` for a (rows, N) array, through a flat index: several times
+        faster than tuple indexing on millions of entries."""
+        return np.take(state.reshape(-1), row.astype(np.int64) * self.n_agents + agent)
 
     def _reach_so_far(self) -> str:
         return f"reach {int(self.activated[:self.n_posts].any(axis=0).sum()):,}"
