@@ -73,7 +73,8 @@ class Exposures:
 
 
 def expose(layer: Layer, layer_index: int, sharers: np.ndarray, posts: np.ndarray,
-           origins: np.ndarray, step: int) -> tuple[Exposures, int]:
+           origins: np.ndarray, step: int, *,
+           rng: np.random.Generator | None = None) -> tuple[Exposures, int]:
     """Expose the audience of every share event on one layer (C6, C14).
 
     On a graph, each share of post c by agent i on layer l creates one exposure per neighbour j
@@ -87,12 +88,13 @@ def expose(layer: Layer, layer_index: int, sharers: np.ndarray, posts: np.ndarra
         posts: post shared by each event.
         origins: activation layer of each sharer (for spillover).
         step: current step.
+        rng: the stream a layer that samples its audience draws from (topic layer).
 
     Returns:
         ``(exposures, examined)``: the batch, and the number of contacts examined
         (= its length; kept separate because callers filter the batch).
     """
-    event, children = layer.reach(sharers, posts)
+    event, children = layer.reach(sharers, posts, rng=rng)
     if children.size == 0:
         return Exposures.empty(), 0
     batch = Exposures(

@@ -123,14 +123,19 @@ class TopicConfig:
     membership: float = _f(0.3, "Share of agents on the topic platform, drawn independently "
                            "of the other layers.", lo=0, hi=1, unit="fraction",
                            source="assumption")
-    topics: int = _f(100, "Number of topics (hashtags, interest groups).", lo=1, hi=10**6,
-                     unit="topics", source="C14 (assumption)")
+    topic_size: float = _f(50.0, "Mean followers per topic: the number of topics is "
+                           "round(members * follows / topic_size), so a share's audience does "
+                           "not grow with N.", lo=1, hi=1e7, unit="followers per topic",
+                           source="C14 (assumption)")
     follows: float = _f(3.0, "Mean topics followed per member (1 + Poisson(follows - 1), "
                         "duplicates merged).", lo=1, hi=1000, unit="topics per member",
                         source="C14: n people follow m conversations (assumption)")
-    popularity: float = _f(1.0, "Zipf exponent of topic popularity: topic t is chosen with "
+    popularity: float = _f(0.5, "Zipf exponent of topic popularity: topic t is chosen with "
                            "weight (t + 1)^-popularity (0: all alike).", lo=0, hi=5,
                            source="assumption")
+    visibility: float = _f(0.1, "Probability that a follower of a topic gets a given post of "
+                           "that topic in its feed (topic feeds are crowded).", lo=0, hi=1,
+                           unit="per follower per post", source="assumption")
     activity: float = _f(0.5, "Probability that a member is active on the topic layer in a "
                          "step.", lo=0, hi=1, unit="per agent per step",
                          source="C15 (assumption)")

@@ -42,14 +42,18 @@ def update_loyalty(loyalty: np.ndarray, baseline: np.ndarray, last: np.ndarray, 
     q = np.zeros(loyalty.size)
     np.maximum.at(q, engaged, quality)
     q[sharers] = 1.0
-    grow = q > 0
+    grow = np.flatnonzero(q > 0)
     gain = cfg.growth * q[grow]
     if cfg.spacing > 0:
         gain *= -np.expm1(-(t - last[grow]) / cfg.spacing)
-    loyalty[grow] += gain * (1.0 - loyalty[grow])
+    grown = loyalty[grow] + gain * (1.0 - loyalty[grow])
     last[grow] = t
-    idle = ~grow
-    loyalty[idle] = baseline[idle] + (loyalty[idle] - baseline[idle]) * (1.0 - cfg.decay)
+    # drift over the whole array (cheaper than masking out the few engaged), then the
+    # engaged agents get their growth instead
+    np.subtract(loyalty, baseline, out=loyalty)
+    loyalty *= 1.0 - cfg.decay
+    loyalty += baseline
+    loyalty[grow] = grown
     if negative.size:
         hits = np.bincount(negative, minlength=loyalty.size)
         hit = hits > 0

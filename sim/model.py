@@ -439,7 +439,8 @@ class BrandModel(mesa.Model):
                 origins = np.concatenate([origins, layers[cross]])
             is_brand = share_posts < self.n_posts
             self.recorder.add("shares", np.full(int(is_brand.sum()), k))
-            batch, examined = expose(layer, k, sharers, share_posts, origins, t)
+            batch, examined = expose(layer, k, sharers, share_posts, origins, t,
+                                     rng=self.streams["topic_feed"])
             self.edges_examined += examined
             batch = batch.take(~self._at(self.activated, batch.post, batch.child))
             brand_sent = batch.post < self.n_posts

@@ -27,6 +27,7 @@ STREAMS: tuple[str, ...] = (
     "owned",           # whether a call to action converts a sharer to the owned channel
     "listening",       # Thompson samples of the listening strategy
     "topic",           # the topic layer: its members and the topics they follow
+    "topic_feed",      # which followers of a topic get a post shared into it
 )
 
 

@@ -104,9 +104,11 @@ def build_world(config: Config, streams: Streams, *, progress: Progress | None =
 def _build_topic_layer(spec: TopicConfig, n: int, rng: np.random.Generator) -> TopicLayer:
     """The topic layer (C14) from its own stream: members, then the topics they follow."""
     members = np.flatnonzero(rng.random(n) < spec.membership)
-    follows = follow_topics(members.size, topics=spec.topics, follows=spec.follows,
+    topics = max(1, round(members.size * spec.follows / spec.topic_size))
+    follows = follow_topics(members.size, topics=topics, follows=spec.follows,
                             popularity=spec.popularity, rng=rng)
-    return TopicLayer.from_follows("topic", follows, members, n, spec.topics)
+    return TopicLayer.from_follows("topic", follows, members, n, topics,
+                                   visibility=spec.visibility)
 
 
 def traits(config: Config, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -38,6 +38,17 @@ def test_a_post_shared_into_a_topic_reaches_each_follower_once_per_topic():
     assert got == [(0, 1), (0, 2), (0, 4), (1, 2), (1, 3)]
 
 
+def test_visibility_samples_each_follower_with_its_probability():
+    rng = np.random.default_rng(5)
+    follows = np.column_stack([np.arange(10_001), np.zeros(10_001, dtype=np.int64)])
+    layer = TopicLayer.from_follows("topic", follows, np.arange(10_001), 10_001, 1,
+                                    visibility=0.2)
+    _, child = layer.reach(np.array([0]), np.array([0]), rng=rng)
+    assert abs(child.size / 10_000 - 0.2) < 0.015 and 0 not in child
+    with pytest.raises(ValueError, match="rng"):
+        layer.reach(np.array([0]), np.array([0]))
+
+
 def test_followed_topics_are_unique_at_least_one_each_and_zipf_ordered():
     rng = np.random.default_rng(3)
     follows = follow_topics(20_000, topics=50, follows=4.0, popularity=1.0, rng=rng)

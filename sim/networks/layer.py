@@ -129,12 +129,14 @@ class Layer:
         children, _ = self.expand(nodes)
         return nodes.repeat(self._degree[nodes]), children
 
-    def reach(self, sharers: np.ndarray, posts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def reach(self, sharers: np.ndarray, posts: np.ndarray, *,
+              rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Who sees a step's share events on this layer (C6): ``(event, child)`` per exposure.
 
         On a graph every neighbour of a sharer sees each of its shares: ``degree(i)``
-        exposures per event, in CSR order. ``posts`` matters only on layers that merge
-        shares of the same post (:class:`sim.networks.topics.TopicLayer`).
+        exposures per event, in CSR order. ``posts`` and ``rng`` matter only on layers that
+        merge shares of the same post and sample their audience
+        (:class:`sim.networks.topics.TopicLayer`).
         """
         sharers = np.asarray(sharers)
         children, _ = self.expand(sharers)

@@ -14,7 +14,10 @@ thus bounded by posts x follow links, whatever the number of sharers.
 
 The generator draws, for each member, ``1 + Poisson(follows - 1)`` topics from a Zipf
 popularity ``w_t ~ (t + 1)^-popularity`` (with replacement, duplicates merged, so the mean is
-slightly below ``follows`` when few topics dominate).
+slightly below ``follows`` when few topics dominate). The number of topics is set from a
+mean topic size, so that the audience of a share does not grow with the population; and a
+topic feed is crowded: each follower gets a given post of the topic with probability
+``visibility``.
 """
 
 from __future__ import annotations
@@ -69,16 +72,18 @@ class TopicLayer(Layer):
     Attributes:
         follow_ptr, follow_topic: CSR agent -> followed topics (N + 1 and F entries).
         topic_ptr, topic_agent: CSR topic -> followers, global ids (T + 1 and F entries).
+        visibility: probability that a follower gets a given post of a topic in its feed.
     """
 
     follow_ptr: np.ndarray = field(kw_only=True)
     follow_topic: np.ndarray = field(kw_only=True)
     topic_ptr: np.ndarray = field(kw_only=True)
     topic_agent: np.ndarray = field(kw_only=True)
+    visibility: float = field(default=1.0, kw_only=True)
 
     @classmethod
     def from_follows(cls, name: str, follows: np.ndarray, members: np.ndarray, n_agents: int,
-                     topics: int) -> TopicLayer:
+                     topics: int, *, visibility: float = 1.0) -> TopicLayer:
         """Build the layer from (local id, topic) pairs; ``members`` maps local ids to global
         agent ids. The layer's members are the agents who follow at least one topic."""
         members = np.asarray(members, dtype=np.int64)
@@ -94,7 +99,7 @@ class TopicLayer(Layer):
         return cls(name=name, members=members, indptr=indptr,
                    indices=np.empty(0, dtype=np.int32), groups=follow_topic[follow_ptr[members]],
                    follow_ptr=follow_ptr, follow_topic=follow_topic, topic_ptr=topic_ptr,
-                   topic_agent=topic_agent)
+                   topic_agent=topic_agent, visibility=visibility)
 
     @property
     def n_topics(self) -> int:
@@ -127,12 +132,14 @@ class TopicLayer(Layer):
         _, children = self.neighbours(nodes)
         return children, np.cumsum(self._degree[np.asarray(nodes)])
 
-    def reach(self, sharers: np.ndarray, posts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def reach(self, sharers: np.ndarray, posts: np.ndarray, *,
+              rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Who sees the shares of one step (C14): ``(event, child)`` per exposure.
 
         Each share event puts its post into every topic its sharer follows; a (post, topic)
         pair is kept once, from its first event; every other follower of the topic gets one
-        exposure, attributed to that event.
+        exposure, attributed to that event, with probability ``visibility`` (one draw from
+        ``rng`` per follower of each kept pair; ``rng`` is needed when visibility < 1).
         """
         i, topic = self.followed(sharers)
         if topic.size == 0:
@@ -144,6 +151,10 @@ class TopicLayer(Layer):
         j, child = self.followers(topic)
         event = event[j]
         keep = child != np.asarray(sharers)[event]
+        if self.visibility < 1.0:
+            if rng is None:
+                raise ValueError("a topic layer with visibility < 1 needs an rng")
+            keep &= rng.random(child.size) < self.visibility
         return event[keep], child[keep].astype(np.int32)
 
     def to_networkx(self) -> nx.Graph:
