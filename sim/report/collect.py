@@ -1,0 +1,330 @@
+"""Collecting a sweep directory into tidy tables: one row per run, one row per (run, step, layer).
+
+A sweep directory holds run directories at any depth and, usually, a ``sweep.json`` manifest
+(the contract is in the README, "Sweeps and reports"). Every run found on disk or listed in
+the manifest gets one row of :attr:`Sweep.runs`, with its ``status``:
+
+- ``complete``: ``summary.json`` is there (it is written last);
+- ``failed``: ``status.json`` says so (its one-line ``error`` is kept);
+- ``missing``: listed in the manifest but never started, or started and never finished.
+
+Nothing is dropped silently: failed and missing runs keep their row, with empty metrics.
+Summaries are small JSON files read one by one; resolved configs are YAML files, parsed once
+per distinct text (the runs of a sweep differ mostly by ``seed`` and ``replicate``, which are
+read apart); time series are read in one DuckDB scan over all Parquet files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Files whose presence makes a directory a run directory.
+RUN_MARKERS = ("summary.json", "status.json")
+#: Column prefix of the resolved config's keys in the runs table.
+CONFIG_PREFIX = "config."
+#: Top-level config lines read apart from the rest of the text (so equal texts parse once).
+_RUN_LINES = re.compile(r"^(seed|replicate): (\d+)\n", re.MULTILINE)
+
+
+class ReportError(ValueError):
+    """A sweep directory the report cannot read; the message is one line naming the path."""
+
+
+@dataclass
+class Sweep:
+    """Every run of a sweep directory, as tables.
+
+    Attributes:
+        root: the sweep directory.
+        manifest: ``sweep.json`` as read, or ``None`` when there is none.
+        runs: one row per run (see the README, "Reports", for its columns).
+        timeseries: one row per (complete run, step, layer).
+    """
+
+    root: Path
+    manifest: dict[str, Any] | None
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame = field(repr=False)
+
+    @property
+    def complete(self) -> pd.DataFrame:
+        """The runs that finished."""
+        return self.runs[self.runs["status"] == "complete"]
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Failed and missing runs: ``run``, ``status``, ``strategy``, ``replicate``, ``error``."""
+        cols = ["run", "status", "strategy", "replicate", "error"]
+        return self.runs.loc[self.runs["status"] != "complete", cols].reset_index(drop=True)
+
+
+def find_runs(root: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
+    """Run directories below ``root`` (``root`` itself included), in sorted order.
+
+    A run directory has ``summary.json``, ``status.json`` or ``.hydra/config.yaml``; its own
+    subdirectories are not searched. Directories in ``skip`` (e.g. a report written inside
+    the sweep) are left out.
+    """
+    skipped = {p.resolve() for p in skip}
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        if here.resolve() in skipped:
+            dirnames[:] = []
+            continue
+        if (any(m in filenames for m in RUN_MARKERS)
+                or (".hydra" in dirnames and (here / ".hydra" / "config.yaml").is_file())):
+            found.append(here)
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    return sorted(found, key=lambda p: _natural(p.relative_to(root).as_posix()))
+
+
+def _natural(text: str) -> list[Any]:
+    """Sort key putting ``run/2`` before ``run/10``."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    """``sweep.json`` of the sweep, or ``None``.
+
+    Raises:
+        ReportError: the manifest exists but is not a JSON object with a ``runs`` list.
+    """
+    path = root / "sweep.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path}: unreadable manifest ({' '.join(str(exc).split())})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("runs", []), list):
+        raise ReportError(f"{path}: expected a JSON object with a 'runs' list")
+    return data
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists become their JSON text."""
+    out: dict[str, Any] = {}
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            out.update(flatten(value, f"{prefix}{key}."))
+    elif isinstance(tree, list):
+        out[prefix[:-1]] = json.dumps(tree)
+    else:
+        out[prefix[:-1]] = tree
+    return out
+
+
+class _ConfigReader:
+    """Parses resolved configs, once per distinct text once ``seed``/``replicate`` are set aside."""
+
+    def __init__(self) -> None:
+        import yaml
+
+        self._yaml = yaml
+        self._loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        self._cache: dict[str, dict[str, Any]] = {}
+
+    def load(self, text: str) -> Any:
+        """Parse a YAML text with the fastest safe loader available."""
+        return self._yaml.load(text, Loader=self._loader)
+
+    def read(self, path: Path) -> dict[str, Any]:
+        text = path.read_text()
+        own = {m.group(1): int(m.group(2)) for m in _RUN_LINES.finditer(text)}
+        rest = _RUN_LINES.sub("", text)
+        flat = self._cache.get(rest)
+        if flat is None:
+            tree = self._yaml.load(rest, Loader=self._loader)
+            if not isinstance(tree, dict):
+                raise ValueError("not a mapping")
+            flat = self._cache[rest] = flatten(tree)
+        return {**flat, **own}
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _from_overrides(overrides: list[str]) -> dict[str, Any]:
+    """The run keys a manifest entry's overrides set (for runs that never started)."""
+    out: dict[str, Any] = {}
+    for item in overrides or []:
+        key, _, value = str(item).lstrip("+~").partition("=")
+        if key in ("seed", "replicate"):
+            out[key] = int(value) if value.isdigit() else None
+        elif key in ("strategy", "strategy.name"):
+            out["strategy.name"] = value
+    return out
+
+
+def _read_overrides(path: Path, configs: _ConfigReader) -> str | None:
+    """``.hydra/overrides.yaml`` as a JSON list, or ``None``."""
+    try:
+        items = configs.load(path.read_text())
+    except Exception:  # yaml errors are not ValueErrors; an unreadable file is just unknown
+        return None
+    return json.dumps([str(i) for i in items]) if isinstance(items, list) else None
+
+
+def read_run(run_dir: Path, configs: _ConfigReader) -> dict[str, Any]:
+    """One row of the runs table (without ``run``): status, error, metrics and config keys."""
+    row: dict[str, Any] = {"status": "missing", "error": None}
+    overrides_file = run_dir / ".hydra" / "overrides.yaml"
+    if overrides_file.is_file():
+        row["overrides"] = _read_overrides(overrides_file, configs)
+    config_file = run_dir / ".hydra" / "config.yaml"
+    if config_file.is_file():
+        try:
+            row.update({CONFIG_PREFIX + k: v for k, v in configs.read(config_file).items()})
+        except (OSError, ValueError, Exception) as exc:  # yaml errors are not ValueErrors
+            row["error"] = f".hydra/config.yaml unreadable: {' '.join(str(exc).split())[:200]}"
+    status = _read_json(run_dir / "status.json") if (run_dir / "status.json").is_file() else None
+    if (run_dir / "summary.json").is_file():
+        summary = _read_json(run_dir / "summary.json")
+        if summary is None:
+            row.update(status="failed", error="summary.json is not a JSON object")
+        else:
+            row.update(summary)
+            row["status"] = "complete"
+            row["error"] = None
+    elif status is not None and status.get("status") == "failed":
+        row["status"] = "failed"
+        row["error"] = " ".join(str(status.get("error") or "failed (no error given)").split())
+        row["config_hash"] = status.get("config_hash")
+    elif status is None and row["error"] is None:
+        row["error"] = "started, never finished (no summary.json, no status.json)"
+    else:
+        row["error"] = row["error"] or "no summary.json although status.json says complete"
+    return row
+
+
+def collect(root: str | Path, *, skip: tuple[Path, ...] = ()) -> Sweep:
+    """Read every run of the sweep directory ``root`` into a :class:`Sweep`.
+
+    Args:
+        root: the sweep directory.
+        skip: directories below ``root`` that are not runs (e.g. the report's own output).
+
+    Raises:
+        ReportError: ``root`` is not a directory, or holds no run and no manifest.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ReportError(f"{root}: not a directory (expected a sweep directory)")
+    manifest = read_manifest(root)
+    dirs = find_runs(root, skip=skip)
+    if not dirs and not (manifest and manifest.get("runs")):
+        raise ReportError(f"{root}: no run directories (summary.json, status.json or "
+                          ".hydra/config.yaml) and no sweep.json below it")
+    configs = _ConfigReader()
+    rows: dict[str, dict[str, Any]] = {}
+    for d in dirs:
+        rel = d.relative_to(root).as_posix()
+        rows[rel] = {"run": rel, **read_run(d, configs)}
+    for entry in (manifest or {}).get("runs", []):
+        rel = Path(str(entry.get("dir", ""))).as_posix()
+        listed = json.dumps([str(o) for o in entry.get("overrides", [])])
+        if rel in rows:
+            rows[rel]["overrides"] = listed
+        else:
+            keys = _from_overrides(entry.get("overrides", []))
+            rows[rel] = {"run": rel, "status": "missing", "error": "never started (no directory)",
+                         "config_hash": entry.get("config_hash"), "overrides": listed,
+                         **{CONFIG_PREFIX + k: v for k, v in keys.items()}}
+        rows[rel]["in_manifest"] = True
+    ordered = sorted(rows, key=_natural)
+    runs = _tidy(pd.DataFrame([rows[r] for r in ordered]))
+    return Sweep(root=root, manifest=manifest, runs=runs,
+                 timeseries=read_timeseries(root, runs))
+
+
+def _tidy(runs: pd.DataFrame) -> pd.DataFrame:
+    """Key columns first (``run``, ``status``, ``error``, ``strategy``, ``seed``,
+    ``replicate``, ``config_hash``, ``in_manifest``, ``overrides``), then metrics, then
+    ``config.*``."""
+    runs["in_manifest"] = runs.get("in_manifest", pd.Series(False, index=runs.index))
+    runs["in_manifest"] = runs["in_manifest"].fillna(False).astype(bool)
+    for key in ("seed", "replicate"):
+        mine = runs.get(key, pd.Series(np.nan, index=runs.index))
+        runs[key] = mine.fillna(runs.get(CONFIG_PREFIX + key, np.nan)).astype("Int64")
+    name = runs.get(CONFIG_PREFIX + "strategy.name", pd.Series(None, index=runs.index))
+    runs["strategy"] = name.astype("string")
+    if "config_hash" not in runs:
+        runs["config_hash"] = None
+    if "overrides" not in runs:
+        runs["overrides"] = None
+    keys = ["run", "status", "error", "strategy", "seed", "replicate", "config_hash",
+            "in_manifest", "overrides"]
+    config_cols = sorted(c for c in runs.columns if c.startswith(CONFIG_PREFIX))
+    metrics = [c for c in runs.columns if c not in keys and c not in config_cols]
+    runs = runs[keys + metrics + config_cols]
+    for col in ("error", "config_hash", "run", "status", "overrides"):
+        runs[col] = runs[col].astype("string")
+    return runs.reset_index(drop=True)
+
+
+def read_timeseries(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
+    """All complete runs' ``timeseries.parquet`` in one table, keyed by ``run``, with
+    ``people_reached``: distinct people activated through the layer up to the step (each
+    person once, whatever the number of posts), from the runs' ``activations.parquet``.
+
+    One DuckDB query reads every file (``union_by_name``, so runs with more layers or columns
+    fit); ``layer`` becomes a plain string.
+    """
+    import duckdb
+
+    done = runs.loc[runs["status"] == "complete", "run"].tolist()
+
+    def files(name: str) -> pd.DataFrame:
+        paths = [(str((root / r / name).resolve()), r) for r in done
+                 if (root / r / name).is_file()]
+        return pd.DataFrame(paths, columns=["filename", "run"])
+
+    ts_files, act_files = files("timeseries.parquet"), files("activations.parquet")
+    if ts_files.empty:
+        return pd.DataFrame({"run": pd.Series(dtype="string"), "step": [], "layer": []})
+    con = duckdb.connect()
+    try:
+        con.register("ts_files", ts_files)
+        series = ("SELECT f.run, t.* EXCLUDE (filename) REPLACE (CAST(t.layer AS VARCHAR) AS "
+                  "layer) FROM read_parquet($ts, union_by_name = true, filename = true) t "
+                  "JOIN ts_files f USING (filename)")
+        if act_files.empty:
+            query, params = series, {"ts": ts_files["filename"].tolist()}
+        else:
+            con.register("act_files", act_files)
+            query = f"""
+                WITH series AS ({series}),
+                firsts AS (
+                    SELECT f.run, CAST(a.layer AS VARCHAR) AS layer, a.agent, min(a.step) AS step
+                    FROM read_parquet($acts, union_by_name = true, filename = true) a
+                    JOIN act_files f USING (filename) GROUP BY ALL),
+                news AS (SELECT run, layer, step, count(*) AS new FROM firsts GROUP BY ALL)
+                SELECT series.*, CAST(sum(coalesce(news.new, 0)) OVER (
+                    PARTITION BY series.run, series.layer ORDER BY series.step
+                    ROWS UNBOUNDED PRECEDING) AS BIGINT) AS people_reached
+                FROM series LEFT JOIN news USING (run, layer, step)"""
+            params = {"ts": ts_files["filename"].tolist(),
+                      "acts": act_files["filename"].tolist()}
+        table = con.execute(query, params).df()
+    finally:
+        con.close()
+    table["run"] = table["run"].astype("string")
+    key = table["run"].map({r: i for i, r in enumerate(done)})
+    return table.assign(_k=key).sort_values(["_k", "step", "layer"]).drop(columns="_k") \
+        .reset_index(drop=True)

@@ -1,0 +1,129 @@
+"""The headline outcomes a report compares, and how each is named, read and worded.
+
+Every outcome is a ``summary.json`` key. It says which direction is better (or that none is),
+how a difference is best told to a room (a ratio, "1.8x more", or a difference in points or
+days), and the sentence a takeaway title uses. Strategy display names live here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Layers whose reach a report breaks out, in this order.
+LAYERS = ("personal", "professional", "topic", "graph", "owned")
+#: Who the people of each layer are, in a sentence ("reaches 1.8x more professionals").
+LAYER_PEOPLE = {"personal": "people on personal networks", "professional": "professionals",
+                "topic": "topic followers", "graph": "people", "owned": "owned-channel members"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One headline outcome.
+
+    Attributes:
+        key: its ``summary.json`` key.
+        label: axis and table label, with its unit.
+        short: a few words for titles ("reach", "mean loyalty").
+        better: ``"higher"``, ``"lower"`` or ``None`` (no better direction).
+        compare: ``"ratio"`` (tell "1.8x more") or ``"difference"`` (tell "+3 points").
+        scale: factor from the stored value to the told value (100 for fractions in points).
+        unit: unit of the told difference ("points", "days"), for ``compare="difference"``.
+        sentence: takeaway template with ``{a}``, ``{b}`` (display names) and ``{amount}``.
+    """
+
+    key: str
+    label: str
+    short: str
+    better: str | None
+    compare: str
+    sentence: str
+    scale: float = 1.0
+    unit: str = ""
+
+
+def _reach(layer: str) -> Outcome:
+    return Outcome(f"reach_{layer}", f"People reached on the {layer} network",
+                   f"{layer} reach", "higher", "ratio",
+                   "{a} reaches {amount} more " + LAYER_PEOPLE[layer] + " than {b}")
+
+
+OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
+    Outcome("reach", "People reached (shared or seeded)", "reach", "higher", "ratio",
+            "{a} reaches {amount} more people than {b}"),
+    Outcome("exposed", "People who saw the content", "audience", "higher", "ratio",
+            "{a} is seen by {amount} more people than {b}"),
+    *(_reach(layer) for layer in LAYERS),
+    Outcome("shares", "Shares", "shares", "higher", "ratio",
+            "{a} earns {amount} more shares than {b}"),
+    Outcome("r_eff", "Re-shares per share (R eff)", "re-shares per share", "higher", "ratio",
+            "{a} gets {amount} more re-shares per share than {b}"),
+    Outcome("structural_virality", "Structural virality (hops)", "structural virality",
+            "higher", "ratio", "{a} spreads in {amount} deeper cascades than {b}"),
+    Outcome("time_to_half_reach", "Days to half of final reach", "days to half reach",
+            "lower", "difference", "{a} gets to half its reach {amount} sooner than {b}",
+            unit="days"),
+    Outcome("mean_loyalty", "Mean loyalty at the end (points of 100)", "mean loyalty",
+            "higher", "difference", "{a} ends {amount} higher on loyalty than {b}",
+            scale=100.0, unit="points"),
+    Outcome("loyalty_gain", "Loyalty gained (points of 100)", "loyalty gained", "higher",
+            "difference", "{a} builds {amount} more loyalty than {b}", scale=100.0,
+            unit="points"),
+    Outcome("loyal_share", "Loyal customers (share of people)", "loyal customers", "higher",
+            "ratio", "{a} makes {amount} more loyal customers than {b}"),
+    Outcome("detractor_share", "Detractors (share of people)", "detractors", "lower",
+            "ratio", "{a} makes {amount} fewer detractors than {b}"),
+    Outcome("owned_members", "Owned-channel members", "owned-channel members", "higher",
+            "ratio", "{a} brings {amount} more people to the owned channel than {b}"),
+    Outcome("reach_per_budget", "People reached per budget unit", "reach per budget unit",
+            "higher", "ratio", "{a} reaches {amount} more people per budget unit than {b}"),
+    Outcome("loyalty_gain_per_budget", "Loyalty gained per budget unit",
+            "loyalty per budget unit", "higher", "ratio",
+            "{a} buys {amount} more loyalty per budget unit than {b}"),
+]}
+
+#: Display names of the strategies of ``conf/strategy/``; others are shown as written.
+STRATEGY_NAMES = {
+    "broadcast": "Broadcast", "adapted": "Adapted content", "ambassadors": "Ambassadors",
+    "influencers": "Influencers", "communities": "Communities", "core": "Core seeding",
+    "brand_centric": "Brand-centric", "incentives": "Incentives", "listening": "Listening",
+    "emotional_pro": "Emotional pro", "rational_pro": "Rational pro",
+    "promotional": "Promotional", "bursty": "Bursty",
+}
+
+
+def display(arm: str) -> str:
+    """How an arm is named on a slide: ``adapted`` -> ``Adapted content``, ``p=0.1`` as is."""
+    if arm in STRATEGY_NAMES:
+        return STRATEGY_NAMES[arm]
+    if "=" in arm:
+        return arm
+    text = arm.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def told(outcome: Outcome, better: float, worse: float) -> str | None:
+    """How much better ``better`` is than ``worse``, as told in a title ("1.8x", "12%",
+    "3 points", "2 days"); ``None`` when it cannot be told (a zero or missing baseline)."""
+    if outcome.compare == "ratio":
+        hi, lo = (better, worse) if outcome.better != "lower" else (worse, better)
+        if not (lo > 0 and hi >= lo):
+            return None
+        ratio = hi / lo
+        return f"{ratio:.1f}x" if ratio >= 1.095 else f"{100 * (ratio - 1):.0f}%"
+    gap = abs(better - worse) * outcome.scale
+    digits = 0 if gap >= 10 else 1
+    return f"{gap:.{digits}f} {outcome.unit}".strip()
+
+
+def fmt(outcome: Outcome | None, value: float) -> str:
+    """A value as shown in tables and on charts (shares in %, loyalty in points)."""
+    if value != value:  # NaN
+        return "n/a"
+    key = outcome.key if outcome else ""
+    if outcome is not None and outcome.scale != 1.0:
+        return f"{value * outcome.scale:.1f}"
+    if key.endswith("_share") or key == "reach_fraction":
+        return f"{100 * value:.1f}%"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
