@@ -17,7 +17,7 @@ from .world import World, build_world
 
 __all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
            "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "config_hash",
-           "load_config", "simulate", "structural_virality", "write_outputs"]
+           "load_config", "report", "simulate", "structural_virality", "write_outputs"]
 
 
 def load_config(overrides: list[str] | None = None) -> Config:
@@ -25,3 +25,13 @@ def load_config(overrides: list[str] | None = None) -> Config:
     from .cli import load_config as _load
 
     return _load(overrides)
+
+
+def __getattr__(name: str):
+    """``sim.report``: the report package (callable: ``sim.report(sweep_dir)``), imported on
+    first use so that ``import sim`` stays cheap."""
+    if name == "report":
+        import importlib
+
+        return importlib.import_module(".report", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,238 @@
+"""The report, end to end: collect a sweep, compare its arms, draw the charts, write the
+summary and the deck. :func:`report` is what ``mindshare-report`` and ``sim.report(...)`` run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .collect import Sweep, collect
+from .design import Design, changed_from_defaults, detect, fingerprint, label_arms
+from .outcomes import OUTCOMES
+from .style import Chart
+
+#: Charts of a report, in the order of the deck.
+CHART_ORDER = ("ranking_reach", "reach_over_time", "ranking_loyalty_gain", "loyalty_over_time",
+               "virality_vs_loyalty", "heatmap", "viral_threshold", "cascade")
+
+
+@dataclass
+class Report:
+    """A written report.
+
+    Attributes:
+        out: the report directory.
+        sweep: the collected sweep (runs and time series tables).
+        design: what the sweep varied.
+        arms: per-arm statistics pooled over cells; ``cell_arms``: within each cell.
+        diffs: paired differences pooled over cells; ``cell_diffs``: within each cell.
+        charts: the charts drawn, in deck order (titles are the takeaways).
+        files: every file written, by name.
+        notes: what was left out and why.
+    """
+
+    out: Path
+    sweep: Sweep
+    design: Design
+    arms: pd.DataFrame
+    diffs: pd.DataFrame
+    cell_arms: pd.DataFrame
+    cell_diffs: pd.DataFrame
+    charts: list[Chart] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    changed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bootstrap: int = 4000
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Failed and missing runs."""
+        return self.sweep.problems
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run DuckDB SQL over the report's tables ``runs``, ``timeseries``, ``outcomes`` and
+        ``differences``, e.g. ``report.sql("SELECT strategy, avg(reach) FROM runs GROUP BY 1")``."""
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            for name, frame in (("runs", self.sweep.runs), ("timeseries", self.sweep.timeseries),
+                                ("outcomes", self.arms), ("differences", self.diffs)):
+                con.register(name, frame)
+            return con.execute(query).df()
+        finally:
+            con.close()
+
+
+def compared_outcomes(runs: pd.DataFrame) -> list[str]:
+    """Headline outcomes present in the runs and not constant across them."""
+    return [k for k in OUTCOMES if k in runs and runs[k].notna().any()
+            and runs[k].dropna().nunique() > 1]
+
+
+def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: int = 4000,
+           seed: int = 0, charts: bool = True, deck: bool = True,
+           progress: Callable[[str], None] | None = None) -> Report:
+    """Collect a sweep directory and write its report: tables, statistics, charts, deck.
+
+    Args:
+        sweep_dir: the sweep directory (run directories below it, ``sweep.json`` beside them).
+        out: the report directory (default ``<sweep_dir>/report``); created, files replaced.
+        bootstrap: bootstrap resamples for the intervals.
+        seed: seed of the bootstrap's generator (same seed, same intervals).
+        charts: draw the charts (PNG and SVG).
+        deck: write ``deck.pptx`` (needs the charts).
+        progress: called with one line per stage (the CLI prints them).
+
+    Returns:
+        The :class:`Report`, with every file written listed in ``files``.
+
+    Raises:
+        sim.report.collect.ReportError: the sweep directory cannot be read.
+    """
+    from ..run import atomic_write
+    from . import stats, summary
+    from .context import Context, footnote
+
+    say = progress or (lambda _m: None)
+    t0 = time.perf_counter()
+    root = Path(sweep_dir)
+    out = Path(out) if out is not None else root / "report"
+    sweep = collect(root, skip=(out,))
+    n_done = int((sweep.runs["status"] == "complete").sum())
+    say(f"collected {len(sweep.runs):,} runs ({n_done:,} complete, "
+        f"{len(sweep.runs) - n_done:,} failed or missing) in {time.perf_counter() - t0:.1f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    for name, frame in (("runs", sweep.runs), ("timeseries", sweep.timeseries)):
+        path = out / f"{name}.parquet"
+        atomic_write(path, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+        files[f"{name}.parquet"] = path
+
+    design = detect(sweep.runs)
+    complete = label_arms(sweep.complete, design)
+    outcomes = compared_outcomes(complete)
+    pooled = complete
+    pair: tuple[str, ...] = ("seed", "replicate")
+    if complete["cell"].nunique() > 1:
+        pooled = complete.assign(_cell=complete["cell"], cell="all")
+        pair = ("_cell", "seed", "replicate")
+    arms, diffs = stats.compare(pooled, outcomes, b=bootstrap, seed=seed, pair=pair)
+    cell_arms, cell_diffs = (stats.compare(complete, outcomes, b=bootstrap, seed=seed + 1)
+                             if design.cells else (arms.iloc[:0], diffs.iloc[:0]))
+    say(f"compared {complete['arm'].nunique()} arms on {len(outcomes)} outcomes "
+        f"({bootstrap:,} bootstrap resamples)")
+    rep = Report(out=out, sweep=sweep, design=design, arms=arms, diffs=diffs,
+                 cell_arms=cell_arms, cell_diffs=cell_diffs, files=files,
+                 fingerprint=fingerprint(sweep.runs["config_hash"]),
+                 changed=changed_from_defaults(sweep.runs), bootstrap=bootstrap)
+    for name, frame in (("outcomes", pd.concat([arms, cell_arms])),
+                        ("differences", pd.concat([diffs, cell_diffs]))):
+        path = out / f"{name}.csv"
+        atomic_write(path, lambda tmp, f=frame: f.to_csv(tmp, index=False))
+        files[f"{name}.csv"] = path
+
+    if charts and len(complete):
+        order = _order(arms, complete)
+        from .style import palette
+
+        ts = sweep.timeseries.merge(complete[["run", "arm", "cell", "seed", "replicate"]],
+                                    on="run", how="inner")
+        ctx = Context(root=root, runs=complete, timeseries=ts, design=design, arms=arms,
+                      diffs=diffs, cell_arms=cell_arms, cell_diffs=cell_diffs,
+                      outcomes=outcomes, order=order,
+                      colours=palette(sorted(order, key=str)),
+                      footnote=footnote(sweep.runs, complete, design, rep.fingerprint, order),
+                      bootstrap=min(bootstrap, 2000), seed=seed)
+        deck_dir = Path(tempfile.mkdtemp(prefix=".deck-", dir=out))
+        try:
+            rep.charts = draw(ctx, out / "charts", deck_dir if deck else None, say)
+            rep.notes.extend(ctx.notes)
+            for chart in rep.charts:
+                files[f"charts/{chart.name}.png"] = chart.files["png"]
+                files[f"charts/{chart.name}.svg"] = chart.files["svg"]
+            if deck and rep.charts:
+                from .deck import write_deck
+
+                files["deck.pptx"] = write_deck(rep, out / "deck.pptx")
+                say("wrote the deck")
+        finally:
+            shutil.rmtree(deck_dir, ignore_errors=True)
+    elif not len(complete):
+        rep.notes.append("No complete run: no statistics, charts or deck.")
+    files.update(summary.write_summaries(rep))
+    path = out / "report.json"
+    text = json.dumps(_manifest(rep), indent=2, default=str) + "\n"
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    files["report.json"] = path
+    say(f"report written in {time.perf_counter() - t0:.1f} s")
+    return rep
+
+
+def _order(arms: pd.DataFrame, complete: pd.DataFrame) -> list[str]:
+    """Arms, best first on reach (or the first outcome compared), then any others."""
+    key = "reach" if (arms["outcome"] == "reach").any() else (
+        arms["outcome"].iloc[0] if len(arms) else None)
+    ranked = arms[arms["outcome"] == key].sort_values("rank")["arm"].tolist() if key else []
+    return ranked + [a for a in dict.fromkeys(complete["arm"]) if a not in ranked]
+
+
+def draw(ctx: Any, charts_dir: Path, deck_dir: Path | None,
+         say: Callable[[str], None]) -> list[Chart]:
+    """Draw every chart that applies, save it, and return them in deck order."""
+    from . import charts, charts_sweep, tree
+
+    makers = {
+        "ranking_reach": lambda: charts.ranking(ctx, "reach"),
+        "reach_over_time": lambda: charts.reach_over_time(ctx),
+        "ranking_loyalty_gain": lambda: charts.ranking(ctx, "loyalty_gain"),
+        "loyalty_over_time": lambda: charts.loyalty_over_time(ctx),
+        "virality_vs_loyalty": lambda: charts.virality_vs_loyalty(ctx),
+        "heatmap": lambda: charts_sweep.heatmap(ctx),
+        "viral_threshold": lambda: charts_sweep.viral_threshold(ctx),
+        "cascade": lambda: tree.cascade(ctx),
+    }
+    import matplotlib.pyplot as plt
+
+    from .style import RC, save
+
+    done = []
+    with plt.rc_context(RC):
+        for name in CHART_ORDER:
+            chart = makers[name]()
+            if chart is None:
+                continue
+            done.append(save(chart, charts_dir, deck_directory=deck_dir))
+            say(f"chart {name}: {chart.title}")
+    return done
+
+
+def _manifest(rep: Report) -> dict[str, Any]:
+    """``report.json``: the sweep, its design, problems, takeaways and files."""
+    runs = rep.sweep.runs
+    manifest = rep.sweep.manifest or {}
+    return {
+        "sweep": str(rep.sweep.root), "name": manifest.get("name"),
+        "experiment": manifest.get("experiment"), "expected": manifest.get("total"),
+        "runs": {s: int((runs["status"] == s).sum()) for s in ("complete", "failed", "missing")},
+        "fingerprint": rep.fingerprint,
+        "factors": rep.design.factors, "arm": rep.design.arm, "cells": rep.design.cells,
+        "levels": rep.design.levels,
+        "problems": rep.problems.astype(object).where(rep.problems.notna(), None)
+        .to_dict("records"),
+        "charts": [{"name": c.name, "takeaway": c.title, "subtitle": c.subtitle,
+                    "png": c.files["png"].name, "svg": c.files["svg"].name}
+                   for c in rep.charts],
+        "notes": rep.notes,
+        "files": sorted(str(p.relative_to(rep.out)) for p in rep.files.values()),
+    }

@@ -1,0 +1,92 @@
+"""The ``mindshare-report`` command: a sweep directory in, a report directory out.
+
+``mindshare-report SWEEP_DIR [--out DIR]`` collects every run of the sweep, compares the
+strategies, draws the charts and writes the deck (see :func:`sim.report.build.report`). It
+prints one progress line per stage on stderr and, at the end, where the report, charts, deck
+and tables are, and how many runs failed or are missing. Exit status: 0 when the report was
+written, 1 when the sweep has no complete run (the summary still lists the failed and missing
+ones), 2 on a bad argument or an unreadable sweep directory (one line naming it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+PROG = "mindshare-report"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    ap = argparse.ArgumentParser(
+        prog=PROG, description="Turn a mindshare sweep directory into tables, statistics, "
+        "slide-ready charts and a .pptx deck.")
+    ap.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR",
+                    help="the sweep directory (run directories below it, sweep.json beside)")
+    ap.add_argument("--out", type=Path, default=None, metavar="DIR",
+                    help="report directory (default: SWEEP_DIR/report)")
+    ap.add_argument("--bootstrap", type=int, default=4000, metavar="B",
+                    help="bootstrap resamples for the intervals (default: %(default)s)")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed of the bootstrap's generator (default: %(default)s)")
+    ap.add_argument("--no-charts", action="store_true",
+                    help="tables and statistics only (no charts, no deck)")
+    ap.add_argument("--no-deck", action="store_true", help="charts but no deck.pptx")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    args = ap.parse_args(argv)
+    if args.bootstrap < 100:
+        ap.error(f"--bootstrap={args.bootstrap}: must be at least 100")
+    if args.seed < 0:
+        ap.error(f"--seed={args.seed}: must be >= 0")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console script ``mindshare-report``; returns the exit status."""
+    args = parse_args(argv)
+    from .build import report
+    from .collect import ReportError
+
+    t0 = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"{PROG}: [{time.perf_counter() - t0:5.1f} s] {message}", file=sys.stderr,
+                  flush=True)
+
+    try:
+        rep = report(args.sweep_dir, args.out, bootstrap=args.bootstrap, seed=args.seed,
+                     charts=not args.no_charts, deck=not args.no_deck, progress=progress)
+    except (ReportError, OSError) as exc:
+        print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    out = rep.out
+    print(f"report:  {out / 'summary.md'}  (and summary.html)")
+    if rep.charts:
+        print(f"charts:  {out / 'charts'}/  ({len(rep.charts)} charts, PNG at 200 dpi and SVG)")
+    if "deck.pptx" in rep.files:
+        print(f"deck:    {rep.files['deck.pptx']}  ({_slides(rep.files['deck.pptx'])} slides)")
+    print(f"tables:  {out / 'runs.parquet'}, {out / 'timeseries.parquet'}, "
+          f"{out / 'outcomes.csv'}, {out / 'differences.csv'}")
+    status = rep.sweep.runs["status"]
+    failed, missing = int((status == "failed").sum()), int((status == "missing").sum())
+    if failed or missing:
+        print(f"runs:    {int((status == 'complete').sum())} complete, {failed} failed, "
+              f"{missing} missing (listed in summary.md and report.json)")
+    if not (status == "complete").any():
+        print(f"{PROG}: error: {args.sweep_dir}: no complete run to report on", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _slides(path: Path) -> int:
+    from pptx import Presentation
+
+    return len(Presentation(str(path)).slides)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

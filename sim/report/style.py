@@ -1,0 +1,281 @@
+"""The deck style, in one place: 16:9 frames, type sizes, one colour per strategy, saving.
+
+Every chart of a report is a 13.33 x 7.5 inch figure (a 16:9 slide) with, from the top: a
+title stating the takeaway, a grey subtitle saying what is plotted, the panels, and a footnote
+(runs, N, replicates, seed, config fingerprint). :func:`save` writes it as PNG at 200 dpi
+(2666 x 1500 pixels) and SVG, and a copy without the title band for the slide deck, whose
+slide title carries the takeaway instead.
+
+A strategy has the same colour in every chart of every report (:data:`STRATEGY_COLOURS`);
+other arms take colours from :data:`EXTRA_COLOURS` in order.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+
+SIZE = (13.33, 7.5)  # inches, 16:9
+DPI = 200
+#: Fonts in order of preference; the first one installed is used (DejaVu Sans ships with
+#: matplotlib, so there is always one).
+PREFERRED_FONTS = ("Arial", "Liberation Sans", "Helvetica", "DejaVu Sans")
+TITLE_SIZE, MIN_TITLE_SIZE = 28, 24
+SUBTITLE_SIZE, MIN_SUBTITLE_SIZE = 17, 15
+FOOTNOTE_SIZE, LABEL_SIZE = 12, 16
+INK, GREY, LIGHT = "#1a1a1a", "#5f5f5f", "#d9d9d9"
+MARGIN = 0.45  # inches, left and right of the title and footnote
+
+def _font() -> list[str]:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [next((f for f in PREFERRED_FONTS if f in installed), "DejaVu Sans")]
+
+
+FONTS = _font()
+RC = {
+    "figure.figsize": SIZE, "figure.dpi": 100, "savefig.dpi": DPI,
+    "font.family": "sans-serif", "font.sans-serif": FONTS, "font.size": 16,
+    "axes.titlesize": 19, "axes.titleweight": "bold", "axes.titlelocation": "left",
+    "axes.labelsize": 18, "axes.labelcolor": INK, "axes.edgecolor": GREY,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "grid.color": "#ebebeb", "grid.linewidth": 1.0, "axes.axisbelow": True,
+    "xtick.labelsize": 15, "ytick.labelsize": 15, "xtick.color": GREY, "ytick.color": GREY,
+    "legend.fontsize": 15, "legend.frameon": False, "lines.linewidth": 3.0,
+    "svg.fonttype": "none", "text.color": INK,
+}
+
+#: One colour per library strategy (conf/strategy/), the same in every report; broadcast,
+#: the usual baseline, is grey.
+STRATEGY_COLOURS = {
+    "broadcast": "#7f7f7f", "adapted": "#0072b2", "ambassadors": "#009e73",
+    "influencers": "#d55e00", "communities": "#cc79a7", "core": "#56b4e9",
+    "brand_centric": "#e69f00", "incentives": "#8c564b", "listening": "#6a3d9a",
+    "emotional_pro": "#c0392b", "rational_pro": "#1b3a5c", "promotional": "#7a8b00",
+    "bursty": "#17becf",
+}
+#: Colours of other arms, in order of appearance.
+EXTRA_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
+                 "#6a3d9a", "#8c564b", "#c0392b", "#7a8b00", "#17becf", "#1b3a5c",
+                 "#7f7f7f", "#b15928", "#fb9a99", "#33a02c"]
+#: Colours of the layers (the cascade drawing).
+LAYER_COLOURS = {"personal": "#3b6fd4", "professional": "#e07b00", "owned": "#2e9e5b",
+                 "topic": "#8e44ad", "graph": "#444444"}
+
+
+def palette(arms: list[str]) -> dict[str, str]:
+    """A colour for each arm: its strategy colour when it has one, else the next unused
+    colour of :data:`EXTRA_COLOURS` (cycling when there are more arms than colours)."""
+    out = {a: STRATEGY_COLOURS[a] for a in arms if a in STRATEGY_COLOURS}
+    free = [c for c in EXTRA_COLOURS if c not in out.values()] or EXTRA_COLOURS
+    for i, arm in enumerate(a for a in arms if a not in out):
+        out[arm] = free[i % len(free)]
+    return out
+
+
+@dataclass
+class Chart:
+    """A finished chart, ready to save.
+
+    Attributes:
+        name: file stem (``ranking_reach``).
+        fig: the figure.
+        title: the takeaway, as shown.
+        subtitle: what is plotted.
+        title_band: inches at the top taken by the title (cut from the deck copy).
+        files: paths written by :func:`save`, by kind (``png``, ``svg``, ``deck``).
+    """
+
+    name: str
+    fig: Figure
+    title: str
+    subtitle: str
+    title_band: float = 0.0
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, object]:
+    """A 16:9 figure in the deck style with a grid of panels (``plt.subplots`` arguments)."""
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(nrows, ncols, figsize=SIZE, layout="constrained", **kwargs)
+    return fig, axes
+
+
+def finish(name: str, fig: Figure, title: str, subtitle: str, footnote: str) -> Chart:
+    """Add the title and subtitle (each fitted to the width: smaller type, then two lines) and
+    the footnote; fit the panels between them."""
+    width_in, height_in = fig.get_size_inches()
+    avail = (width_in - 2 * MARGIN) * fig.dpi
+    top = 0.28
+    title_text = fig.text(MARGIN / width_in, 1 - top / height_in, title, ha="left", va="top",
+                          fontweight="bold", color=INK, family=FONTS)
+    title_h = _fit(fig, title_text, title, avail, TITLE_SIZE, MIN_TITLE_SIZE)
+    band = top + title_h + 0.12
+    sub = fig.text(MARGIN / width_in, 1 - band / height_in, subtitle, ha="left", va="top",
+                   color=GREY, family=FONTS, linespacing=1.3)
+    sub_h = _fit(fig, sub, subtitle, avail, SUBTITLE_SIZE, MIN_SUBTITLE_SIZE, balanced=False)
+    fig.text(MARGIN / width_in, 0.14 / height_in, footnote, ha="left", va="bottom",
+             fontsize=FOOTNOTE_SIZE, color=GREY, family=FONTS)
+    head = band + sub_h + 0.2
+    foot = 0.5
+    fig.get_layout_engine().set(rect=(0.02, foot / height_in, 0.96,
+                                      1 - (head + foot) / height_in),
+                                w_pad=0.08, h_pad=0.08, wspace=0.04, hspace=0.06)
+    return Chart(name=name, fig=fig, title=title, subtitle=subtitle, title_band=band - 0.1)
+
+
+def _fit(fig: Figure, text, content: str, avail: float, largest: int, smallest: int, *,
+         balanced: bool = True) -> float:
+    """Set ``text`` to the largest size (down to ``smallest``) at which ``content`` fits the
+    width on one line, else on two lines (of equal length when ``balanced``, else the first
+    one full); returns its height in inches."""
+    renderer = fig.canvas.get_renderer()
+    for size in range(largest, smallest - 1, -1):
+        text.set_fontsize(size)
+        text.set_text(content)
+        if text.get_window_extent(renderer).width <= avail:
+            return text.get_window_extent(renderer).height / fig.dpi
+    for size in range(largest, smallest - 1, -1):
+        text.set_fontsize(size)
+        text.set_text(content)
+        full = text.get_window_extent(renderer).width
+        chars = max(10, int(len(content) * avail / full * 0.97))
+        text.set_text(_wrap(content, 2) if balanced else "\n".join(textwrap.wrap(content, chars)))
+        if text.get_window_extent(renderer).width <= avail and text.get_text().count("\n") < 2:
+            break
+    return text.get_window_extent(renderer).height / fig.dpi
+
+
+def _wrap(text: str, lines: int) -> str:
+    """``text`` in ``lines`` lines of about equal length, broken at spaces."""
+    if lines == 1:
+        return text
+    width = max(10, len(text) // lines + 1)
+    while True:
+        parts = textwrap.wrap(text, width)
+        if len(parts) <= lines:
+            return "\n".join(parts)
+        width += 2
+
+
+def save(chart: Chart, directory: Path, *, deck_directory: Path | None = None) -> Chart:
+    """Write ``<name>.png`` (200 dpi) and ``<name>.svg`` into ``directory`` and, when given,
+    the deck copy without the title band into ``deck_directory``; then close the figure."""
+    from ..run import atomic_write
+
+    directory.mkdir(parents=True, exist_ok=True)
+    fig = chart.fig
+    for kind in ("png", "svg"):
+        path = directory / f"{chart.name}.{kind}"
+        atomic_write(path, lambda tmp, k=kind: fig.savefig(tmp, format=k, dpi=DPI))
+        chart.files[kind] = path
+    if deck_directory is not None:
+        deck_directory.mkdir(parents=True, exist_ok=True)
+        width, height = fig.get_size_inches()
+        fig.texts[0].set_visible(False)  # the title: the slide title says it
+        crop = Bbox.from_bounds(0, 0, width, height - chart.title_band)
+        path = deck_directory / f"{chart.name}.png"
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI,
+                                                   bbox_inches=crop))
+        chart.files["deck"] = path
+    plt.close(fig)
+    return chart
+
+
+def label_ends(ax, points: list[tuple[float, float, str, str]], *, gap: float = 0.055,
+               dx: float = 8) -> None:
+    """Label line ends in their colour, right of the last point, nudged apart vertically.
+
+    Args:
+        ax: the panel.
+        points: ``(x, y, text, colour)`` of each line's last point.
+        gap: minimum vertical distance between labels, as a fraction of the panel height.
+        dx: horizontal offset in points.
+    """
+    if not points:
+        return
+    lo, hi = ax.get_ylim()
+    span = hi - lo or 1.0
+    order = sorted(range(len(points)), key=lambda i: points[i][1])
+    pos = [(points[i][1] - lo) / span for i in order]
+    for k in range(1, len(pos)):
+        pos[k] = max(pos[k], pos[k - 1] + gap)
+    overflow = pos[-1] - 1.0
+    if overflow > 0:
+        pos = [p - overflow for p in pos]
+        for k in range(len(pos) - 2, -1, -1):
+            pos[k] = min(pos[k], pos[k + 1] - gap)
+    for k, i in enumerate(order):
+        x, _, text, colour = points[i]
+        ax.annotate(text, xy=(x, lo + pos[k] * span), xytext=(dx, 0),
+                    textcoords="offset points", va="center", ha="left", color=colour,
+                    fontsize=LABEL_SIZE, fontweight="bold", annotation_clip=False)
+
+
+def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
+                 offset: tuple[float, float] = (14, 8), marker: float = 12,
+                 passes: int = 80) -> None:
+    """Label points in their colour, up and right of each point, moved apart vertically
+    until no label overlaps another label or another point's marker.
+
+    Args:
+        ax: the panel.
+        items: ``(x, y, text, colour, bold)`` per point.
+        offset: starting offset of each label from its point, in points.
+        marker: half-size of the area kept clear around each point, in points.
+        passes: rounds of pushing overlapping labels apart.
+    """
+    from matplotlib.transforms import Bbox as _Bbox
+
+    fig = ax.figure
+    labels = [ax.annotate(text, (x, y), xytext=offset, textcoords="offset points",
+                          fontsize=17, color=colour, fontweight="bold" if bold else "normal",
+                          zorder=5, annotation_clip=False)
+              for x, y, text, colour, bold in items]
+    renderer = fig.canvas.get_renderer()
+    to_points = 72.0 / fig.dpi
+    half = marker / to_points
+    centres = ax.transData.transform([(x, y) for x, y, *_ in items])
+    obstacles = [_Bbox.from_extents(cx - half, cy - half, cx + half, cy + half)
+                 for cx, cy in centres]
+
+    def overlap(a, b) -> float:
+        if a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0:
+            return 0.0
+        return min(a.y1, b.y1) - max(a.y0, b.y0)
+
+    def shift(k: int, dy: float) -> None:
+        dx, y0 = labels[k].xyann
+        labels[k].xyann = (dx, y0 + dy * to_points)
+
+    for _ in range(passes):
+        moved = False
+        boxes = [lab.get_window_extent(renderer) for lab in labels]
+        for i in range(len(labels)):
+            for j in range(i + 1, len(labels)):
+                o = overlap(boxes[i], boxes[j])
+                if o:
+                    up, down = (i, j) if boxes[i].y0 + boxes[i].y1 >= \
+                        boxes[j].y0 + boxes[j].y1 else (j, i)
+                    shift(up, o / 2 + 1)
+                    shift(down, -(o / 2 + 1))
+                    moved = True
+            for k, obstacle in enumerate(obstacles):
+                if k == i:
+                    continue
+                box = labels[i].get_window_extent(renderer)
+                if overlap(box, obstacle):
+                    above = box.y0 + box.y1 >= obstacle.y0 + obstacle.y1
+                    shift(i, (obstacle.y1 - box.y0 + 1) if above else -(box.y1 - obstacle.y0 + 1))
+                    moved = True
+        if not moved:
+            break

@@ -1,0 +1,264 @@
+"""The written summary of a report, as Markdown (``summary.md``) and HTML (``summary.html``).
+
+Both are rendered from one list of blocks (headings, paragraphs, lists, tables, images), so
+they always say the same thing: takeaways, the sweep and its failed or missing runs, each
+outcome by arm with its CI and ranking, the paired differences, the charts and the methods.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .design import claims, short_key
+from .outcomes import OUTCOMES, display, fmt
+from .stats import ALPHA, LEVEL
+
+#: Pairs listed per outcome before only the distinguishable ones are.
+MAX_PAIRS = 15
+
+METHODS = (
+    "Each strategy's mean over replicates comes with a {level:.0%} BCa bootstrap interval "
+    "(bias-corrected and accelerated; {b:,} resamples of the replicates drawn with numpy's "
+    "seeded default generator). Differences between two strategies are paired by replicate "
+    "(seed and replicate index), since replicates with the same index share their random "
+    "numbers: for each pair, the mean difference with its BCa interval from the same "
+    "resamples, the ratio of means, Cohen's d_z (mean difference / SD of the differences) and "
+    "a two-sided paired t-test. P-values are Holm-adjusted over all pairs of an outcome; a "
+    "difference is distinguishable from zero when the adjusted p-value is below {alpha}. "
+    "Ranks are by mean; strategies that share a letter are not distinguishable. Intervals are "
+    "not adjusted for multiplicity. With fewer than about 10 replicates, bootstrap intervals "
+    "are narrower than their nominal level: add replicates before trusting a close call."
+)
+
+
+def _ci(low: float, high: float, o: Any) -> str:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "n/a"
+    return f"[{fmt(o, low)}, {fmt(o, high)}]"
+
+
+def _diff(value: float, o: Any) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    scale = o.scale if o is not None else 1.0
+    v = value * scale
+    return f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+.3g}"
+
+
+def _p(value: float) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def blocks(rep: Any) -> list[tuple]:
+    """The summary as blocks: ``("h1"|"h2"|"h3"|"p", text)``, ``("ul", items)``,
+    ``("table", header, rows)``, ``("img", alt, src)``."""
+    runs, design = rep.sweep.runs, rep.design
+    manifest = rep.sweep.manifest or {}
+    name = manifest.get("name") or rep.sweep.root.name
+    counts = {s: int((runs["status"] == s).sum()) for s in ("complete", "failed", "missing")}
+    arm_word = "strategy" if design.by_strategy or design.arm is None else short_key(design.arm)
+    out: list[tuple] = [("h1", f"{name}: report"), (
+        "p", f"Sweep `{rep.sweep.root}`: {len(runs):,} runs, {counts['complete']:,} complete, "
+             f"{counts['failed']:,} failed, {counts['missing']:,} missing. Config fingerprint "
+             f"`{rep.fingerprint}`.")]
+    if rep.charts:
+        out += [("h2", "Takeaways"), ("ul", [c.title for c in rep.charts])]
+    out.append(("h2", "Sweep"))
+    facts = [["factors", ", ".join(f"`{f}` ({len(design.levels[f])} values)"
+                                   for f in design.factors) or "none (one configuration)"]]
+    done = rep.sweep.complete
+    if len(done):
+        per_config = (design.values.loc[done.index].groupby(design.factors).size()
+                      if design.factors else pd.Series([len(done)]))
+        facts.append(["replicates per configuration", _range(per_config)])
+        facts.append(["seeds", ", ".join(map(str, sorted(done["seed"].dropna().unique())))])
+        if "n_agents" in done:
+            facts.append(["agents (N)", _range(done["n_agents"])])
+    found = claims(rep.changed["source"]) if len(rep.changed) else []
+    if found:
+        facts.append(["claims tested", ", ".join(found)])
+    out.append(("table", ["", ""], facts))
+    if len(rep.changed):
+        out += [("h3", "Parameters that differ from the defaults"),
+                ("table", ["key", "default", "values in this sweep", "source"],
+                 [[f"`{r.key}`", r.default, r.values, r.source]
+                  for r in rep.changed.itertuples()])]
+    out.append(("h2", "Failed and missing runs"))
+    problems = rep.problems
+    if problems.empty:
+        out.append(("p", "None: every run finished."))
+    else:
+        out += [("p", f"{len(problems)} run(s) did not finish; they are left out of the "
+                      "statistics (pairs lose those replicates)."),
+                ("table", ["run", "status", "strategy", "replicate", "error"],
+                 [[f"`{r.run}`", r.status, _s(r.strategy), _s(r.replicate), _s(r.error)]
+                  for r in problems.itertuples()])]
+    for note in rep.notes:
+        out.append(("p", note))
+    if not rep.arms.empty:
+        out += _outcome_blocks(rep, arm_word)
+    if rep.charts:
+        out.append(("h2", "Charts"))
+        for c in rep.charts:
+            out += [("h3", c.title), ("p", c.subtitle), ("img", c.title, f"charts/{c.name}.png")]
+    out += [("h2", "Methods"), ("p", METHODS.format(level=LEVEL, b=_resamples(rep),
+                                                     alpha=ALPHA))]
+    if design.cells:
+        out.append(("p", f"This sweep also varies {', '.join(map(short_key, design.cells))}: "
+                         "the tables and charts pool over those values (pairs are matched "
+                         "within each value); outcomes.csv and differences.csv also hold "
+                         "the comparisons within each value (their `cell` column)."))
+    out += [("h2", "Files"), ("table", ["file", "what"], _files(rep))]
+    return out
+
+
+def _resamples(rep: Any) -> int:
+    return int(rep.bootstrap)
+
+
+def _range(values: pd.Series) -> str:
+    values = pd.Series(values).dropna()
+    if values.empty:
+        return "n/a"
+    lo, hi = int(values.min()), int(values.max())
+    return f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
+
+
+def _s(value: Any) -> str:
+    return "" if value is None or value is pd.NA or (isinstance(value, float)
+                                                      and np.isnan(value)) else str(value)
+
+
+def _outcome_blocks(rep: Any, arm_word: str) -> list[tuple]:
+    out: list[tuple] = [("h2", f"Outcomes by {arm_word}"), (
+        "p", f"Mean over replicates, {LEVEL:.0%} BCa bootstrap interval, rank (1 = best) and "
+             f"letters: {arm_word} values sharing a letter are not distinguishable.")]
+    for key in dict.fromkeys(rep.arms["outcome"]):
+        o = OUTCOMES[key]
+        rows = rep.arms[rep.arms["outcome"] == key].sort_values("rank")
+        out += [("h3", o.label + (" (lower is better)" if o.better == "lower" else "")),
+                ("table", ["rank", arm_word, "mean", f"{LEVEL:.0%} CI", "n", "group"],
+                 [[str(r.rank), display(r.arm), fmt(o, r.mean), _ci(r.ci_low, r.ci_high, o),
+                   str(r.n), r.letters] for r in rows.itertuples()])]
+    out += [("h2", "Paired differences"), (
+        "p", f"A - B per replicate pair: mean difference with its {LEVEL:.0%} BCa interval, "
+             f"ratio of means, Cohen's d_z, Holm-adjusted p-value; 'yes' when distinguishable "
+             f"from zero at {ALPHA}.")]
+    for key in dict.fromkeys(rep.diffs["outcome"]):
+        o = OUTCOMES[key]
+        rows = rep.diffs[rep.diffs["outcome"] == key]
+        note = None
+        if len(rows) > MAX_PAIRS:
+            shown = rows[rows["distinguishable"]]
+            note = (f"{len(shown)} of {len(rows)} pairs are distinguishable; only those are "
+                    "listed (all are in differences.csv).")
+            rows = shown
+        out.append(("h3", o.label))
+        if note:
+            out.append(("p", note))
+        out.append(("table", ["A - B", "difference", f"{LEVEL:.0%} CI", "ratio", "d_z",
+                              "p (Holm)", "distinguishable"],
+                    [[f"{display(r.arm_a)} - {display(r.arm_b)}", _diff(r.diff, o),
+                      f"[{_diff(r.ci_low, o)}, {_diff(r.ci_high, o)}]",
+                      f"{r.ratio:.2f}" if np.isfinite(r.ratio) else "n/a",
+                      f"{r.d_z:.2f}" if np.isfinite(r.d_z) else "n/a", _p(r.p_holm),
+                      "yes" if r.distinguishable else "no"] for r in rows.itertuples()]))
+    return out
+
+
+def _files(rep: Any) -> list[list[str]]:
+    what = {
+        "runs.parquet": "one row per run: status, error, metrics, resolved config (config.*)",
+        "timeseries.parquet": "one row per (run, step, layer) of every complete run",
+        "outcomes.csv": "per strategy (and cell): mean, SD, BCa CI, rank, letters",
+        "differences.csv": "per pair of strategies: paired difference, CI, ratio, d_z, p, Holm",
+        "summary.md": "this summary", "summary.html": "this summary, for a browser",
+        "report.json": "the sweep, its design, problems, takeaways and files, for programs",
+        "deck.pptx": "the slide deck",
+    }
+    rows = [[f"`{k}`", v] for k, v in what.items() if k in rep.files or k.startswith("summary")
+            or k == "report.json"]
+    if rep.charts:
+        rows.append(["`charts/*.png`, `charts/*.svg`", "the charts, PNG at 200 dpi and SVG"])
+    return rows
+
+
+def to_markdown(items: list[tuple]) -> str:
+    """Render blocks as GitHub-flavoured Markdown."""
+    lines: list[str] = []
+    for block in items:
+        kind = block[0]
+        if kind in ("h1", "h2", "h3"):
+            lines += ["#" * int(kind[1]) + " " + block[1], ""]
+        elif kind == "p":
+            lines += [block[1], ""]
+        elif kind == "ul":
+            lines += [f"- {item}" for item in block[1]] + [""]
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            cell = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+            lines += ["| " + " | ".join(map(cell, header)) + " |",
+                      "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(map(cell, r)) + " |" for r in rows] + [""]
+        elif kind == "img":
+            lines += [f"![{block[1]}]({block[2]})", ""]
+    return "\n".join(lines)
+
+
+def _inline(text: str) -> str:
+    """HTML-escape, then turn `code` spans into <code>."""
+    parts = html.escape(str(text)).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+CSS = ("body{font-family:Arial,Helvetica,sans-serif;max-width:1100px;margin:2em auto;"
+       "color:#1a1a1a;line-height:1.45}table{border-collapse:collapse;margin:.6em 0 1.4em}"
+       "td,th{border-bottom:1px solid #ddd;padding:.3em .8em;text-align:left}"
+       "th{background:#f4f4f4}img{max-width:100%;border:1px solid #eee}code{background:#f4f4f4;"
+       "padding:0 .2em}h2{margin-top:1.8em}")
+
+
+def to_html(items: list[tuple], title: str) -> str:
+    """Render blocks as one self-contained HTML page (images linked, not embedded)."""
+    body: list[str] = []
+    for block in items:
+        kind = block[0]
+        if kind in ("h1", "h2", "h3"):
+            body.append(f"<{kind}>{_inline(block[1])}</{kind}>")
+        elif kind == "p":
+            body.append(f"<p>{_inline(block[1])}</p>")
+        elif kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block[1]) + "</ul>")
+        elif kind == "table":
+            head = "".join(f"<th>{_inline(h)}</th>" for h in block[1])
+            rows = "".join("<tr>" + "".join(f"<td>{_inline(v)}</td>" for v in r) + "</tr>"
+                           for r in block[2])
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        elif kind == "img":
+            body.append(f'<p><img src="{html.escape(block[2])}" alt="{html.escape(block[1])}">'
+                        "</p>")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_summaries(rep: Any) -> dict[str, Path]:
+    """Write ``summary.md`` and ``summary.html`` into the report directory."""
+    from ..run import atomic_write
+
+    items = blocks(rep)
+    title = items[0][1]
+    written = {}
+    for name, text in (("summary.md", to_markdown(items)),
+                       ("summary.html", to_html(items, title))):
+        path = Path(rep.out) / name
+        atomic_write(path, lambda tmp, t=text: Path(tmp).write_text(t, encoding="utf-8"))
+        written[name] = path
+    return written

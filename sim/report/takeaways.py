@@ -1,0 +1,203 @@
+"""Chart titles that state the takeaway, computed from the statistics, never written by hand.
+
+Every title follows the data: the leader is the arm with the best mean, and a lead is claimed
+only when the paired difference with the runner-up is distinguishable from zero (Holm-adjusted
+paired t-test, :mod:`sim.report.stats`); otherwise the title says "no clear difference".
+Amounts are told as the outcome prefers (:func:`sim.report.outcomes.told`): "1.8x more", "7%
+more", "3 points".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .outcomes import LAYER_PEOPLE, OUTCOMES, Outcome, display, told
+
+
+@dataclass
+class Lead:
+    """Who leads on one outcome.
+
+    Attributes:
+        outcome: the outcome.
+        order: arms, best first.
+        means: their means, in that order.
+        clear: the best is distinguishable from the runner-up.
+        tied: arms not distinguishable from the best (the best included), in rank order.
+        amount: how much better the best is than the runner-up, as told (or ``None``).
+    """
+
+    outcome: Outcome
+    order: list[str]
+    means: list[float]
+    clear: bool
+    tied: list[str]
+    amount: str | None
+
+
+def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all") -> Lead | None:
+    """The lead on outcome ``key`` in ``cell``, or ``None`` when the outcome was not compared."""
+    rows = arms[(arms["outcome"] == key) & (arms["cell"] == cell)].sort_values("rank")
+    if rows.empty:
+        return None
+    order, means = rows["arm"].tolist(), rows["mean"].tolist()
+    tied = rows.loc[rows["tied_best"], "arm"].tolist()
+    outcome = OUTCOMES[key]
+    if len(order) < 2:
+        return Lead(outcome, order, means, False, order, None)
+    pair = diffs[(diffs["outcome"] == key) & (diffs["cell"] == cell)
+                 & (((diffs["arm_a"] == order[0]) & (diffs["arm_b"] == order[1]))
+                    | ((diffs["arm_a"] == order[1]) & (diffs["arm_b"] == order[0])))]
+    clear = bool(pair["distinguishable"].iloc[0]) if len(pair) else False
+    return Lead(outcome, order, means, clear, tied, told(outcome, means[0], means[1]))
+
+
+def _names(arms: list[str]) -> str:
+    names = [display(a) for a in arms]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def ranking(lead_: Lead) -> str:
+    """Title of a ranking: "Adapted content reaches 1.8x more people than Broadcast"."""
+    o, order = lead_.outcome, lead_.order
+    if len(order) < 2:
+        return f"{display(order[0])}: {o.short} {_plain(o, lead_.means[0])}"
+    if lead_.clear and lead_.amount:
+        sentence = o.sentence.format(a=display(order[0]), b=display(order[1]),
+                                     amount=lead_.amount)
+        if len(order) == 2:
+            return sentence
+        return sentence.replace(f" than {display(order[1])}",
+                                f" than the next best, {display(order[1])}")
+    if len(lead_.tied) == len(order):
+        if len(order) == 2:
+            return f"{_cap(o.short)}: no clear difference between {_names(order)}"
+        return f"{_cap(o.short)}: no clear difference among the {len(order)} strategies"
+    tied = lead_.tied
+    shown = _names(tied) if len(tied) <= 3 else f"{display(tied[0])} and {len(tied) - 1} others"
+    return f"{shown} lead on {o.short}, with no clear difference between them"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _plain(o: Outcome, value: float) -> str:
+    from .outcomes import fmt
+
+    return fmt(o, value)
+
+
+def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: int) -> str:
+    """Title of reach over time, from the per-layer leads and the mean curves.
+
+    The layer told is the one where the leader's lead is clear and largest; "from day t" is
+    the first step from which the leader's mean stays above every other arm's.
+
+    Args:
+        leads: per layer, the lead on ``reach_<layer>``.
+        curves: per layer, mean cumulative reach by step (index) and arm (columns).
+        horizon: the last step.
+    """
+    clear = [(layer, ld) for layer, ld in leads.items() if ld.clear and len(ld.order) > 1]
+    if not clear:
+        arms = next(iter(leads.values())).order if leads else []
+        if len(arms) < 2:
+            layer, ld = max(leads.items(), key=lambda kv: kv[1].means[0])
+            return (f"Reach builds to {_plain(ld.outcome, ld.means[0])} "
+                    f"{LAYER_PEOPLE[layer]} by day {horizon}")
+        return "Reach over time: no clear difference between the strategies on any network"
+    layer, ld = max(clear, key=lambda kv: kv[1].means[0] / max(kv[1].means[1], 1e-12))
+    best, rest = ld.order[0], ld.order[1:]
+    curve = curves[layer]
+    ahead = (curve[best].to_numpy()[:, None] > curve[rest].to_numpy()).all(axis=1)
+    behind = np.flatnonzero(~ahead)
+    start = int(curve.index[behind[-1] + 1]) if len(behind) else int(curve.index[0])
+    when = f"from day {start}" if start > int(curve.index[0]) else "from day one"
+    where = "" if layer == "graph" else f" on the {layer} network"
+    noun = "professionals" if layer == "professional" else "people"
+    return (f"{display(best)} pulls ahead{where} {when}: {ld.amount} more {noun} than "
+            f"{display(rest[0])} by day {horizon}")
+
+
+def tradeoff(frontier: list[str], means: pd.DataFrame, x: str, y: str) -> str:
+    """Title of virality vs loyalty, from the Pareto frontier (by means).
+
+    Args:
+        frontier: arms no other arm beats on both outcomes, by ``x`` descending.
+        means: per arm (index) the means of ``x`` and ``y`` (columns).
+    """
+    ox, oy = OUTCOMES[x], OUTCOMES[y]
+    if len(frontier) == 1:
+        return f"{display(frontier[0])} wins on both {ox.short} and {oy.short}"
+    top_x = means[x].idxmax()
+    top_y = means[y].idxmax()
+    return (f"No strategy wins both: {display(top_x)} leads on {ox.short}, "
+            f"{display(top_y)} on {oy.short}")
+
+
+def loyalty_over_time(ld: Lead, horizon: int) -> str:
+    """Title of the loyalty trajectories, from the lead on loyalty gained."""
+    o = ld.outcome
+    gain = [m * o.scale for m in ld.means]
+    if len(ld.order) < 2:
+        return f"Loyalty {'grows' if gain[0] >= 0 else 'falls'} by {abs(gain[0]):.1f} points " \
+               f"over {horizon} days"
+    if not ld.clear:
+        return ranking(ld)
+    text = (f"{display(ld.order[0])} builds loyalty fastest: {gain[0]:+.1f} points by day "
+            f"{horizon}, vs {gain[1]:+.1f} for {display(ld.order[1])}")
+    if gain[-1] < 0 and len(ld.order) > 2:
+        text += f"; {display(ld.order[-1])} loses loyalty"
+    return text
+
+
+def heatmap(best_by_column: list[tuple[str, str]], factor: str) -> str:
+    """Title of a two-factor heatmap from the best row of each column (in column order).
+
+    Args:
+        best_by_column: ``(column label, best arm)`` per column.
+        factor: the column factor's short name.
+    """
+    winners = [arm for _, arm in best_by_column]
+    if len(set(winners)) == 1:
+        cols = [c for c, _ in best_by_column]
+        return (f"{display(winners[0])} reaches the most people at every {factor} "
+                f"from {cols[0]} to {cols[-1]}")
+    runs, start = [], 0
+    for i in range(1, len(winners) + 1):
+        if i == len(winners) or winners[i] != winners[start]:
+            runs.append((winners[start], best_by_column[start][0], best_by_column[i - 1][0]))
+            start = i
+    parts = [f"{display(a)} for {factor} {lo}" if lo == hi else
+             f"{display(a)} for {factor} {lo} to {hi}" for a, lo, hi in runs[:3]]
+    return f"The best strategy depends on {factor}: " + ", ".join(parts)
+
+
+def threshold(takeoff: dict[str, list[float]]) -> str:
+    """Title of the viral-threshold chart from the take-off p of each layer (one per arm)."""
+    def told_p(values: list[float]) -> str:
+        lo, hi = min(values), max(values)
+        return f"{lo:.2g}" if np.isclose(lo, hi) else f"{lo:.2g}-{hi:.2g}"
+
+    items = [(layer, v) for layer, v in takeoff.items() if v]
+    if not items:
+        return "Reach grows smoothly with the share probability: no take-off in this range"
+    if len(items) == 1:
+        layer, values = items[0]
+        where = "" if layer == "graph" else f" on the {layer} network"
+        return f"Cascades take off at p ≈ {told_p(values)}{where}"
+    items.sort(key=lambda kv: min(kv[1]))
+    parts = [f"{told_p(v)} on {layer}" for layer, v in items]
+    return "Cascades take off at p ≈ " + ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def cascade(size: int, generations: int, days: int, shares: dict[str, float]) -> str:
+    """Title of the cascade drawing: its size, depth, duration and mix of layers."""
+    main = max(shares, key=shares.get)
+    mix = (f"{100 * shares[main]:.0f}% on the {main} network" if len(shares) > 1
+           else f"all on the {main} network")
+    return f"One post, {size:,} people, {generations} generations in {days} days: {mix}"

@@ -1,0 +1,196 @@
+"""The report on small synthetic sweeps: tables, problems, charts, deck, titles, command line."""
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from PIL import Image
+from pptx import Presentation
+
+import sim
+from sim.report import report
+from sim.report.cli import main
+from sim.report.collect import collect
+from sim.report.design import detect
+from sim.report.style import DPI, SIZE
+from sim.report.synthetic import write_sweep
+
+TINY = ["n=300", "steps=12"]
+#: Run numbers of the synthetic sweep: strategy-major, replicate-minor (4 replicates).
+FAILED, MISSING = 2, 5
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """broadcast and adapted, 4 replicates each; run 2 failed, run 5 never started."""
+    root = tmp_path_factory.mktemp("sweep")
+    return write_sweep(root, strategies=["broadcast", "adapted"], replicates=4, overrides=TINY,
+                       fail=[FAILED], missing=[MISSING], name="tiny")
+
+
+@pytest.fixture(scope="module")
+def rep(sweep, tmp_path_factory):
+    return report(sweep, tmp_path_factory.mktemp("report"), bootstrap=500)
+
+
+def test_tables_hold_every_run_and_are_queryable_with_duckdb(rep, sweep):
+    runs = rep.sweep.runs
+    assert len(runs) == 8
+    assert runs["status"].value_counts().to_dict() == {"complete": 6, "failed": 1, "missing": 1}
+    assert {"run", "status", "error", "strategy", "replicate", "config_hash", "overrides",
+            "reach", "mean_loyalty", "config.strategy.name", "config.n"} <= set(runs.columns)
+    by_sql = duckdb.sql(
+        f"SELECT strategy, count(*) AS n, avg(reach) AS reach FROM "
+        f"'{rep.out / 'runs.parquet'}' WHERE status = 'complete' GROUP BY 1 ORDER BY 1").df()
+    assert by_sql["strategy"].tolist() == ["adapted", "broadcast"]
+    assert by_sql["n"].tolist() == [3, 3]
+    done = runs[runs["status"] == "complete"]
+    assert by_sql["reach"].tolist() == pytest.approx(
+        done.groupby("strategy")["reach"].mean().sort_index().tolist())
+    ts = pd.read_parquet(rep.out / "timeseries.parquet")
+    assert set(ts["run"]) == set(done["run"])
+    last = ts[ts["step"] == ts["step"].max()].set_index(["run", "layer"])["people_reached"]
+    for row in done.itertuples():
+        assert last[(row.run, "personal")] == row.reach_personal
+        assert last[(row.run, "professional")] == row.reach_professional
+    assert rep.sql("SELECT count(*) AS k FROM timeseries")["k"].iloc[0] == len(ts)
+
+
+def test_failed_and_missing_runs_are_reported_not_dropped(rep):
+    problems = rep.problems.set_index("run")
+    assert problems.loc[str(FAILED), "status"] == "failed"
+    assert "failed on purpose" in problems.loc[str(FAILED), "error"]
+    assert problems.loc[str(MISSING), "status"] == "missing"
+    assert problems.loc[str(MISSING), "strategy"] == "adapted"
+    summary = (rep.out / "summary.md").read_text()
+    assert "## Failed and missing runs" in summary
+    assert "failed on purpose" in summary and "never started" in summary
+    listed = {p["run"]: p["status"] for p in json.loads((rep.out / "report.json").read_text())
+              ["problems"]}
+    assert listed == {str(FAILED): "failed", str(MISSING): "missing"}
+    assert "6 runs (1 failed, 1 missing)" in rep.charts[0].files["svg"].read_text()
+    titles = [s.shapes.title.text for s in Presentation(str(rep.files["deck.pptx"])).slides]
+    assert any("did not finish" in t for t in titles)
+    # pairs lose the failed and the missing replicates, nothing else
+    diffs = rep.diffs[rep.diffs["outcome"] == "reach"]
+    assert diffs["n_pairs"].tolist() == [2]
+
+
+def test_every_chart_is_a_valid_image_of_the_deck_size(rep):
+    names = [c.name for c in rep.charts]
+    assert names[:2] == ["ranking_reach", "reach_over_time"]
+    assert {"cascade", "virality_vs_loyalty", "loyalty_over_time"} <= set(names)
+    assert not {"heatmap", "viral_threshold"} & set(names)  # one factor: not applicable
+    for chart in rep.charts:
+        with Image.open(chart.files["png"]) as im:
+            im.verify()
+        with Image.open(chart.files["png"]) as im:
+            assert im.size == (round(SIZE[0] * DPI), round(SIZE[1] * DPI))
+            assert im.format == "PNG"
+        svg = ET.parse(chart.files["svg"]).getroot()
+        assert svg.tag.endswith("svg")
+        width, height = (float(svg.get(k).removesuffix("pt")) for k in ("width", "height"))
+        assert width / height == pytest.approx(16 / 9, rel=0.01)
+
+
+def test_deck_opens_and_has_the_expected_slides(rep):
+    deck = Presentation(str(rep.files["deck.pptx"]))
+    assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, rel=0.01)
+    slides = list(deck.slides)
+    titles = [s.shapes.title.text for s in slides]
+    assert titles[0].lower() == "tiny"
+    assert titles[1:1 + len(rep.charts)] == [c.title for c in rep.charts]
+    for slide in slides[1:1 + len(rep.charts)]:
+        assert sum(s.shape_type == 13 for s in slide.shapes) == 1  # one picture
+    rest = titles[1 + len(rep.charts):]
+    assert rest[0] == "Methods"
+    assert rest[1].startswith("Appendix: outcomes by strategy")
+    methods = " ".join(sh.text_frame.text for sh in slides[1 + len(rep.charts)].shapes
+                       if sh.has_text_frame)
+    assert "C5" in methods and "replicates" in methods and "seed 0" in methods
+
+
+def _swap_strategies(src: Path, dst: Path) -> Path:
+    """A copy of a sweep in which adapted and broadcast trade names (not results)."""
+    shutil.copytree(src, dst)
+    swap = {"adapted": "broadcast", "broadcast": "adapted"}
+    for path in [*dst.glob("*/.hydra/config.yaml"), dst / "sweep.json"]:
+        text = path.read_text()
+        for old in swap:
+            text = text.replace(f"name: {old}\n", f"name: @{old}\n") \
+                .replace(f"strategy={old}\"", f"strategy=@{old}\"")
+        for old, new in swap.items():
+            text = text.replace(f"@{old}", new)
+        path.write_text(text)
+    return dst
+
+
+def test_titles_follow_the_data(rep, sweep, tmp_path):
+    ranking = rep.charts[0]
+    assert ranking.name == "ranking_reach"
+    leader = rep.arms[(rep.arms["outcome"] == "reach") & (rep.arms["rank"] == 1)]["arm"].item()
+    name = {"adapted": "Adapted content", "broadcast": "Broadcast"}
+    assert ranking.title.startswith(name[leader])
+    swapped = report(_swap_strategies(sweep, tmp_path / "swapped"), tmp_path / "out",
+                     bootstrap=500, deck=False)
+    other = "broadcast" if leader == "adapted" else "adapted"
+    assert swapped.charts[0].title.startswith(name[other])
+    assert swapped.charts[0].title != ranking.title
+
+
+def test_factors_come_from_configs_without_a_manifest(sweep, tmp_path):
+    copy = Path(shutil.copytree(sweep, tmp_path / "copy"))
+    (copy / "sweep.json").unlink()
+    runs = collect(copy).runs
+    assert len(runs) == 7  # the never-started run is unknown without the manifest
+    design = detect(runs)
+    assert design.source == "configs" and design.factors == ["strategy.name"]
+    assert detect(collect(sweep).runs).factors == ["strategy"]
+
+
+def test_two_factor_sweep_draws_the_heatmap_and_the_threshold(tmp_path):
+    root = write_sweep(tmp_path / "grid", strategies=["broadcast", "adapted"], replicates=2,
+                       overrides=["n=200", "steps=8"], grid={"p": [0.05, 0.15, 0.3]})
+    rep = report(root, bootstrap=200, deck=False)
+    assert rep.out == root / "report"
+    design = rep.design
+    assert design.factors == ["strategy", "p"] and design.arm == "strategy"
+    names = [c.name for c in rep.charts]
+    assert "heatmap" in names and "viral_threshold" in names
+    assert set(rep.cell_arms["cell"]) == {"p=0.05", "p=0.15", "p=0.3"}
+    for chart in rep.charts:
+        with Image.open(chart.files["png"]) as im:
+            assert im.size == (2666, 1500)
+    assert "pooled over p (3 values)" in rep.charts[0].subtitle
+    # a report written inside the sweep is not mistaken for a run on the next pass
+    assert len(collect(root, skip=(root / "report",)).runs) == 12
+    assert len(collect(root).runs) == 12
+
+
+def test_command_line(sweep, tmp_path, capsys):
+    assert main([str(sweep), "--out", str(tmp_path / "cli"), "--no-charts", "-q",
+                 "--bootstrap", "200"]) == 0
+    out = capsys.readouterr().out
+    assert f"report:  {tmp_path / 'cli' / 'summary.md'}" in out
+    assert "1 failed, 1 missing" in out
+    assert (tmp_path / "cli" / "runs.parquet").is_file()
+    assert not (tmp_path / "cli" / "deck.pptx").exists()
+    assert main([str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"mindshare-report: error: {tmp_path / 'nowhere'}: not a directory "
+                   "(expected a sweep directory)"]
+    with pytest.raises(SystemExit) as exc:
+        main([str(sweep), "--bootstrap", "5"])
+    assert exc.value.code == 2
+
+
+def test_sim_report_is_callable_and_lazy():
+    assert callable(sim.report)
+    from sim import report as from_sim
+
+    assert from_sim is sim.report
+    assert "report" in sim.__all__
