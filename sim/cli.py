@@ -1,9 +1,13 @@
-"""The command line: the only module that imports Hydra.
+"""The command line: the only module that imports Hydra (with its sweep glue,
+:mod:`sim.sweep_hydra`).
 
 ``mindshare key=value ...`` composes ``conf/config.yaml`` over the typed schema in
 :mod:`sim.config`, checks it (one-line error, exit 2, nothing written, when it is wrong), runs
 :func:`sim.simulate` and writes the run's outputs into the directory Hydra chose.
-:func:`load_config` gives notebooks the same composition and checks.
+``mindshare -m ...`` runs a sweep: each Hydra job runs its batch of replicates through
+:func:`sim.sweep.run_job` (complete runs skipped, failed ones recorded, never raised), and the
+command exits 1 after a final line when some runs failed. :func:`load_config` gives notebooks
+the same composition and checks.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -101,31 +107,78 @@ def _unknown(key: str, given: dict[str, str]) -> ConfigError:
     return ConfigError(key, given.get(key), f"unknown key; known keys here: {known}")
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
+    """Print ``mindshare: error: <message>`` on stderr and exit with status 2."""
     print(f"mindshare: error: {message}", file=sys.stderr)
     raise SystemExit(2)
 
 
+_fail = fail
+
+
+def _run_or_sweep(single: Any, sweep: Any) -> Any:
+    """Resolver ``${run_or_sweep:a,b}``: ``a`` in a single run (and in :func:`load_config`),
+    ``b`` in the jobs of a sweep (``mindshare -m``)."""
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return sweep
+    return single
+
+
+OmegaConf.register_new_resolver("run_or_sweep", _run_or_sweep, replace=True)
+
+
 def _task(cfg: DictConfig) -> float:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_config = HydraConfig.get()
+    out_dir = Path(hydra_config.runtime.output_dir)
+    overrides = list(hydra_config.overrides.task)
+    if hydra_config.mode == RunMode.MULTIRUN:
+        return _sweep_job(cfg, out_dir, overrides)
+    from .sweep import execute_run, plan_runs, run_job
+
     try:
         config = to_config(cfg)
-        from .run import simulate, write_outputs
-        t0 = time.perf_counter()
-        result = simulate(config)
+    except ConfigError as exc:
+        _discard(out_dir)
+        fail(str(exc))
+    t0 = time.perf_counter()
+    if config.replicates > 1:
+        outcome = run_job(config, out_dir, overrides)
+        log.info("%d runs complete, %d failed, %d already complete, %.2f s -> %s",
+                 outcome.complete, outcome.failed, outcome.skipped,
+                 time.perf_counter() - t0, out_dir)
+        if outcome.failed:
+            raise SystemExit(1)
+        return outcome.mean_reach
+    [spec] = plan_runs(config, out_dir, overrides, subdirs=False)
+    try:
+        done = execute_run(spec, reraise=(ConfigError, GraphFileError), overrides=True)
     except (ConfigError, GraphFileError) as exc:
         _discard(out_dir)
-        _fail(str(exc))
-    write_outputs(result, out_dir, trace=config.output.write_trace)
-    if config.output.chart:
-        from .plots import save_reach_chart
-        save_reach_chart(result.timeseries, out_dir / "reach.png",
-                         title=f"{config.name}: cumulative reach per layer")
-    s = result.summary
+        fail(str(exc))
+    if done.status == "failed":
+        sys.stderr.write((out_dir / "traceback.txt").read_text())
+        print(f"mindshare: run failed: {done.error} (traceback in {out_dir})", file=sys.stderr)
+        raise SystemExit(1)
+    s = done.summary
     log.info("reach %d (%.1f%% of %d agents), %d steps, %.2f s -> %s", s["reach"],
              100 * s["reach_fraction"], s["n_agents"], s["steps"],
              time.perf_counter() - t0, out_dir)
     return float(s["reach"])
+
+
+def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
+    """One job of a sweep: its replicates, each in ``replicate=<r>`` below the job directory.
+    Nothing is raised: failed runs are recorded in their own directories."""
+    from .sweep import fail_job, run_job
+
+    try:
+        config = to_config(cfg)
+    except Exception as exc:  # noqa: BLE001 - recorded in each run directory instead
+        fail_job(job_dir, int(cfg.get("replicate", 0)), int(cfg.get("replicates", 1)), exc,
+                 overrides)
+        log.warning("job failed: %s: %s", job_dir, " ".join(str(exc).split()))
+        return float("nan")
+    return run_job(config, job_dir, overrides).mean_reach
 
 
 _EXISTED: set[Path] = set()
@@ -145,17 +198,63 @@ def _discard(out_dir: Path) -> None:
 
 
 def main() -> None:
-    """Console script ``mindshare``: check the overrides, then hand over to Hydra."""
+    """Console script ``mindshare``: check the overrides, then hand over to Hydra.
+
+    A sweep (``-m``) exits with status 1 when some of its runs failed or are missing, after a
+    final line saying how many.
+    """
     register_configs()
     args = sys.argv[1:]
     here = Path.cwd().resolve()
     _EXISTED.update(p for p in (here / "results", *(here / "results").glob("*"))
                     if p.is_dir())
-    if not any(a in ("-m", "--multirun") or a.startswith("-") for a in args):
+    multirun = any(a in ("-m", "--multirun") for a in args)
+    if not any(a.startswith("-") for a in args):
+        _check(args)
         try:
-            load_config(args)
             check_run_dir(args)     # a run directory that cannot be created fails here
         except ConfigError as exc:
-            _fail(str(exc))
-    hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
-               version_base="1.3")(_task)()
+            fail(str(exc))
+    elif multirun and not any(a.startswith("-") and a not in ("-m", "--multirun")
+                              for a in args):
+        _check(_first_job([a for a in args if not a.startswith("-")]))
+    try:
+        hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
+                   version_base="1.3")(_task)()
+    finally:
+        if multirun:
+            from . import sweep_hydra
+            status = sweep_hydra.exit_status()
+    if multirun and status:
+        raise SystemExit(status)
+
+
+def _check(overrides: list[str]) -> None:
+    """Compose and validate ``overrides`` as a run would; one-line error and exit 2 if bad."""
+    try:
+        load_config(overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _first_job(args: list[str]) -> list[str]:
+    """The overrides of a sweep's first job on the command line (each swept key at its first
+    value), so that unknown keys and bad types fail on one line before Hydra starts."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(args)
+    except Exception:  # noqa: BLE001 - Hydra reports grammar errors itself
+        return []
+    first = []
+    for override in parsed:
+        if override.is_sweep_override():
+            if not override.is_discrete_sweep():
+                return []
+            value = next(iter(override.sweep_string_iterator()), None)
+            if value is None:
+                return []
+            first.append(f"{override.get_key_element()}={value}")
+        else:
+            first.append(override.input_line)
+    return first

@@ -365,6 +365,10 @@ class Config:
     seed: int = _f(0, "Root seed of the run's SeedSequence.", lo=0)
     replicate: int = _f(0, "Replicate index, the SeedSequence spawn key; replicates of two "
                         "strategies with the same index share their random numbers.", lo=0)
+    replicates: int = _f(1, "Replicates run one after the other by one job: replicate, "
+                         "replicate + 1, ..., each in its own run directory replicate=<r> "
+                         "(1: a single run writes straight into its directory). Sweeps batch "
+                         "replicates to keep overhead low (README, Sweeps).", lo=1, hi=100_000)
     n: int = _f(10_000, "Number of agents (ignored when graph is set: n = nodes in the file).",
                 lo=2, unit="agents")
     steps: int = _f(60, "Horizon (a cap in independent_cascade mode).", lo=1,

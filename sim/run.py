@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -124,11 +124,15 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True) -> None:
+def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True,
+                  extra: dict[str, Callable[[str], None]] | None = None) -> None:
     """Write ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full mode),
     ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional),
     ``nodes.parquet`` (layers read from graph files: each agent's id in the file) and, last,
-    ``summary.json``: a directory with ``summary.json`` is a complete run."""
+    ``summary.json``: a directory with ``summary.json`` is a complete run.
+
+    ``extra`` maps more file names to functions writing them at a given path; they are written
+    (each through a temporary file) after the tables and before ``summary.json``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = {"timeseries": result.timeseries, "activations": result.activations}
@@ -147,5 +151,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
     if result.timing:
         timing = json.dumps({k: round(v, 4) for k, v in result.timing.items()}, indent=2)
         atomic_write(out / "timing.json", lambda tmp: Path(tmp).write_text(timing + "\n"))
+    for name, write in (extra or {}).items():
+        atomic_write(out / name, write)
     text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
     atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(text))

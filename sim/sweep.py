@@ -1,0 +1,281 @@
+"""Sweeps in plain Python: the runs of one job, run, skipped or redone, each in its own directory.
+
+A sweep is a set of *jobs* (one per combination of swept values, Hydra's unit of work); a job
+runs ``config.replicates`` replicates one after the other (batched, so that composing the
+config and starting the job are paid once per job, not once per run), each a *run* with its
+own directory ``<job dir>/replicate=<r>``. Any launcher's job calls :func:`run_job`; nothing
+here imports Hydra (the Hydra glue is :mod:`sim.sweep_hydra`).
+
+A run directory (the contract in the README, "Sweeps"):
+
+- ``.hydra/config.yaml``: the resolved config of exactly this run, written first;
+- the run's outputs (:func:`sim.run.write_outputs`), then ``status.json``
+  (``{"status": "complete", "config_hash": ..., "error": null}``), then, last,
+  ``summary.json``: a run is complete when its ``summary.json`` carries the expected hash;
+- on failure, ``traceback.txt`` and ``status.json`` with ``"status": "failed"`` and the error
+  on one line, and no ``summary.json``.
+
+Every file goes through a temporary name and ``os.replace``, so a killed run never leaves a
+file that looks complete; rerunning a job skips its complete runs and redoes the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple, Sequence
+
+from .config import Config, config_dict, config_hash
+
+log = logging.getLogger("mindshare")
+
+#: Run directory of replicate ``r`` below its job's directory.
+RUN_DIR = "replicate={}"
+#: Files that say how a run ended; removed before a run is (re)done.
+END_FILES = ("summary.json", "status.json", "traceback.txt")
+#: Overrides that choose how many runs a job makes, not what a run computes.
+BATCH_KEYS = ("replicate", "replicates")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a job: where it goes, what it computes, and how to reproduce it.
+
+    Attributes:
+        dir: the run directory.
+        config: the run's resolved config (``replicates == 1``).
+        overrides: command-line overrides that reproduce the run with ``mindshare``.
+        config_hash: :func:`sim.config.config_hash` of ``config``.
+        config_text: ``config`` as YAML, the text of ``.hydra/config.yaml``.
+    """
+
+    dir: Path
+    config: Config
+    overrides: tuple[str, ...]
+    config_hash: str
+    config_text: str = field(repr=False, default="")
+
+
+class RunOutcome(NamedTuple):
+    """How one run ended: ``"complete"`` (with its summary) or ``"failed"`` (with the error)."""
+
+    status: str
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass
+class JobOutcome:
+    """What a job did: runs complete, skipped (already complete) and failed, with errors."""
+
+    complete: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    reach: list[float] = field(default_factory=list)
+
+    @property
+    def mean_reach(self) -> float:
+        """Mean reach of the runs that completed in this job (NaN if none did)."""
+        return sum(self.reach) / len(self.reach) if self.reach else float("nan")
+
+
+def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
+              subdirs: bool = True) -> list[RunSpec]:
+    """The runs of a job: replicates ``replicate`` .. ``replicate + replicates - 1``.
+
+    Args:
+        config: the job's config.
+        job_dir: the job's directory.
+        overrides: the job's overrides; each run's are these without ``replicate`` and
+            ``replicates``, plus ``replicate=<r>`` and ``replicates=1``.
+        subdirs: put each run in ``replicate=<r>`` below ``job_dir``; with ``False`` (allowed
+            for one replicate only) the run is ``job_dir`` itself.
+    """
+    job_dir = Path(job_dir)
+    if not subdirs and config.replicates != 1:
+        raise ValueError("a job of several replicates needs one subdirectory per run")
+    kept = tuple(o for o in overrides if _key(o) not in BATCH_KEYS)
+    first = config.replicate
+    # the runs' configs differ only in `replicate`: dump the YAML once, then set that line
+    text = config_yaml(dataclasses.replace(config, replicates=1))
+    specs = []
+    for r in range(first, first + config.replicates):
+        run = dataclasses.replace(config, replicate=r, replicates=1)
+        specs.append(RunSpec(dir=job_dir / RUN_DIR.format(r) if subdirs else job_dir,
+                             config=run, overrides=kept + (f"replicate={r}", "replicates=1"),
+                             config_hash=config_hash(run),
+                             config_text=text.replace(f"\nreplicate: {first}\n",
+                                                      f"\nreplicate: {r}\n", 1)))
+    return specs
+
+
+def config_yaml(config: Config) -> str:
+    """A config as the YAML text of ``.hydra/config.yaml`` (keys in schema order)."""
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(config_dict(config), Dumper=dumper, sort_keys=False)
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def run_state(run_dir: str | Path, expected_hash: str | None = None) -> str:
+    """``"complete"``, ``"failed"`` or ``"missing"``.
+
+    Complete: ``summary.json`` is there (and carries ``expected_hash`` when given: a run of
+    another config in the same directory does not count). Failed: ``status.json`` says so.
+    Missing: anything else (never started, killed, or stale).
+    """
+    run_dir = Path(run_dir)
+    summary = _read_json(run_dir / "summary.json")
+    if summary is not None and (expected_hash is None
+                                or summary.get("config_hash") == expected_hash):
+        return "complete"
+    status = _read_json(run_dir / "status.json")
+    if summary is None and status is not None and status.get("status") == "failed" and (
+            expected_hash is None or status.get("config_hash") == expected_hash):
+        return "failed"
+    return "missing"
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def reset_run(run_dir: str | Path) -> None:
+    """Remove what says how an earlier attempt ended, and temporary files a killed attempt
+    left, so that the directory reads as missing until the run is redone."""
+    run_dir = Path(run_dir)
+    for name in END_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+    for tmp in (*run_dir.glob(".*.tmp"), *run_dir.glob(".hydra/.*.tmp")):
+        tmp.unlink(missing_ok=True)
+
+
+def write_run_config(spec: RunSpec, *, overrides: bool = False) -> None:
+    """``.hydra/config.yaml`` of a run (its resolved config) and, with ``overrides``,
+    ``.hydra/overrides.yaml`` (in a sweep they are in ``sweep.json``)."""
+    import yaml
+
+    from .run import atomic_write
+
+    hydra_dir = spec.dir / ".hydra"
+    hydra_dir.mkdir(parents=True, exist_ok=True)
+    texts = {"config.yaml": spec.config_text or config_yaml(spec.config)}
+    if overrides:
+        texts["overrides.yaml"] = yaml.safe_dump(list(spec.overrides))
+    for name, text in texts.items():
+        atomic_write(hydra_dir / name, lambda tmp, t=text: Path(tmp).write_text(t))
+
+
+def read_run_config(run_dir: str | Path) -> Config:
+    """The config of a run directory, typed and validated (from ``.hydra/config.yaml``)."""
+    from omegaconf import OmegaConf
+
+    loaded = OmegaConf.load(Path(run_dir) / ".hydra" / "config.yaml")
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), loaded))
+
+
+def status_text(status: str, config_hash_: str | None, error: str | None = None) -> str:
+    """The text of ``status.json``."""
+    return json.dumps({"status": status, "config_hash": config_hash_, "error": error},
+                      indent=2) + "\n"
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and its message with whitespace collapsed."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
+
+
+def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
+                overrides: bool = False) -> RunOutcome:
+    """Run one simulation into its directory and say how it ended.
+
+    An exception is recorded in the run's directory (``traceback.txt``, and ``status.json``
+    with the error on one line) and not raised, unless it is one of ``reraise``; interrupts
+    (``KeyboardInterrupt``, ``SystemExit``) always propagate and leave the run missing.
+    ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs).
+    """
+    from .run import atomic_write, simulate, write_outputs
+
+    spec.dir.mkdir(parents=True, exist_ok=True)
+    reset_run(spec.dir)
+    config = spec.config
+    try:
+        write_run_config(spec, overrides=overrides)
+        cpu = time.process_time()
+        result = simulate(config)
+        result.timing["cpu_s"] = time.process_time() - cpu   # this process's CPU seconds
+        extra = {"status.json": lambda tmp: Path(tmp).write_text(
+            status_text("complete", spec.config_hash))}
+        if config.output.chart:
+            extra = {"reach.png": lambda tmp: _chart(result, config, tmp), **extra}
+        write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra)
+    except reraise:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
+        text = traceback.format_exc()
+        atomic_write(spec.dir / "traceback.txt", lambda tmp: Path(tmp).write_text(text))
+        error = one_line(exc)
+        atomic_write(spec.dir / "status.json", lambda tmp: Path(tmp).write_text(
+            status_text("failed", spec.config_hash, error)))
+        return RunOutcome("failed", error=error)
+    return RunOutcome("complete", summary=result.summary)
+
+
+def _chart(result, config: Config, path: str) -> None:
+    from .plots import save_reach_chart
+
+    save_reach_chart(result.timeseries, path, title=f"{config.name}: cumulative reach per layer")
+
+
+def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
+            subdirs: bool = True) -> JobOutcome:
+    """Run the runs of one job that are not complete yet (see :func:`plan_runs`).
+
+    Complete runs (``summary.json`` with the run's config hash) are skipped; failed, killed
+    or stale ones are redone. A run that raises is recorded as failed and the job goes on.
+    """
+    outcome = JobOutcome()
+    for spec in plan_runs(config, job_dir, overrides, subdirs=subdirs):
+        if run_state(spec.dir, spec.config_hash) == "complete":
+            outcome.skipped += 1
+            continue
+        done = execute_run(spec)
+        if done.status == "complete":
+            outcome.complete += 1
+            outcome.reach.append(float(done.summary["reach"]))
+        else:
+            outcome.failed += 1
+            outcome.errors.append((str(spec.dir), str(done.error)))
+            log.warning("run failed: %s: %s", spec.dir, done.error)
+    return outcome
+
+
+def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseException,
+             overrides: Sequence[str] = ()) -> None:
+    """Record every run of a job as failed when the job could not even start them (e.g. its
+    config does not convert): ``status.json`` and ``traceback.txt`` in each run directory."""
+    from .run import atomic_write
+
+    text = "".join(traceback.format_exception(error))
+    for r in range(first, first + replicates):
+        run_dir = Path(job_dir) / RUN_DIR.format(r)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        reset_run(run_dir)
+        atomic_write(run_dir / "traceback.txt", lambda tmp: Path(tmp).write_text(text))
+        atomic_write(run_dir / "status.json", lambda tmp: Path(tmp).write_text(
+            status_text("failed", None, one_line(error))))

@@ -1,0 +1,211 @@
+"""Hydra glue for sweeps: the manifest, resume and progress around ``mindshare -m``.
+
+Loaded only by the command line (:mod:`sim.cli`) and by Hydra itself (``hydra.callbacks`` in
+``conf/config.yaml``); the rest of ``sim`` never imports it. The work is done by plain
+functions (:mod:`sim.sweep`, :mod:`sim.sweep_manifest`, :mod:`sim.sweep_progress`) that any
+launcher's jobs can call; this module only finds the sweep's jobs the way Hydra's basic sweeper
+does and calls them at the right moments:
+
+- ``on_multirun_start`` (in the driver, before any job): compose every job's config (a bad
+  level stops the sweep here, on one line, before anything is written), list every run in
+  ``sweep.json``, reset runs that are not complete, print the start line and start the
+  progress line;
+- ``on_multirun_end`` (or :func:`finish`, when Hydra stops early): stop the progress line, list
+  failed runs and print the final line, which says how many runs failed.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from .sweep import RunSpec, plan_runs
+from .sweep_manifest import (SweepState, manifest_entries, prepare_resume, sweep_state,
+                             write_manifest)
+from .sweep_progress import SweepProgress, clock_text
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+#: Failed runs listed one per line before the final line.
+SHOW_FAILED = 10
+
+
+@dataclass
+class SweepRun:
+    """The sweep being run by this process."""
+
+    name: str
+    sweep_dir: Path
+    entries: list[dict[str, Any]]
+    skipped: int
+    progress: SweepProgress
+    start: float
+    outcome: SweepState | None = None
+
+
+#: Set by ``on_multirun_start``, read by :func:`finish` and :func:`exit_status`.
+_CURRENT: SweepRun | None = None
+
+
+def job_overrides(config: DictConfig) -> list[list[str]]:
+    """Each job's overrides, in the order Hydra's basic sweeper launches them: the sweep in
+    ``hydra.sweeper.params`` (from the experiment) crossed with the command line's."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    params = config.hydra.sweeper.get("params") or {}
+    args = [f"{k}={v}" for k, v in params.items()]
+    args += list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
+    parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+    [batch] = BasicSweeper.split_arguments(parser.parse_overrides(args), None)
+    return batch
+
+
+def plan_sweep(config: DictConfig) -> list[RunSpec]:
+    """Compose every job of the sweep and list its runs.
+
+    Raises:
+        ConfigError: a job's config is invalid; the message names the job's overrides.
+    """
+    from .cli import _one_line, to_config
+    from .config import ConfigError
+
+    loader = GlobalHydra.instance().config_loader()
+    hydra_config = HydraConfig.instance()
+    saved = hydra_config.cfg
+    specs: list[RunSpec] = []
+    try:
+        for overrides in job_overrides(config):
+            try:
+                job = loader.load_sweep_config(config, list(overrides))
+                hydra_config.set_config(job)       # what the job itself will see
+                job_dir = Path(str(OmegaConf.select(job, "hydra.sweep.dir")))
+                subdir = OmegaConf.select(job, "hydra.sweep.subdir")
+                if subdir:
+                    job_dir = job_dir / str(subdir)
+                task = copy.deepcopy(job)
+                with open_dict(task):
+                    del task["hydra"]
+                typed = to_config(task)
+            except Exception as exc:  # noqa: BLE001 - every composition error, on one line
+                err = exc if isinstance(exc, ConfigError) else _one_line(exc, list(overrides))
+                raise ConfigError(err.key, err.value,
+                                  f"{err.allowed} (in the job {' '.join(overrides)})") from None
+            specs.extend(plan_runs(typed, job_dir, overrides))
+    finally:
+        hydra_config.cfg = saved
+    return specs
+
+
+def workers(config: DictConfig) -> int | None:
+    """Parallel workers of the joblib launcher (``n_jobs``, -1 = every core), else None."""
+    launcher = config.hydra.get("launcher") or {}
+    if "joblib" not in str(launcher.get("_target_", "")):
+        return None
+    n = int(launcher.get("n_jobs") or 1)
+    if n < 0:
+        import joblib
+
+        n = max(joblib.cpu_count() + 1 + n, 1)
+    return n
+
+
+class SweepCallback(Callback):
+    """Writes the manifest and shows progress of ``mindshare -m`` (see the module docstring)."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Plan the sweep, write ``sweep.json``, reset incomplete runs, start the progress."""
+        global _CURRENT
+        from .cli import fail
+        from .config import ConfigError
+
+        if config.hydra.sweeper.get("_target_") != BASIC_SWEEPER:
+            print(f"mindshare: note: sweeper {config.hydra.sweeper.get('_target_')}: no "
+                  "manifest and no progress line (they need the basic sweeper)",
+                  file=sys.stderr)
+            return
+        start = time.perf_counter()
+        try:
+            specs = plan_sweep(config)
+        except ConfigError as exc:
+            fail(str(exc))
+        _skip_second_validation()
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        entries = manifest_entries(sweep_dir, specs)
+        try:
+            write_manifest(sweep_dir, name=str(config.name),
+                           experiment=config.hydra.runtime.choices.get("experiment"),
+                           entries=entries,
+                           overrides=OmegaConf.to_container(config.hydra.overrides.task))
+        except ValueError as exc:
+            fail(str(exc))
+        state = prepare_resume(sweep_dir, entries)
+        hashes = {e["dir"]: e["config_hash"] for e in entries}
+        pending = [(sweep_dir / rel, hashes[rel]) for rel in state.missing]
+        jobs = len({Path(e["dir"]).parent for e in entries})
+        n = workers(config)
+        print(f"{config.name}: {len(entries)} runs in {jobs} jobs"
+              + (f", {len(state.complete)} already complete" if state.complete else "")
+              + (f", {n} workers" if n else "") + f" -> {sweep_dir}", file=sys.stderr)
+        progress = SweepProgress(str(config.name), pending, done_before=len(state.complete))
+        _CURRENT = SweepRun(name=str(config.name), sweep_dir=sweep_dir, entries=entries,
+                            skipped=len(state.complete), progress=progress, start=start)
+        progress.start_thread()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Stop the progress line and print the final line."""
+        finish()
+
+
+def _skip_second_validation() -> None:
+    """Every job has just been composed and checked by :func:`plan_sweep`; the basic sweeper
+    would compose each one again before launching it (``validate_batch_is_legal``), a serial
+    delay of ~0.1 s per job before the first starts. Skip that second pass in this process."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    BasicSweeper.validate_batch_is_legal = lambda self, batch: None
+
+
+def finish() -> SweepState | None:
+    """End the current sweep (once): last progress line, failed runs, final line."""
+    run = _CURRENT
+    if run is None or run.outcome is not None:
+        return None if run is None else run.outcome
+    run.progress.stop()
+    state = run.outcome = sweep_state(run.sweep_dir, run.entries)
+    for rel in state.failed[:SHOW_FAILED]:
+        status = _status(run.sweep_dir / rel)
+        print(f"  failed: {run.sweep_dir / rel}: {status.get('error')}", file=sys.stderr)
+    if len(state.failed) > SHOW_FAILED:
+        print(f"  ... and {len(state.failed) - SHOW_FAILED} more failed runs", file=sys.stderr)
+    done_now = len(state.complete) - run.skipped
+    print(f"{run.name}: {state.total} runs: {len(state.complete)} complete "
+          f"({done_now} run now, {run.skipped} already complete), {len(state.failed)} failed, "
+          f"{len(state.missing)} missing; {clock_text(time.perf_counter() - run.start)} "
+          f"-> {run.sweep_dir}", flush=True)
+    return state
+
+
+def _status(run_dir: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        return json.loads((run_dir / "status.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def exit_status() -> int:
+    """0 when every run of the sweep is complete, 1 when some failed or are missing."""
+    state = finish()
+    if state is None:
+        return 0
+    return 0 if not (state.failed or state.missing) else 1
