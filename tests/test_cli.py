@@ -66,7 +66,7 @@ def test_every_experiment_composes(experiment):
     ("network.personal.generator=tree", "expected one of"),
     ("p=abc", "p='abc'"),
     ("foo=1", "foo='1': unknown key"),
-    ("experiment=nope", "available: independent_cascade"),
+    ("experiment=nope", "unknown experiment; available: "),
     ("graph=/nonexistent/g.txt", "graph='/nonexistent/g.txt': file does not exist"),
     ("graph=/tmp", "is a directory"),
     ("network.personal.generator=file", "network.personal.path=None"),

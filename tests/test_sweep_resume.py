@@ -1,0 +1,100 @@
+"""Real sweeps from the command line: every shipped experiment end to end, and a sweep killed
+and resumed that ends with the same bytes as one never interrupted."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.config import config_hash
+from sim.sweep import read_run_config, run_state
+
+MINDSHARE = str(Path(sys.executable).parent / "mindshare")
+EXPERIMENTS = ("mindset_divide", "emotion_professional", "influence_seeding", "brand_centric",
+               "relationship_quality", "viral_threshold")
+#: Files that may differ between two runs of the same config: wall-clock timings.
+TIMING = ("timing.json",)
+
+
+def test_every_shipped_experiment_has_its_file_and_readme():
+    root = Path(__file__).parents[1]
+    for name in EXPERIMENTS:
+        assert (root / "conf" / "experiment" / f"{name}.yaml").is_file(), name
+        readme = (root / "experiments" / name / "README.md").read_text()
+        assert f"experiment={name}" in readme, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_runs_end_to_end(tmp_path, experiment):
+    # every job of the experiment's sweep, one replicate each, 2 steps at tiny N, in-process
+    proc = subprocess.run([MINDSHARE, "-m", f"experiment={experiment}", "n=400", "steps=2",
+                           "replicates=1", "hydra/launcher=basic"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    sweep = tmp_path / "results" / experiment / "sweep"
+    manifest = json.loads((sweep / "sweep.json").read_text())
+    assert manifest["experiment"] == experiment and manifest["name"] == experiment
+    assert manifest["total"] == len(manifest["runs"]) > 1
+    for entry in manifest["runs"]:
+        run_dir = sweep / entry["dir"]
+        assert run_state(run_dir, entry["config_hash"]) == "complete", entry["dir"]
+        config = read_run_config(run_dir)
+        assert config_hash(config) == entry["config_hash"] and config.steps == 2
+    assert " 0 failed, 0 missing" in proc.stdout.strip().splitlines()[-1]
+
+
+def run_files(sweep: Path) -> dict[str, bytes]:
+    """Every file of every run listed in the manifest (timings aside), and the manifest."""
+    manifest = json.loads((sweep / "sweep.json").read_text())
+    files = {"sweep.json": (sweep / "sweep.json").read_bytes()}
+    for entry in manifest["runs"]:
+        for path in sorted((sweep / entry["dir"]).rglob("*")):
+            if path.is_file() and path.name not in TIMING:
+                files[path.relative_to(sweep).as_posix()] = path.read_bytes()
+    return files
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_to_the_same_results_as_an_uninterrupted_one(tmp_path):
+    command = [MINDSHARE, "-m", "strategy=broadcast,adapted", "p=0.1,0.2", "replicates=6",
+               "n=2000", "steps=30"]
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    killed.mkdir()
+    whole.mkdir()
+    sweep = killed / "results" / "default" / "sweep"
+    proc = subprocess.Popen(command, cwd=killed, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    try:
+        while len(list(sweep.rglob("summary.json"))) < 3:
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline, "no run completed"
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)     # the driver and its workers
+        proc.wait()
+    done = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sweep.rglob("summary.json")}
+    assert 3 <= len(done) < 24
+    time.sleep(0.5)       # nothing keeps writing once the process group is gone
+    assert len(list(sweep.rglob("summary.json"))) == len(done)
+
+    resumed = subprocess.run(command, cwd=killed, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    last = resumed.stdout.strip().splitlines()[-1]
+    assert f"{len(done)} already complete" in last and "0 failed, 0 missing" in last
+    # runs complete before the kill were skipped, not redone
+    assert all((p.stat().st_ino, p.stat().st_mtime_ns) == v for p, v in done.items())
+    assert not [p for p in sweep.rglob("*.tmp")]
+
+    uninterrupted = subprocess.run(command, cwd=whole, capture_output=True, text=True,
+                                   timeout=600)
+    assert uninterrupted.returncode == 0, uninterrupted.stderr[-2000:]
+    a, b = run_files(sweep), run_files(whole / "results" / "default" / "sweep")
+    assert len(a) > 24 * 5 and a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
