@@ -23,6 +23,7 @@ import pandas as pd
 
 from .config import Config, config_hash
 from .metrics import posts_table, summarise
+from .memory import check_memory
 from .model import BrandModel
 from .networks.io import node_table
 from .progress import Progress
@@ -84,6 +85,7 @@ def simulate(config: Config, *, world: World | None = None,
         progress = Progress()
     t0 = time.perf_counter()
     if world is None:
+        check_memory(config)    # a run that would not fit in memory fails here, in one line
         world = build_world(config, Streams(config.seed, config.replicate), progress=progress)
     t1 = time.perf_counter()
     model = BrandModel(config, world=world).run(progress=progress)

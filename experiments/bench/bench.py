@@ -1,6 +1,6 @@
 """Benchmarks of the mindshare engine, written to one JSON file.
 
-Two sections (see ``experiments/bench/README.md`` for what each figure means):
+Three sections (see ``experiments/bench/README.md`` for what each figure means):
 
 1. **reduction** - the engine in reduction mode (``experiment=independent_cascade``) on
    Barabasi-Albert graphs (m = 5) of 10^4, 10^5 and 10^6 nodes, against the compiled
@@ -8,6 +8,8 @@ Two sections (see ``experiments/bench/README.md`` for what each figure means):
    10 random seeds per cascade.
 2. **default_run** - the default two-layer scenario, 60 steps, at N = 10^5 and 10^6, each run in
    its own ``mindshare`` subprocess so that its wall time and peak RSS are that run's alone.
+3. **memory** - :func:`sim.memory.estimate_peak_bytes` against the peak RSS measured in
+   section 2 (or in runs of its own when section 2 is not selected).
 
 Usage (``make bench`` runs the first line)::
 
@@ -556,7 +558,8 @@ def bench_default_run(n: int, steps: int, prog: Progress,
     inside = sum(v for v in (result["build_s"], result["run_s"], result["collect_s"]) if v)
     # Interpreter start, imports, Hydra composition, writing parquet files and the chart.
     result["outside_simulate_s"] = wall - inside
-    for key in ("reach", "reach_fraction", "exposures_seen", "edges_examined", "shares"):
+    for key in ("reach", "reach_fraction", "exposures_seen", "edges_examined", "shares",
+                "activations"):
         result[key] = summary.get(key)
     prog.log(f"default run N={n}: {wall:.1f} s wall, {result['peak_rss_mb']:.0f} MiB peak RSS, "
              f"reach {result['reach']}")
@@ -577,6 +580,55 @@ def bench_default_runs(sizes: Sequence[int], steps: int, prog: Progress) -> dict
             "under_3gb_peak_rss": (bool(big["peak_rss_bytes"] < TARGET_RSS_BYTES)
                                    if ok else None),
         }
+    return out
+
+
+# -- section 3: the memory estimate against measured peaks --------------------------------
+
+
+def bench_memory(sizes: Sequence[int], steps: int, prog: Progress,
+                 default_run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``sim.memory.estimate_peak_bytes`` against the measured peak RSS of the same runs.
+
+    Reuses section 2's runs when they were made (same commands), else runs them. For each
+    run: the estimate from the config alone, its ceiling, and the estimate given the run's
+    measured exposures and activations (what is left when the cascade's size is known).
+    """
+    from sim.memory import estimate_peak_bytes
+
+    out: dict[str, Any] = {}
+    for label, extra in (("", ()), ("all_mechanisms_", ALL_MECHANISMS)):
+        runs = (default_run or {}).get(f"{label}runs") or {
+            str(n): bench_default_run(n, steps, prog, extra) for n in sizes}
+        rows = {}
+        for key, run in runs.items():
+            if run.get("exit_code") != 0:
+                rows[key] = {"n": run.get("n"), "error": run.get("error", "run failed")}
+                continue
+            config = load_config(["name=bench", f"n={run['n']}", f"steps={steps}", *extra])
+            est = estimate_peak_bytes(config)
+            known = estimate_peak_bytes(config, exposures=run["exposures_seen"],
+                                        activations=run.get("activations"))
+            measured = run["peak_rss_bytes"]
+            rows[key] = {
+                "n": run["n"], "measured_peak_mb": measured / 2**20,
+                "estimate_mb": est.peak / 2**20, "estimate_over_measured": est.peak / measured,
+                "ceiling_mb": est.ceiling / 2**20,
+                "estimate_known_exposures_mb": known.peak / 2**20,
+                "known_exposures_over_measured": known.peak / measured,
+                "build_mb": est.build / 2**20, "run_mb": est.run / 2**20,
+                "baseline_mb": est.baseline / 2**20,
+                "exposures_estimated": est.exposures, "exposures_measured":
+                run["exposures_seen"],
+            }
+            prog.log(f"memory N={run['n']} {label or 'default'}: estimate "
+                     f"{est.peak / 2**20:.0f} MiB, measured {measured / 2**20:.0f} MiB "
+                     f"({est.peak / measured:.2f}x); with the measured exposures "
+                     f"{known.peak / measured:.2f}x")
+        out[f"{label}runs"] = rows
+    ratios = [r["estimate_over_measured"] for r in out["runs"].values() if "n" in r
+              and "estimate_over_measured" in r]
+    out["default_scenario_max_error"] = max((abs(r - 1) for r in ratios), default=None)
     return out
 
 
@@ -689,7 +741,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="cascades per size for our engine and cynetdiff (default: "
                          f"{', '.join(f'{v} at n={k:_}' for k, v in DEFAULT_REPS.items())})")
     ap.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
-    ap.add_argument("--sections", default="reduction,default_run",
+    ap.add_argument("--sections", default="reduction,default_run,memory",
                     help="comma-separated sections to run (default: %(default)s)")
     ap.add_argument("--skip-ndlib", action="store_true", help="do not run NDlib")
     ap.add_argument("--full-networkx", action="store_true",
@@ -698,10 +750,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="add a cProfile top 15 of our engine at each reduction size")
     args = ap.parse_args(argv)
     args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    unknown = args.sections - {"reduction", "default_run"}
+    unknown = args.sections - {"reduction", "default_run", "memory"}
     if unknown:
         ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; "
-                 "known: reduction, default_run")
+                 "known: reduction, default_run, memory")
     if args.reps is not None and args.reps < 1:
         ap.error("--reps must be >= 1")
     return args
@@ -728,6 +780,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog.log(f"section 2: default two-layer run, {DEFAULT_RUN_STEPS} steps, N in "
                  f"{run_sizes}")
         data["default_run"] = bench_default_runs(run_sizes, DEFAULT_RUN_STEPS, prog)
+    if "memory" in args.sections:
+        prog.log(f"section 3: memory estimate against measured peaks, N in {run_sizes}")
+        data["memory"] = bench_memory(run_sizes, DEFAULT_RUN_STEPS, prog,
+                                      data.get("default_run"))
     data["total_runtime_s"] = prog.elapsed()
     write_json(args.out, data)
     prog.log(f"wrote {args.out} ({data['total_runtime_s']:.1f} s in all)")

@@ -1,0 +1,204 @@
+"""The memory estimate (sim.memory): its parts, its accuracy against a measured peak, the
+available-memory figure (MemAvailable, cgroups, MINDSHARE_MEMORY_LIMIT) and the refusal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim.meminfo as meminfo
+import sim.run
+from sim import ConfigError, load_config, simulate
+from sim.memory import (InsufficientMemoryError, available_bytes, check_memory,
+                        estimate_peak_bytes, layer_sizes)
+from sim.networks.io import write_edgelist
+
+MINDSHARE = str(Path(sys.executable).parent / "mindshare")
+GiB = 2**30
+
+
+@pytest.fixture(autouse=True)
+def _no_limit_from_the_environment(monkeypatch):
+    monkeypatch.delenv("MINDSHARE_MEMORY_LIMIT", raising=False)
+
+
+# --- the estimate's parts --------------------------------------------------------------------
+
+def test_layer_sizes_follow_the_generators_and_the_built_world_agrees():
+    config = load_config(["n=20000", "output.chart=false"])
+    n, layers = layer_sizes(config)
+    assert n == 20000 and [layer.name for layer in layers] == ["personal", "professional"]
+    world = simulate(config).model.world
+    for expected, built in zip(layers, world.layers):
+        assert expected.members == pytest.approx(built.members.size, rel=0.03)
+        assert expected.edges == pytest.approx(built.n_edges, rel=0.05)
+        # the CSR arrays, member ids and groups the built layer keeps
+        kept = sum(a.nbytes for a in (built.indptr, built.indices, built.members, built.groups))
+        assert expected.final == pytest.approx(kept, rel=0.08)
+
+
+def test_per_post_state_grows_with_posts_times_n():
+    small = estimate_peak_bytes(load_config(["n=100000", "strategy.posts=10"]))
+    large = estimate_peak_bytes(load_config(["n=100000", "strategy.posts=1000",
+                                             "budget.total=10000"]))
+    assert large.parts["per-post state"] == 3 * 1001 * 100000     # activated + contacts
+    assert small.parts["per-post state"] == 3 * 11 * 100000
+    assert large.drivers == ("n", "strategy.posts")
+
+
+def test_trace_settings_and_layers_move_the_estimate_the_right_way():
+    base = estimate_peak_bytes(load_config(["n=1000000"]))
+    no_trace = estimate_peak_bytes(load_config(["n=1000000", "output.write_trace=false"]))
+    activations = estimate_peak_bytes(load_config(["n=1000000", "output.trace=activations"]))
+    denser = estimate_peak_bytes(load_config(["n=1000000", "network.personal.mean_degree=30"]))
+    one_layer = estimate_peak_bytes(load_config(["n=1000000",
+                                                 "network.professional.enabled=false"]))
+    assert no_trace.run < activations.run < base.run < base.ceiling - base.baseline
+    assert denser.build > base.build and one_layer.run < base.run
+    assert one_layer.build == base.build     # the personal layer is built first, and larger
+    assert base.peak == base.baseline + max(base.build, base.run)
+
+
+def test_graph_file_size_is_extrapolated_from_samples(tmp_path):
+    rng = np.random.default_rng(0)
+    edges = np.unique(np.sort(rng.integers(0, 50_000, size=(300_000, 2)), axis=1), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    path = tmp_path / "sorted.txt"
+    write_edgelist(path, edges)                   # sorted: short lines first
+    n, [layer] = layer_sizes(load_config(["experiment=independent_cascade",
+                                          f"graph={path}"]))
+    assert layer.edges == pytest.approx(len(edges), rel=0.05)
+    assert n == pytest.approx(int(edges.max()) + 1, rel=0.01)
+    names = np.array([f"user{i}" for i in range(50_000)], dtype=object)
+    write_edgelist(tmp_path / "names.txt", edges[rng.permutation(len(edges))], names)
+    n, [layer] = layer_sizes(load_config(["experiment=independent_cascade",
+                                          f"graph={tmp_path / 'names.txt'}"]))
+    assert layer.edges == pytest.approx(len(edges), rel=0.05)
+    assert n == layer.edges                       # unknown ids: as many nodes as edges
+
+
+# --- accuracy -----------------------------------------------------------------------------
+
+#: Runs one command from a small launcher and reports its own peak RSS (ru_maxrss, KiB):
+#: forked from the test process, the child would inherit pytest's high-water mark.
+_LAUNCHER = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, ru = os.wait4(proc.pid, 0)
+json.dump({"status": os.waitstatus_to_exitcode(status), "maxrss_kib": ru.ru_maxrss,
+           "stderr": proc.stderr.read().decode()[-2000:]}, open(sys.argv[1], "w"))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB: Linux")
+def test_estimate_is_within_25_percent_of_the_measured_peak(tmp_path):
+    overrides = ["n=200000", "steps=60", "output.chart=false", "output.progress=false"]
+    usage = tmp_path / "usage.json"
+    subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, str(usage), MINDSHARE, *overrides,
+                    f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path, check=True,
+                   timeout=600)
+    measured = json.loads(usage.read_text())
+    assert measured["status"] == 0, measured["stderr"]
+    peak = measured["maxrss_kib"] * 1024
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    config = load_config(overrides)
+    estimate = estimate_peak_bytes(config)
+    assert estimate.peak == pytest.approx(peak, rel=0.25)
+    # with the cascade's size known, the rest of the model is tighter
+    known = estimate_peak_bytes(config, exposures=summary["exposures_seen"],
+                                activations=summary["activations"])
+    assert known.peak == pytest.approx(peak, rel=0.15)
+    assert estimate.ceiling > peak
+
+
+# --- available memory --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, value", [("8G", 8 * GiB), ("512MiB", 512 * 2**20),
+                                         ("1.5T", int(1.5 * 2**40)), ("123456", 123456),
+                                         ("64 kb", 64 * 1024)])
+def test_memory_limit_from_the_environment(monkeypatch, text, value):
+    monkeypatch.setenv("MINDSHARE_MEMORY_LIMIT", text)
+    assert available_bytes() == (value, "MINDSHARE_MEMORY_LIMIT")
+
+
+def test_memory_limit_off_and_bad_values(monkeypatch):
+    monkeypatch.setenv("MINDSHARE_MEMORY_LIMIT", "off")
+    assert available_bytes() == (None, "off")
+    huge = load_config(["n=2000000000", "strategy.posts=10000"])
+    assert check_memory(huge).peak > 2**40          # estimated, not refused
+    monkeypatch.setenv("MINDSHARE_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match=r"MINDSHARE_MEMORY_LIMIT='lots': must be off or a "
+                                          r"size such as 8G, 512M or 2T"):
+        available_bytes()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/meminfo"), reason="Linux only")
+def test_available_memory_is_at_most_memavailable():
+    text = Path("/proc/meminfo").read_text()
+    line = next(ln for ln in text.splitlines() if ln.startswith("MemAvailable:"))
+    value, source = available_bytes()
+    assert source in ("MemAvailable", "cgroup memory limit")
+    assert 0 < value <= int(line.split()[1]) * 1024 * 1.05
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text + "\n")
+
+
+def test_cgroup_v2_limit_on_an_ancestor(tmp_path):
+    _tree(tmp_path, {"proc": "0::/jobs/run1",
+                     "fs/jobs/run1/memory.max": "max", "fs/jobs/run1/memory.current": "100",
+                     "fs/jobs/memory.max": str(4 * GiB), "fs/jobs/memory.current": str(GiB),
+                     "fs/memory.max": "max", "fs/memory.current": "0"})
+    assert meminfo._cgroup_headroom(str(tmp_path / "proc"), str(tmp_path / "fs")) == 3 * GiB
+
+
+def test_cgroup_v1_limit_and_unlimited(tmp_path):
+    _tree(tmp_path, {"proc": "4:memory:/box\n3:cpu:/box",
+                     "fs/memory/box/memory.limit_in_bytes": str(2 * GiB),
+                     "fs/memory/box/memory.usage_in_bytes": str(GiB // 2),
+                     "fs/memory/memory.limit_in_bytes": "9223372036854771712",
+                     "fs/memory/memory.usage_in_bytes": "5"})
+    room = meminfo._cgroup_headroom(str(tmp_path / "proc"), str(tmp_path / "fs"))
+    assert room == 2 * GiB - GiB // 2
+    _tree(tmp_path, {"proc": "4:memory:/elsewhere"})     # namespaced: the mount's own group
+    assert meminfo._cgroup_headroom(str(tmp_path / "proc"), str(tmp_path / "fs")) is None
+
+
+# --- the refusal -------------------------------------------------------------------------
+
+def test_a_run_that_does_not_fit_is_refused_before_building(monkeypatch):
+    config = load_config(["n=3000000", "strategy.posts=2000", "budget.total=10000"])
+    monkeypatch.setattr(sim.run, "build_world", lambda *a, **k: pytest.fail("built"))
+    monkeypatch.setenv("MINDSHARE_MEMORY_LIMIT", "4G")
+    with pytest.raises(InsufficientMemoryError) as err:
+        simulate(config)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("n=3000000: the run needs about ")
+    assert "of memory at its peak but 4.0 GiB is available (MINDSHARE_MEMORY_LIMIT)" in message
+    assert "per-post state 16.8 GiB (n, strategy.posts)" in message
+    assert message.endswith("lower them, or set MINDSHARE_MEMORY_LIMIT=off to run anyway")
+    assert err.value.estimate.peak > 16 * GiB and err.value.available == 4 * GiB
+
+
+def test_a_run_that_fits_passes_and_a_saturating_one_warns(caplog):
+    config = load_config(["n=100000"])
+    estimate = estimate_peak_bytes(config)
+    assert check_memory(config, available=estimate.ceiling + 1) == estimate
+    assert caplog.records == []
+    with caplog.at_level("WARNING", logger="sim.memory"):
+        check_memory(config, available=(estimate.peak + estimate.ceiling) // 2)
+    [record] = caplog.records
+    assert "if every post's cascade saturated its layers" in record.getMessage()
+    with pytest.raises(InsufficientMemoryError, match="is available \\(given\\)"):
+        check_memory(config, available=estimate.peak - 1)
