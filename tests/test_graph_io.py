@@ -144,6 +144,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
     (b"1 2\n\x00\x01\x02\x03", 4),
     (b"1 2\n2 3\xff\xfe\n", 7),
     (b"\x89PNG\r\n\x1a\n", 0),
+    (b"0 1\n\x89PNG\r\n\x1a\n\x00\x00", 4),      # the first bad byte, not the first NUL
 ])
 def test_binary_data(tmp_path, content, offset):
     message = _error(_write(tmp_path, "g.txt", content))

@@ -220,7 +220,9 @@ def _read_graphml(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise GraphFileError(name, "cannot be read (permission denied)") from None
     except (ET.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError,
             AttributeError) as e:
-        raise GraphFileError(name, f"does not parse as GraphML: {e or type(e).__name__}") from None
+        raise GraphFileError(name, f"does not parse as GraphML ({e or type(e).__name__}); "
+                             "expected a GraphML document, or an edge list named other than "
+                             "*.graphml / *.xml") from None
     if g.number_of_nodes() == 0:
         raise GraphFileError(name, "has no edges; the GraphML graph has no nodes")
     return _graph_pairs(g)
@@ -244,10 +246,11 @@ def _parse_edgelist(name: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.
     """Node indices of both ends of every edge line, and the labels, from the file's bytes."""
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     bad = data.find(b"\0")
-    if bad < 0 and np.frombuffer(data, dtype=np.uint8).max(initial=0) >= 0x80:
+    text = data if bad < 0 else data[:bad]
+    if np.frombuffer(text, dtype=np.uint8).max(initial=0) >= 0x80:
         try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as e:
+            text.decode("utf-8")
+        except UnicodeDecodeError as e:    # the first byte that is not UTF-8, before any NUL
             bad = e.start
     if bad >= 0:
         raise GraphFileError(name, f"is not a text edge list (binary data at byte {bad}); "
