@@ -217,7 +217,12 @@ def main() -> None:
             fail(str(exc))
     elif multirun and not any(a.startswith("-") and a not in ("-m", "--multirun")
                               for a in args):
-        _check(_first_job([a for a in args if not a.startswith("-")]))
+        first = _first_job([a for a in args if not a.startswith("-")])
+        _check(first)
+        try:
+            check_run_dir(first, "sweep")   # so does a sweep directory
+        except ConfigError as exc:
+            fail(str(exc))
     try:
         hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
                    version_base="1.3")(_task)()

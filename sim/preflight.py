@@ -8,7 +8,7 @@ naming the key, the path and the reason, before the world is built. Memory is ch
 :mod:`sim.memory`.
 
 :func:`check_output_dir` is plain Python; :func:`check_run_dir` composes Hydra's own config to
-resolve ``hydra.run.dir`` and is called only by the command line (:mod:`sim.cli`), which is
+resolve ``hydra.run.dir`` or ``hydra.sweep.dir`` and is called only by the command line (:mod:`sim.cli`), which is
 why Hydra is imported inside it.
 """
 
@@ -69,11 +69,13 @@ def check_output_dir(key: str, path: str | os.PathLike) -> Path:
     return existing
 
 
-def check_run_dir(overrides: list[str]) -> Path | None:
-    """:func:`check_output_dir` on ``hydra.run.dir`` as Hydra resolves it for ``overrides``.
+def check_run_dir(overrides: list[str], which: str = "run") -> Path | None:
+    """:func:`check_output_dir` on ``hydra.<which>.dir`` as Hydra resolves it for ``overrides``.
 
     Args:
-        overrides: the command line's overrides of a single run (already validated).
+        overrides: the command line's overrides of a single run, or of a sweep's first job
+            (already validated).
+        which: ``run`` (a single run's directory) or ``sweep`` (a sweep's directory).
 
     Returns:
         The nearest existing ancestor of the run directory, or None when the directory could
@@ -91,9 +93,9 @@ def check_run_dir(overrides: list[str]) -> Path | None:
     try:
         with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
             cfg = hydra.compose("config", overrides=list(overrides), return_hydra_config=True)
-            path = str(cfg.hydra.run.dir)
+            path = str(cfg.hydra[which].dir)
     except Exception:  # noqa: BLE001 - composition errors are the config check's to report
         return None
     finally:
         GlobalHydra.instance().clear()
-    return check_output_dir("hydra.run.dir", path)
+    return check_output_dir(f"hydra.{which}.dir", path)

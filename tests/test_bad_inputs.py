@@ -145,6 +145,10 @@ CASES = [
     Case("run directory under a regular file", ("hydra.run.dir={afile}/run",),
          "hydra.run.dir='{afile}/run': '{afile}' is a file, not a directory; choose a "
          "directory the run can create", _files(afile="not a directory\n")),
+    Case("sweep directory under a regular file", ("-m", "p=0.1,0.2",
+                                                  "hydra.sweep.dir={afile}/sweep"),
+         "hydra.sweep.dir='{afile}/sweep': '{afile}' is a file, not a directory; choose a "
+         "directory the run can create", _files(afile="not a directory\n")),
     Case("run directory where nothing can be created", ("hydra.run.dir=/proc/mindshare/x",),
          "hydra.run.dir='/proc/mindshare/x': cannot create directories in '/proc' (No such "
          "file or directory); choose a writable directory"),

@@ -1,4 +1,5 @@
-"""The command line and the config: composition, every option, one-line errors, no debris."""
+"""The command line and the config: composition, every option, the reduction mode from the
+command line, the generated README table (the bad-input catalogue: tests/test_bad_inputs.py)."""
 
 import dataclasses
 import enum
@@ -55,64 +56,6 @@ def test_every_option_converts(override):
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_every_experiment_composes(experiment):
     assert load_config([f"experiment={experiment}"]).name == experiment
-
-
-@pytest.mark.parametrize("override, fragment", [
-    ("p=1.5", "p=1.5: must be in [0, 1]"),
-    ("p=-0.1", "p=-0.1: must be in [0, 1]"),
-    ("n=-3", "n=-3: must be >= 2"),
-    ("network.crosspost=2", "network.crosspost=2.0: must be in [0, 1]"),
-    ("network.personal.mean_degree=7", "must be an even integer"),
-    ("network.personal.generator=tree", "expected one of"),
-    ("p=abc", "p='abc'"),
-    ("foo=1", "foo='1': unknown key"),
-    ("experiment=nope", "unknown experiment; available: "),
-    ("graph=/nonexistent/g.txt", "graph='/nonexistent/g.txt': file does not exist"),
-    ("graph=/tmp", "is a directory"),
-    ("network.personal.generator=file", "network.personal.path=None"),
-])
-def test_bad_input_fails_fast_on_one_line_and_writes_nothing(tmp_path, override, fragment):
-    proc = run_cli([override], cwd=tmp_path)
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mindshare: error: ")
-    assert fragment in lines[0]
-    assert list(tmp_path.iterdir()) == []
-    with pytest.raises(ConfigError):
-        load_config([override])
-
-
-@pytest.mark.parametrize("content, fragment", [
-    ("0 1\n1\n", "line 2"),
-    ("", "no edges"),
-    ("\x00\x01\x02binary", "binary"),
-])
-def test_malformed_graph_file_is_refused_before_any_output(tmp_path, content, fragment):
-    path = tmp_path / "bad.txt"
-    path.write_bytes(content.encode())
-    work = tmp_path / "work"
-    work.mkdir()
-    proc = run_cli(["experiment=independent_cascade", f"graph={path}"], cwd=work)
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0] and str(path) in lines[0]
-    assert list(work.iterdir()) == []
-
-
-@pytest.mark.parametrize("args, fragment", [
-    (["experiment=independent_cascade", "seeds=60"], "seeds=60: must be <= 40"),
-    (["budget.total=5"], "budget.total=5.0: too small for strategy.posts=10"),
-])
-def test_conflicting_options_fail_cleanly(tmp_path, args, fragment):
-    graph = tmp_path / "ring.txt"
-    graph.write_text("".join(f"{i} {(i + 1) % 40}\n" for i in range(40)))
-    work = tmp_path / "work"
-    work.mkdir()
-    proc = run_cli([*args, f"graph={graph}"], cwd=work)
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0]
-    assert list(work.iterdir()) == []
 
 
 def test_unreadable_file_is_refused(tmp_path, monkeypatch):
