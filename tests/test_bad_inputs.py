@@ -297,3 +297,27 @@ def test_every_config_range_is_refused_in_one_line(key, value, allowed):
         load_config([f"{key}={value}"])
     assert str(err.value) == f"{key}={value!r}: {allowed}"
     assert err.value.key == key
+
+
+# --- the output-directory check in-process -------------------------------------------------
+
+def test_output_dir_check_probes_and_cleans_up(tmp_path, monkeypatch):
+    import tempfile
+
+    from sim.preflight import check_output_dir
+
+    assert check_output_dir("hydra.run.dir", tmp_path / "a" / "b") == tmp_path
+    assert list(tmp_path.iterdir()) == []                  # the probe directory is gone
+    long = tmp_path / ("x" * 300)
+    with pytest.raises(ConfigError, match=r"longer than 255 bytes; choose a shorter"):
+        check_output_dir("hydra.run.dir", long)
+
+    def denied(*args, **kwargs):                           # what a non-root user meets
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", denied)
+    with pytest.raises(ConfigError) as err:
+        check_output_dir("hydra.run.dir", tmp_path / "run")
+    assert str(err.value) == (f"hydra.run.dir='{tmp_path / 'run'}': cannot create directories "
+                              f"in '{tmp_path}' (Permission denied); choose a writable "
+                              "directory")
