@@ -25,8 +25,7 @@ from .sweep import run_state
 from .sweep_manifest import read_manifest
 
 #: Metrics shown by default, those present in the runs' summaries.
-METRICS = ("reach", "reach_personal", "reach_professional", "mean_loyalty", "loyal_share",
-           "detractor_share", "owned_members")
+METRICS = ("reach", "reach_personal", "reach_professional", "mean_loyalty")
 #: Override keys that are not factors of the table.
 NOT_FACTORS = ("experiment", "name", "replicate", "replicates")
 

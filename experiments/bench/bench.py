@@ -741,7 +741,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="cascades per size for our engine and cynetdiff (default: "
                          f"{', '.join(f'{v} at n={k:_}' for k, v in DEFAULT_REPS.items())})")
     ap.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
-    ap.add_argument("--sections", default="reduction,default_run,memory",
+    ap.add_argument("--sections", default="reduction,default_run,memory,sweep",
                     help="comma-separated sections to run (default: %(default)s)")
     ap.add_argument("--skip-ndlib", action="store_true", help="do not run NDlib")
     ap.add_argument("--full-networkx", action="store_true",
@@ -750,10 +750,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="add a cProfile top 15 of our engine at each reduction size")
     args = ap.parse_args(argv)
     args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    unknown = args.sections - {"reduction", "default_run", "memory"}
+    unknown = args.sections - {"reduction", "default_run", "memory", "sweep"}
     if unknown:
         ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; "
-                 "known: reduction, default_run, memory")
+                 "known: reduction, default_run, memory, sweep")
     if args.reps is not None and args.reps < 1:
         ap.error("--reps must be >= 1")
     return args
@@ -784,6 +784,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog.log(f"section 3: memory estimate against measured peaks, N in {run_sizes}")
         data["memory"] = bench_memory(run_sizes, DEFAULT_RUN_STEPS, prog,
                                       data.get("default_run"))
+    if "sweep" in args.sections:      # experiments/bench/bench_sweep.py
+        from bench_sweep import bench_sweep
+        prog.log("section 4: the sweep machinery, a 200-run sweep at N = 10,000")
+        data["sweep"] = bench_sweep(mindshare_command(), _LAUNCHER, prog.log, quick=args.quick)
     data["total_runtime_s"] = prog.elapsed()
     write_json(args.out, data)
     prog.log(f"wrote {args.out} ({data['total_runtime_s']:.1f} s in all)")
