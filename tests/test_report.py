@@ -37,6 +37,11 @@ def rep(sweep, tmp_path_factory):
     return report(sweep, tmp_path_factory.mktemp("report"), bootstrap=500)
 
 
+def _dir(sweep: Path, k: int) -> str:
+    """Directory of run ``k`` of the manifest (``strategy=.../replicate=...``)."""
+    return json.loads((sweep / "sweep.json").read_text())["runs"][k]["dir"]
+
+
 def test_tables_hold_every_run_and_are_queryable_with_duckdb(rep, sweep):
     runs = rep.sweep.runs
     assert len(runs) == 8
@@ -60,18 +65,20 @@ def test_tables_hold_every_run_and_are_queryable_with_duckdb(rep, sweep):
     assert rep.sql("SELECT count(*) AS k FROM timeseries")["k"].iloc[0] == len(ts)
 
 
-def test_failed_and_missing_runs_are_reported_not_dropped(rep):
+def test_failed_and_missing_runs_are_reported_not_dropped(rep, sweep):
+    failed, missing = _dir(sweep, FAILED), _dir(sweep, MISSING)
+    assert failed == "strategy=broadcast/replicate=2"
     problems = rep.problems.set_index("run")
-    assert problems.loc[str(FAILED), "status"] == "failed"
-    assert "failed on purpose" in problems.loc[str(FAILED), "error"]
-    assert problems.loc[str(MISSING), "status"] == "missing"
-    assert problems.loc[str(MISSING), "strategy"] == "adapted"
+    assert problems.loc[failed, "status"] == "failed"
+    assert "failed on purpose" in problems.loc[failed, "error"]
+    assert problems.loc[missing, "status"] == "missing"
+    assert problems.loc[missing, "strategy"] == "adapted"
     summary = (rep.out / "summary.md").read_text()
     assert "## Failed and missing runs" in summary
     assert "failed on purpose" in summary and "never started" in summary
     listed = {p["run"]: p["status"] for p in json.loads((rep.out / "report.json").read_text())
               ["problems"]}
-    assert listed == {str(FAILED): "failed", str(MISSING): "missing"}
+    assert listed == {failed: "failed", missing: "missing"}
     assert "6 runs (1 failed, 1 missing)" in rep.charts[0].files["svg"].read_text()
     titles = [s.shapes.title.text for s in Presentation(str(rep.files["deck.pptx"])).slides]
     assert any("did not finish" in t for t in titles)
@@ -118,7 +125,7 @@ def _swap_strategies(src: Path, dst: Path) -> Path:
     """A copy of a sweep in which adapted and broadcast trade names (not results)."""
     shutil.copytree(src, dst)
     swap = {"adapted": "broadcast", "broadcast": "adapted"}
-    for path in [*dst.glob("*/.hydra/config.yaml"), dst / "sweep.json"]:
+    for path in [*dst.glob("*/*/.hydra/config.yaml"), dst / "sweep.json"]:
         text = path.read_text()
         for old in swap:
             text = text.replace(f"name: {old}\n", f"name: @{old}\n") \

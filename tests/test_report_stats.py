@@ -115,3 +115,44 @@ def test_unpaired_units_drop_out_of_the_pairs_only():
     assert arms.set_index("arm")["n"].to_dict() == {"broadcast": 10, "adapted": 9}
     assert diffs["n_pairs"].tolist() == [9]
     assert np.isfinite(diffs[["ci_low", "ci_high"]].to_numpy()).all()
+
+
+def test_a_weak_arm_with_a_wide_interval_is_no_leader():
+    """Rank 3 is distinguishable from the best; rank 4, noisy, is not: the leading group
+    stops at rank 3 and leaves rank 4 out."""
+    arms = pd.DataFrame({"cell": "all", "outcome": "reach", "arm": list("abcd"),
+                         "mean": [10.0, 9.9, 5.0, 2.0], "ci_high": [11, 11, 6, 9],
+                         "rank": [1, 2, 3, 4], "tied_best": [True, True, False, True]})
+    diffs = pd.DataFrame({"cell": ["all"], "outcome": ["reach"], "arm_a": ["a"],
+                          "arm_b": ["b"], "distinguishable": [False]})
+    ld = takeaways.lead(arms, diffs, "reach")
+    assert ld.tied == ["a", "b"] and not ld.clear
+    assert takeaways.ranking(ld) == "A and B lead on reach, with no clear difference between them"
+
+
+def _lead(key, order, means, clear, highs=None):
+    return takeaways.Lead(OUTCOMES[key], order, means, clear, order[:1], None, highs)
+
+
+def test_trade_off_and_loyalty_titles_claim_only_what_is_clear():
+    x = _lead("reach", ["adapted", "broadcast"], [200, 100], True)
+    y = _lead("loyalty_gain", ["adapted", "broadcast"], [0.1, 0.05], False)
+    y_clear = _lead("loyalty_gain", ["adapted", "broadcast"], [0.1, 0.05], True)
+    assert takeaways.tradeoff(["adapted"], x, y_clear) == \
+        "Adapted content wins on both reach and loyalty gained"
+    assert "no clear lead" in takeaways.tradeoff(["adapted"], x, y)
+    gains = _lead("loyalty_gain", ["adapted", "broadcast", "promotional"], [0.1, 0.09, -0.01],
+                  False, highs=[0.12, 0.1, 0.005])
+    assert takeaways.loyalty_over_time(gains, 30) == \
+        "No clear leader on loyalty: gains of -1.0 to +10.0 points by day 30"
+    gains.highs = [0.12, 0.1, -0.002]
+    assert takeaways.loyalty_over_time(gains, 30) == \
+        "Promotional loses loyalty by day 30; the others gain up to +10.0 points"
+
+
+def test_takeoff_is_where_a_tenth_of_the_rise_is_made():
+    from sim.report.charts_sweep import takeoff
+
+    p = np.array([0.0, 0.1, 0.2, 0.3])
+    assert takeoff(p, np.array([0.0, 0.0, 0.5, 1.0])) == pytest.approx(0.12)
+    assert takeoff(p, np.array([0.01, 0.02, 0.03, 0.04])) is None

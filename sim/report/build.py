@@ -130,7 +130,7 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
     arms, diffs = stats.compare(pooled, outcomes, b=bootstrap, seed=seed, pair=pair)
     cell_arms, cell_diffs = (stats.compare(complete, outcomes, b=bootstrap, seed=seed + 1)
                              if design.cells else (arms.iloc[:0], diffs.iloc[:0]))
-    say(f"compared {complete['arm'].nunique()} arms on {len(outcomes)} outcomes "
+    say(f"compared {complete['arm'].nunique()} arm(s) on {len(outcomes)} outcomes "
         f"({bootstrap:,} bootstrap resamples)")
     rep = Report(out=out, sweep=sweep, design=design, arms=arms, diffs=diffs,
                  cell_arms=cell_arms, cell_diffs=cell_diffs, files=files,

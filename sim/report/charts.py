@@ -203,8 +203,10 @@ def virality_vs_loyalty(ctx: Context, x: str = "reach", y: str = "loyalty_gain")
     ax.xaxis.set_major_formatter(_thousands)
     ax.margins(x=0.08, y=0.1)
     fig.canvas.draw()
+    labels.sort(key=lambda item: (item[4] is False, -item[0]))  # the frontier first
     place_labels(ax, labels)
-    title = takeaways.tradeoff(front, means, x, y)
+    title = takeaways.tradeoff(front, takeaways.lead(ctx.arms, ctx.diffs, x),
+                               takeaways.lead(ctx.arms, ctx.diffs, y))
     subtitle = (f"Each dot a run; large markers: means with {LEVEL:.0%} BCa bootstrap CIs; "
                 "dashed: the Pareto frontier (no strategy beats these on both)")
     return finish("virality_vs_loyalty", fig, title, subtitle + ctx.pooled, ctx.footnote)

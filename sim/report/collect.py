@@ -300,21 +300,28 @@ def read_timeseries(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"run": pd.Series(dtype="string"), "step": [], "layer": []})
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.register("ts_files", ts_files)
+        # run directories are named key=value: hive partitioning would add those as columns
         series = ("SELECT f.run, t.* EXCLUDE (filename) REPLACE (CAST(t.layer AS VARCHAR) AS "
-                  "layer) FROM read_parquet($ts, union_by_name = true, filename = true) t "
-                  "JOIN ts_files f USING (filename)")
+                  "layer) FROM read_parquet($ts, union_by_name = true, filename = true, "
+                  "hive_partitioning = false) t JOIN ts_files f USING (filename)")
         if act_files.empty:
             query, params = series, {"ts": ts_files["filename"].tolist()}
         else:
             con.register("act_files", act_files)
+            # first activation of each person on each layer, counted by step; the layer is
+            # cast and the run joined only after the aggregation (both cost per row)
             query = f"""
                 WITH series AS ({series}),
                 firsts AS (
-                    SELECT f.run, CAST(a.layer AS VARCHAR) AS layer, a.agent, min(a.step) AS step
-                    FROM read_parquet($acts, union_by_name = true, filename = true) a
-                    JOIN act_files f USING (filename) GROUP BY ALL),
-                news AS (SELECT run, layer, step, count(*) AS new FROM firsts GROUP BY ALL)
+                    SELECT filename, layer, agent, min(step) AS step
+                    FROM read_parquet($acts, union_by_name = true, filename = true,
+                                      hive_partitioning = false) GROUP BY ALL),
+                counted AS (SELECT filename, layer, step, count(*) AS new FROM firsts
+                            GROUP BY ALL),
+                news AS (SELECT f.run, CAST(c.layer AS VARCHAR) AS layer, c.step, c.new
+                         FROM counted c JOIN act_files f USING (filename))
                 SELECT series.*, CAST(sum(coalesce(news.new, 0)) OVER (
                     PARTITION BY series.run, series.layer ORDER BY series.step
                     ROWS UNBOUNDED PRECEDING) AS BIGINT) AS people_reached

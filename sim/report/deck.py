@@ -31,6 +31,8 @@ INK, GREY, ACCENT = RGBColor(0x1A, 0x1A, 0x1A), RGBColor(0x5F, 0x5F, 0x5F), \
 HEADER_FILL, ROW_FILL = RGBColor(0xF0, 0xF0, 0xF0), RGBColor(0xFF, 0xFF, 0xFF)
 #: Appendix tables: outcome columns and rows per slide.
 TABLE_COLUMNS, TABLE_ROWS = 5, 10
+#: Longest title that fits one line at 28 pt across the slide (Arial, about 0.5 em a letter).
+ONE_LINE_CHARS = 62
 #: Layouts of the default template.
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
 
@@ -150,18 +152,26 @@ def title_slide(prs, rep: Any) -> None:
     lines.append((f"{facts}  |  mindshare  |  {dt.date.today():%d %B %Y}", 16, False, GREY))
     sub.text_frame.clear()
     _text(sub.text_frame, lines)
+    from pptx.enum.shapes import MSO_SHAPE
+
+    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(0.8), Inches(1.35), Inches(1.6),
+                                 Inches(0.12))
+    bar.fill.solid()
+    bar.fill.fore_color.rgb = ACCENT
+    bar.line.fill.background()
 
 
 def chart_slide(prs, chart: Any, rep: Any) -> None:
     """One chart: its takeaway as the title, the picture under it, details in the notes."""
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, chart.title)
+    one_line = len(chart.title) <= ONE_LINE_CHARS
     image = chart.files.get("deck", chart.files["png"])
     from PIL import Image
 
     with Image.open(image) as im:
         w_px, h_px = im.size
-    top, bottom = 1.3, 7.35
+    top, bottom = (0.95 if one_line else 1.35), 7.35
     height = bottom - top
     width = height * w_px / h_px
     if width > 12.9:
@@ -186,8 +196,9 @@ def methods_slide(prs, rep: Any) -> None:
     n = int(done["n_agents"].max()) if "n_agents" in done and len(done) else 0
     steps = int(done["config.steps"].max()) if "config.steps" in done and len(done) else 0
     mode = done["config.mode"].iloc[0] if "config.mode" in done and len(done) else "full"
-    model = (f"mindshare {version}: agent-based simulation of {n:,} people on the "
-             f"{', '.join(layers) or 'given'} network(s)"
+    where = (" and ".join(layers) + (" networks" if len(layers) > 1 else " network")
+             if layers else "given networks")
+    model = (f"mindshare {version}: agent-based simulation of {n:,} people on the {where}"
              + (f", {steps} days per campaign" if mode == "full" else
                 ", independent cascade (reduction mode)"))
     found = claims(rep.changed["source"]) if len(rep.changed) else []

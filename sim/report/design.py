@@ -198,7 +198,7 @@ def changed_from_defaults(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, default in defaults.items():
         col = CONFIG_PREFIX + key
-        if key in NOT_FACTORS or col not in runs:
+        if key in NOT_FACTORS or key.startswith("output.") or col not in runs:
             continue
         values = runs[col].dropna().unique().tolist()
         if not values or all(_same(v, default) for v in values):

@@ -91,10 +91,18 @@ STRATEGY_NAMES = {
 }
 
 
+#: Display names of other arms (``conf/network/`` choices).
+ARM_NAMES = {"network=both": "Both networks", "network=personal": "Personal only",
+             "network=professional": "Professional only"}
+
+
 def display(arm: str) -> str:
-    """How an arm is named on a slide: ``adapted`` -> ``Adapted content``, ``p=0.1`` as is."""
+    """How an arm is named on a slide: ``adapted`` -> ``Adapted content``, ``network=both``
+    -> ``Both networks``, ``split=0.3`` as is."""
     if arm in STRATEGY_NAMES:
         return STRATEGY_NAMES[arm]
+    if arm in ARM_NAMES:
+        return ARM_NAMES[arm]
     if "=" in arm:
         return arm
     text = arm.replace("_", " ")

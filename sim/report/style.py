@@ -222,60 +222,64 @@ def label_ends(ax, points: list[tuple[float, float, str, str]], *, gap: float = 
 
 
 def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
-                 offset: tuple[float, float] = (14, 8), marker: float = 12,
-                 passes: int = 80) -> None:
-    """Label points in their colour, up and right of each point, moved apart vertically
-    until no label overlaps another label or another point's marker.
+                 marker: float = 12) -> None:
+    """Label points in their colour where the label overlaps no other label and no marker.
+
+    Greedy placement: points in the order given (put the important ones first) each take the
+    first free spot among positions around them, nearest first; a label placed away from its
+    point gets a thin leader line. Labels stay inside the panel.
 
     Args:
-        ax: the panel.
+        ax: the panel (its limits final).
         items: ``(x, y, text, colour, bold)`` per point.
-        offset: starting offset of each label from its point, in points.
         marker: half-size of the area kept clear around each point, in points.
-        passes: rounds of pushing overlapping labels apart.
     """
-    from matplotlib.transforms import Bbox as _Bbox
+    from matplotlib.transforms import Bbox
 
     fig = ax.figure
-    labels = [ax.annotate(text, (x, y), xytext=offset, textcoords="offset points",
-                          fontsize=17, color=colour, fontweight="bold" if bold else "normal",
-                          zorder=5, annotation_clip=False)
-              for x, y, text, colour, bold in items]
     renderer = fig.canvas.get_renderer()
-    to_points = 72.0 / fig.dpi
-    half = marker / to_points
+    px = fig.dpi / 72.0  # pixels per point
     centres = ax.transData.transform([(x, y) for x, y, *_ in items])
-    obstacles = [_Bbox.from_extents(cx - half, cy - half, cx + half, cy + half)
-                 for cx, cy in centres]
+    frame = ax.get_window_extent(renderer)
+    taken = [Bbox.from_extents(cx - marker * px, cy - marker * px, cx + marker * px,
+                               cy + marker * px) for cx, cy in centres]
+    # (dx, dy) in points from the point to the label's anchor, with the anchor's alignment
+    near = [(12, 6, "left", "bottom"), (12, -6, "left", "top"), (-12, 6, "right", "bottom"),
+            (-12, -6, "right", "top"), (0, 14, "center", "bottom"),
+            (0, -14, "center", "top"), (16, 0, "left", "center"), (-16, 0, "right", "center")]
+    spots = [(dx * k, dy * k, ha, va) for k in (1, 2.2, 3.6) for dx, dy, ha, va in near]
+    for (x, y, text, colour, bold), (cx, cy) in zip(items, centres):
+        probe = ax.text(0, 0, text, fontsize=17, fontweight="bold" if bold else "normal")
+        box = probe.get_window_extent(renderer)
+        w, h = box.width, box.height
+        probe.remove()
 
-    def overlap(a, b) -> float:
-        if a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0:
-            return 0.0
-        return min(a.y1, b.y1) - max(a.y0, b.y0)
+        def rect(dx: float, dy: float, ha: str, va: str) -> Bbox:
+            left = cx + dx * px - {"left": 0, "center": w / 2, "right": w}[ha]
+            bottom = cy + dy * px - {"bottom": 0, "center": h / 2, "top": h}[va]
+            return Bbox.from_bounds(left, bottom, w, h)
 
-    def shift(k: int, dy: float) -> None:
-        dx, y0 = labels[k].xyann
-        labels[k].xyann = (dx, y0 + dy * to_points)
+        def cost(spot) -> float:
+            r = rect(*spot)
+            clash = sum(_area(r, t) for t in taken)
+            outside = w * h - _area(r, frame)
+            return clash + 4 * outside
 
-    for _ in range(passes):
-        moved = False
-        boxes = [lab.get_window_extent(renderer) for lab in labels]
-        for i in range(len(labels)):
-            for j in range(i + 1, len(labels)):
-                o = overlap(boxes[i], boxes[j])
-                if o:
-                    up, down = (i, j) if boxes[i].y0 + boxes[i].y1 >= \
-                        boxes[j].y0 + boxes[j].y1 else (j, i)
-                    shift(up, o / 2 + 1)
-                    shift(down, -(o / 2 + 1))
-                    moved = True
-            for k, obstacle in enumerate(obstacles):
-                if k == i:
-                    continue
-                box = labels[i].get_window_extent(renderer)
-                if overlap(box, obstacle):
-                    above = box.y0 + box.y1 >= obstacle.y0 + obstacle.y1
-                    shift(i, (obstacle.y1 - box.y0 + 1) if above else -(box.y1 - obstacle.y0 + 1))
-                    moved = True
-        if not moved:
-            break
+        best = next((sp for sp in spots if cost(sp) == 0), None)
+        if best is None:
+            best = min(spots, key=cost)
+        dx, dy, ha, va = best
+        far = abs(dx) > 20 or abs(dy) > 20
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                    fontsize=17, color=colour, fontweight="bold" if bold else "normal",
+                    zorder=5, annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.2, "alpha": 0.7,
+                                "shrinkA": 1, "shrinkB": 8} if far else None)
+        taken.append(rect(*best))
+
+
+def _area(a, b) -> float:
+    """Area of the intersection of two boxes (0 when they do not meet)."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0

@@ -28,7 +28,8 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
     """Run every (strategy, grid point, replicate) and write a sweep directory.
 
     Run ``k`` (in the order strategy, then grid points, then replicate) goes to
-    ``root/<k>/``, as Hydra numbers multirun jobs.
+    ``root/strategy=<name>[,<key>=<value>...]/replicate=<r>/``, named like the ``mindshare``
+    command's sweep directories; the manifest lists them in that order.
 
     Args:
         root: the sweep directory (created; existing runs in it are overwritten).
@@ -64,10 +65,12 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
                          f"seed={seed}", f"replicate={rep}", *overrides]
         config = load_config(run_overrides)
         digest = config_hash(config)
-        entries.append({"dir": str(k), "config_hash": digest, "overrides": run_overrides})
+        job = ",".join([f"strategy={strategy}", *(f"{key}={v}" for key, v in point.items())])
+        rel = f"{job}/replicate={rep}"
+        entries.append({"dir": rel, "config_hash": digest, "overrides": run_overrides})
         if k in missing:
             continue
-        run_dir = root / str(k)
+        run_dir = root / rel
         (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
         text = OmegaConf.to_yaml(OmegaConf.structured(config))
         atomic_write(run_dir / ".hydra" / "config.yaml", lambda tmp: Path(tmp).write_text(text))

@@ -26,8 +26,10 @@ class Lead:
         order: arms, best first.
         means: their means, in that order.
         clear: the best is distinguishable from the runner-up.
-        tied: arms not distinguishable from the best (the best included), in rank order.
+        tied: the leading group: the best and the arms ranked right below it that are not
+            distinguishable from it, up to the first one that is.
         amount: how much better the best is than the runner-up, as told (or ``None``).
+        highs: upper ends of the arms' intervals, in the same order.
     """
 
     outcome: Outcome
@@ -36,6 +38,7 @@ class Lead:
     clear: bool
     tied: list[str]
     amount: str | None
+    highs: list[float] | None = None
 
 
 def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all") -> Lead | None:
@@ -44,15 +47,20 @@ def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all") -
     if rows.empty:
         return None
     order, means = rows["arm"].tolist(), rows["mean"].tolist()
-    tied = rows.loc[rows["tied_best"], "arm"].tolist()
+    # the leading group: the best and the arms right below it that are not distinguishable
+    # from it, stopping at the first that is (a weak arm with a wide interval is no leader)
+    flags = rows["tied_best"].tolist()
+    stop = flags.index(False) if False in flags else len(flags)
+    tied = order[:max(stop, 1)]
     outcome = OUTCOMES[key]
+    highs = rows["ci_high"].tolist()
     if len(order) < 2:
-        return Lead(outcome, order, means, False, order, None)
+        return Lead(outcome, order, means, False, order, None, highs)
     pair = diffs[(diffs["outcome"] == key) & (diffs["cell"] == cell)
                  & (((diffs["arm_a"] == order[0]) & (diffs["arm_b"] == order[1]))
                     | ((diffs["arm_a"] == order[1]) & (diffs["arm_b"] == order[0])))]
     clear = bool(pair["distinguishable"].iloc[0]) if len(pair) else False
-    return Lead(outcome, order, means, clear, tied, told(outcome, means[0], means[1]))
+    return Lead(outcome, order, means, clear, tied, told(outcome, means[0], means[1]), highs)
 
 
 def _names(arms: list[str]) -> str:
@@ -76,9 +84,12 @@ def ranking(lead_: Lead) -> str:
         if len(order) == 2:
             return f"{_cap(o.short)}: no clear difference between {_names(order)}"
         return f"{_cap(o.short)}: no clear difference among the {len(order)} strategies"
-    tied = lead_.tied
-    shown = _names(tied) if len(tied) <= 3 else f"{display(tied[0])} and {len(tied) - 1} others"
-    return f"{shown} lead on {o.short}, with no clear difference between them"
+    return f"{_group(lead_.tied)} lead on {o.short}, with no clear difference between them"
+
+
+def _group(arms: list[str]) -> str:
+    """A leading group, named in full up to three."""
+    return _names(arms) if len(arms) <= 3 else f"{display(arms[0])} and {len(arms) - 1} others"
 
 
 def _cap(text: str) -> str:
@@ -109,7 +120,12 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
             layer, ld = max(leads.items(), key=lambda kv: kv[1].means[0])
             return (f"Reach builds to {_plain(ld.outcome, ld.means[0])} "
                     f"{LAYER_PEOPLE[layer]} by day {horizon}")
-        return "Reach over time: no clear difference between the strategies on any network"
+        layer, ld = min(leads.items(), key=lambda kv: len(kv[1].tied) / len(kv[1].order))
+        if len(ld.tied) == len(ld.order):
+            return "Reach over time: no clear difference among the strategies on any network"
+        where = "" if layer == "graph" else f" on the {layer} network"
+        return (f"{_group(ld.tied)} lead{where} by day {horizon}, with no clear difference "
+                "between them")
     layer, ld = max(clear, key=lambda kv: kv[1].means[0] / max(kv[1].means[1], 1e-12))
     best, rest = ld.order[0], ld.order[1:]
     curve = curves[layer]
@@ -123,19 +139,26 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
             f"{display(rest[0])} by day {horizon}")
 
 
-def tradeoff(frontier: list[str], means: pd.DataFrame, x: str, y: str) -> str:
-    """Title of virality vs loyalty, from the Pareto frontier (by means).
+def tradeoff(frontier: list[str], lead_x: Lead, lead_y: Lead) -> str:
+    """Title of virality vs loyalty, from the Pareto frontier (by means) and the leads on
+    both outcomes (a win is claimed only when both leads are clear).
 
     Args:
-        frontier: arms no other arm beats on both outcomes, by ``x`` descending.
-        means: per arm (index) the means of ``x`` and ``y`` (columns).
+        frontier: arms no other arm beats on both outcomes (by means), by ``x`` descending.
+        lead_x: the lead on the horizontal outcome; ``lead_y``: on the vertical one.
     """
-    ox, oy = OUTCOMES[x], OUTCOMES[y]
+    ox, oy = lead_x.outcome, lead_y.outcome
+    top_x, top_y = lead_x.order[0], lead_y.order[0]
+    clear = lead_x.clear and lead_y.clear
     if len(frontier) == 1:
-        return f"{display(frontier[0])} wins on both {ox.short} and {oy.short}"
-    top_x = means[x].idxmax()
-    top_y = means[y].idxmax()
-    return (f"No strategy wins both: {display(top_x)} leads on {ox.short}, "
+        if clear:
+            return f"{display(frontier[0])} wins on both {ox.short} and {oy.short}"
+        return (f"{display(frontier[0])} has the best means on both {ox.short} and "
+                f"{oy.short}, but no clear lead")
+    if clear:
+        return (f"No strategy wins both: {display(top_x)} leads on {ox.short}, "
+                f"{display(top_y)} on {oy.short}")
+    return (f"No clear winner on both: best means, {display(top_x)} on {ox.short} and "
             f"{display(top_y)} on {oy.short}")
 
 
@@ -146,12 +169,21 @@ def loyalty_over_time(ld: Lead, horizon: int) -> str:
     if len(ld.order) < 2:
         return f"Loyalty {'grows' if gain[0] >= 0 else 'falls'} by {abs(gain[0]):.1f} points " \
                f"over {horizon} days"
+    highs = ld.highs or [np.nan] * len(gain)
+    # a loss is claimed only when the whole interval of the gain is below zero
+    falls = [a for a, h in zip(ld.order, highs) if h < 0]
     if not ld.clear:
-        return ranking(ld)
+        if not falls:
+            return (f"No clear leader on loyalty: gains of {min(gain):+.1f} to "
+                    f"{max(gain):+.1f} points by day {horizon}")
+        rises = [g for a, g in zip(ld.order, gain) if a not in falls]
+        rest = f"; the others gain up to {max(rises):+.1f} points" if rises else ""
+        return f"{_names(falls)} lose{'s' if len(falls) == 1 else ''} loyalty by day " \
+               f"{horizon}{rest}"
     text = (f"{display(ld.order[0])} builds loyalty fastest: {gain[0]:+.1f} points by day "
             f"{horizon}, vs {gain[1]:+.1f} for {display(ld.order[1])}")
-    if gain[-1] < 0 and len(ld.order) > 2:
-        text += f"; {display(ld.order[-1])} loses loyalty"
+    if falls and len(ld.order) > 2:
+        text += f"; {_names(falls)} lose{'s' if len(falls) == 1 else ''} loyalty"
     return text
 
 
@@ -198,6 +230,7 @@ def threshold(takeoff: dict[str, list[float]]) -> str:
 def cascade(size: int, generations: int, days: int, shares: dict[str, float]) -> str:
     """Title of the cascade drawing: its size, depth, duration and mix of layers."""
     main = max(shares, key=shares.get)
-    mix = (f"{100 * shares[main]:.0f}% on the {main} network" if len(shares) > 1
-           else f"all on the {main} network")
-    return f"One post, {size:,} people, {generations} generations in {days} days: {mix}"
+    text = f"One post, {size:,} people, {generations} generations in {days} days"
+    if len(shares) > 1:
+        return f"{text}: {100 * shares[main]:.0f}% on the {main} network"
+    return text if main == "graph" else f"{text}, all on the {main} network"
