@@ -11,6 +11,9 @@ Three sections (see ``experiments/bench/README.md`` for what each figure means):
 3. **memory** - :func:`sim.memory.estimate_peak_bytes` against the peak RSS measured in
    section 2 (or in runs of its own when section 2 is not selected).
 
+Section ``report`` times ``mindshare-report`` on a synthetic 1,000-run sweep
+(``bench_report.py``).
+
 Usage (``make bench`` runs the first line)::
 
     .venv/bin/python experiments/bench/bench.py --out results/bench/bench.json
@@ -741,7 +744,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="cascades per size for our engine and cynetdiff (default: "
                          f"{', '.join(f'{v} at n={k:_}' for k, v in DEFAULT_REPS.items())})")
     ap.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
-    ap.add_argument("--sections", default="reduction,default_run,memory,sweep",
+    ap.add_argument("--sections", default="reduction,default_run,memory,sweep,report",
                     help="comma-separated sections to run (default: %(default)s)")
     ap.add_argument("--skip-ndlib", action="store_true", help="do not run NDlib")
     ap.add_argument("--full-networkx", action="store_true",
@@ -750,10 +753,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="add a cProfile top 15 of our engine at each reduction size")
     args = ap.parse_args(argv)
     args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    unknown = args.sections - {"reduction", "default_run", "memory", "sweep"}
+    unknown = args.sections - {"reduction", "default_run", "memory", "sweep", "report"}
     if unknown:
         ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; "
-                 "known: reduction, default_run, memory, sweep")
+                 "known: reduction, default_run, memory, sweep, report")
     if args.reps is not None and args.reps < 1:
         ap.error("--reps must be >= 1")
     return args
@@ -788,6 +791,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench_sweep import bench_sweep
         prog.log("section 4: the sweep machinery, a 200-run sweep at N = 10,000")
         data["sweep"] = bench_sweep(mindshare_command(), _LAUNCHER, prog.log, quick=args.quick)
+    if "report" in args.sections:     # experiments/bench/bench_report.py
+        from bench_report import bench_report
+        runs = 200 if args.quick else 1000
+        prog.log(f"section 5: mindshare-report on a synthetic sweep of {runs} runs")
+        data["report"] = bench_report(runs, args.seed, prog.log)
     data["total_runtime_s"] = prog.elapsed()
     write_json(args.out, data)
     prog.log(f"wrote {args.out} ({data['total_runtime_s']:.1f} s in all)")
