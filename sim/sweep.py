@@ -131,7 +131,8 @@ def run_state(run_dir: str | Path, expected_hash: str | None = None) -> str:
     """``"complete"``, ``"failed"`` or ``"missing"``.
 
     Complete: ``summary.json`` is there (and carries ``expected_hash`` when given: a run of
-    another config in the same directory does not count). Failed: ``status.json`` says so.
+    another config in the same directory does not count). Failed: ``status.json`` says so
+    (for this config, or for a job that failed before its config was known: hash null).
     Missing: anything else (never started, killed, or stale).
     """
     run_dir = Path(run_dir)
@@ -141,7 +142,7 @@ def run_state(run_dir: str | Path, expected_hash: str | None = None) -> str:
         return "complete"
     status = _read_json(run_dir / "status.json")
     if summary is None and status is not None and status.get("status") == "failed" and (
-            expected_hash is None or status.get("config_hash") == expected_hash):
+            expected_hash is None or status.get("config_hash") in (expected_hash, None)):
         return "failed"
     return "missing"
 

@@ -16,7 +16,7 @@ from sim import load_config
 from sim.config import config_hash
 from sim.model import BrandModel
 from sim.rng import Streams
-from sim.sweep import plan_runs, read_run_config, run_job, run_state
+from sim.sweep import fail_job, plan_runs, read_run_config, run_job, run_state
 from sim.sweep_manifest import manifest_entries, prepare_resume, sweep_state, write_manifest
 from sim.sweep_progress import SweepProgress
 from sim.sweep_table import write_summary
@@ -80,6 +80,10 @@ def test_a_run_that_raises_is_recorded_in_its_directory_and_the_job_goes_on(tmp_
     assert run_state(failed) == "failed" and run_state(tmp_path / "replicate=2") == "complete"
     assert json.loads((tmp_path / "replicate=2" / "status.json").read_text())["status"] == \
         "complete"
+    # a job whose config could not even be built records each of its runs as failed
+    fail_job(tmp_path / "job", 0, 2, ValueError("bad config"))
+    assert run_state(tmp_path / "job" / "replicate=1", "any-hash") == "failed"
+    assert "bad config" in (tmp_path / "job" / "replicate=1" / "traceback.txt").read_text()
 
 
 def test_manifest_state_resume_and_summary_table(tmp_path):
