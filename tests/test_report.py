@@ -201,3 +201,30 @@ def test_sim_report_is_callable_and_lazy():
 
     assert from_sim is sim.report
     assert "report" in sim.__all__
+
+
+def test_html_summary_is_well_formed_and_links_every_chart(rep):
+    from html.parser import HTMLParser
+
+    class Check(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open, self.images, self.mismatched = [], [], 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                self.images.append(dict(attrs)["src"])
+            elif tag != "meta":
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):
+            if self.open and self.open[-1] == tag:
+                self.open.pop()
+            else:
+                self.mismatched += 1
+
+    check = Check()
+    check.feed((rep.out / "summary.html").read_text())
+    assert check.open == [] and check.mismatched == 0
+    assert check.images == [f"charts/{c.name}.png" for c in rep.charts]
+    assert all((rep.out / src).is_file() for src in check.images)

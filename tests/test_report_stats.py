@@ -96,8 +96,8 @@ def test_titles_say_when_there_is_no_clear_difference():
     many, *_ = _title({"broadcast": 100.0, "adapted": 100.5, "ambassadors": 99.5}, noise=20.0)
     assert many == "Reach: no clear difference among the 3 strategies"
     tied, *_ = _title({"broadcast": 100.0, "adapted": 300.0, "ambassadors": 300.5}, noise=20.0)
-    assert tied.startswith("Adapted content and Ambassadors lead on reach") or \
-        tied.startswith("Ambassadors and Adapted content lead on reach")
+    assert tied.startswith("Adapted content and Ambassador seeding lead on reach") or \
+        tied.startswith("Ambassador seeding and Adapted content lead on reach")
 
 
 def test_amounts_are_told_as_a_room_hears_them():
@@ -106,6 +106,7 @@ def test_amounts_are_told_as_a_room_hears_them():
     assert told(OUTCOMES["loyalty_gain"], 0.15, 0.04) == "11 points"
     assert told(OUTCOMES["detractor_share"], 0.01, 0.03) == "3.0x"
     assert told(OUTCOMES["reach"], 5, 0) is None
+    assert told(OUTCOMES["reach"], 1200, 100) == "12x"
 
 
 def test_unpaired_units_drop_out_of_the_pairs_only():
@@ -147,7 +148,7 @@ def test_trade_off_and_loyalty_titles_claim_only_what_is_clear():
         "No clear leader on loyalty: gains of -1.0 to +10.0 points by day 30"
     gains.highs = [0.12, 0.1, -0.002]
     assert takeaways.loyalty_over_time(gains, 30) == \
-        "Promotional loses loyalty by day 30; the others gain up to +10.0 points"
+        "Promotional content loses loyalty by day 30; the others gain up to +10.0 points"
 
 
 def test_takeoff_is_where_a_tenth_of_the_rise_is_made():
@@ -155,4 +156,11 @@ def test_takeoff_is_where_a_tenth_of_the_rise_is_made():
 
     p = np.array([0.0, 0.1, 0.2, 0.3])
     assert takeoff(p, np.array([0.0, 0.0, 0.5, 1.0])) == pytest.approx(0.12)
-    assert takeoff(p, np.array([0.01, 0.02, 0.03, 0.04])) is None
+    assert takeoff(p, np.array([0.01, 0.02, 0.03, 0.14])) is None  # a rise of 13 points
+    assert takeoff(p, np.array([0.5, 0.8, 0.9, 0.95])) == -np.inf  # below the range
+    title = takeaways.threshold({"professional": {"adapted": -np.inf, "broadcast": 0.1},
+                                 "personal": {"adapted": 0.07, "broadcast": 0.1}}, 0.06, 0.15)
+    assert title == ("Adapted content takes off first on the professional network: p below "
+                     "0.06, vs ≈ 0.1 for Broadcast")
+    assert takeaways.threshold({"graph": {"broadcast": 0.114}}, 0.05, 0.4) == \
+        "Cascades take off at p ≈ 0.11"

@@ -112,7 +112,8 @@ def loyalty_over_time(ctx: Context) -> Chart | None:
     _draw_lines(ctx, axes, layers, "mean_loyalty", 100.0, salt=2, zero=False)
     axes[0].set_ylabel("mean loyalty (points of 100)")
     title = takeaways.loyalty_over_time(ld, ctx.horizon)
-    subtitle = ("Mean loyalty of each network's members, 0-100; mean over replicates with "
+    subtitle = ("Mean loyalty of each network's members, 0-100 (the title: gains over the whole "
+                "population); mean over replicates with "
                 f"{LEVEL:.0%} bootstrap band")
     return finish("loyalty_over_time", fig, title, subtitle + ctx.pooled, ctx.footnote)
 
@@ -130,7 +131,8 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     y = np.arange(len(rows))[::-1]
     mean = rows["mean"].to_numpy() * scale
     low, high = rows["ci_low"].to_numpy() * scale, rows["ci_high"].to_numpy() * scale
-    ax.barh(y, mean, color=[ctx.colours[a] for a in rows.index], height=0.66)
+    ax.barh(y, mean, color=[ctx.colours[a] for a in rows.index],
+            height=0.66 if len(rows) > 3 else 0.45)
     ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", ecolor=INK,
                 elinewidth=2, capsize=6)
     ax.set_yticks(y, [display(a) for a in rows.index], fontsize=17, color=INK)

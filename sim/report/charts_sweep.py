@@ -70,36 +70,36 @@ def heatmap(ctx: Context) -> Chart | None:
         if np.all(np.isnan(values[:, j])):
             continue
         i = int(np.nanargmax(values[:, j]))
-        best.append((value_text(col), row_order[i]))
-        clear = _clear_in_cell(ctx, key, cols_key, col, row_order[i])
-        ax.add_patch(_outline(j, i, solid=clear))
+        clear = _clear_in_cell(ctx, cols_key, col, row_order[i])
+        best.append((value_text(col), row_order[i], clear))
+        if clear:
+            ax.add_patch(_outline(j, i))
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(label)
     bar.outline.set_visible(False)
     title = takeaways.heatmap(best, short_key(cols_key))
     rows_word = "strategy" if rows_key in STRATEGY_KEYS else short_key(rows_key)
     subtitle = (f"{label[:1].upper() + label[1:]}, mean over replicates, by {rows_word} and "
-                f"{short_key(cols_key)}; outlined: best in its column (solid: distinguishable "
-                "from every other)")
+                f"{short_key(cols_key)}; outlined: clearly the best of its column (paired, Holm)")
     return finish("heatmap", fig, title, subtitle, ctx.footnote)
 
 
-def _clear_in_cell(ctx: Context, key: str, cols_key: str, value, arm: str) -> bool:
-    """Whether ``arm`` is distinguishable from every other arm in the cell where the column
-    factor has ``value`` (only known when the column factor alone makes the cells)."""
+def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
+    """Whether ``arm`` is distinguishable from every other arm on reach in the cell where the
+    column factor has ``value`` (known when the column factor alone makes the cells; the share
+    reached ranks as reach does, N being the same)."""
     if ctx.cell_arms.empty or ctx.design.cells != [cols_key]:
         return False
     cell = cell_label([cols_key], (value,))
-    rows = ctx.cell_arms[(ctx.cell_arms["cell"] == cell) & (ctx.cell_arms["outcome"] == key)]
+    rows = ctx.cell_arms[(ctx.cell_arms["cell"] == cell) & (ctx.cell_arms["outcome"] == "reach")]
     return bool(len(rows) > 1 and rows["tied_best"].sum() == 1
                 and rows.loc[rows["tied_best"], "arm"].iloc[0] == arm)
 
 
-def _outline(j: int, i: int, *, solid: bool):
+def _outline(j: int, i: int):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec=INK, lw=3.5 if solid else 2.5,
-                     ls="-" if solid else "--")
+    return Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False, ec="#e69f00", lw=4)
 
 
 def _num(value):
@@ -109,22 +109,27 @@ def _num(value):
         return (1, str(value))
 
 
-def takeoff(p: np.ndarray, reach: np.ndarray, *, share: float = 0.1) -> float | None:
+def takeoff(p: np.ndarray, reach: np.ndarray, *, share: float = 0.1, already: float = 0.2,
+            rise: float = 0.2) -> float | None:
     """Take-off point of a reach curve: the ``p`` (linearly interpolated) at which reach has
     made ``share`` of its whole rise over the swept range, i.e. where campaigns stop
-    fizzling; ``None`` when reach never rises by at least 5 points of the layer.
+    fizzling. ``-inf`` when reach is already ``already`` of the layer at the smallest ``p``
+    (take-off below the range); ``None`` when reach rises by less than ``rise`` of the layer
+    over the range (no take-off in it).
 
     On an Erdos-Renyi graph of mean degree k, with a few seeds, this lands near the
     percolation threshold 1/k, where the steepest rise comes later.
     """
     ok = np.isfinite(reach)
     p, reach = p[ok], reach[ok]
-    if len(p) < 2 or reach.max() - reach[0] < 0.05:
+    if len(p) < 2:
+        return None
+    if reach[0] >= already:
+        return -np.inf
+    if reach.max() - reach[0] < rise:
         return None
     level = reach[0] + share * (reach.max() - reach[0])
     k = int(np.argmax(reach >= level))
-    if k == 0:
-        return float(p[0])
     return float(p[k - 1] + (level - reach[k - 1]) * (p[k] - p[k - 1]) / (reach[k] - reach[k - 1]))
 
 
@@ -147,7 +152,7 @@ def viral_threshold(ctx: Context) -> Chart | None:
                         if others else "all")
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
     axes = list(axes[0])
-    found: dict[str, list[float]] = {}
+    found: dict[str, dict[str, float | None]] = {}
     for p_i, (ax, layer) in enumerate(zip(axes, layers)):
         members = frame.get(f"members_{layer}", frame["n_agents"]).astype(float)
         share = frame[f"reach_{layer}"].astype(float) / members.where(members > 0)
@@ -165,19 +170,22 @@ def viral_threshold(ctx: Context) -> Chart | None:
             ax.fill_between(xs, 100 * low, 100 * high, color=colour, alpha=0.18, lw=0)
             ax.plot(xs, 100 * mean, color=colour, marker="o", ms=7, label=display(arm))
             at = takeoff(xs, mean)
-            if at is not None:
-                found.setdefault(layer, []).append(at)
+            found.setdefault(layer, {})[arm] = at
+            if at is not None and np.isfinite(at):
                 ax.axvline(at, color=colour, lw=1.5, ls=":")
             ends.append((xs[-1], 100 * mean[-1], display(arm), colour))
         ax.set_title(f"{layer.capitalize()} network" if layer != "graph" else "Graph",
                      color=INK)
         ax.set_xlabel("share probability p")
-        ax.set_ylim(0, 100)
         ax.margins(x=0)
-        if 1 < len(ctx.order) <= 7 and p_i == len(layers) - 1:
-            label_ends(ax, ends)
+    top = max(np.nanmax(line.get_ydata()) for ax in axes for line in ax.get_lines()
+              if line.get_marker() == "o")
+    axes[0].set_ylim(0, min(100, 10 * np.ceil(1.15 * top / 10)))
+    if 1 < len(ctx.order) <= 7:
+        label_ends(axes[-1], ends)  # the last panel's line ends, once the scale is set
     axes[0].set_ylabel("members reached (%)")
-    title = takeaways.threshold(found)
+    levels = [float(v) for v in d.levels[DOSE]]
+    title = takeaways.threshold(found, min(levels), max(levels))
     subtitle = ("Share of each network's members who shared a post there or were seeded with "
                 f"it, by share probability p; mean with {LEVEL:.0%} bootstrap band; dotted: "
                 "take-off (a tenth of the rise made)")

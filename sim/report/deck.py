@@ -29,8 +29,10 @@ FONT = "Arial"
 INK, GREY, ACCENT = RGBColor(0x1A, 0x1A, 0x1A), RGBColor(0x5F, 0x5F, 0x5F), \
     RGBColor(0x00, 0x72, 0xB2)
 HEADER_FILL, ROW_FILL = RGBColor(0xF0, 0xF0, 0xF0), RGBColor(0xFF, 0xFF, 0xFF)
-#: Appendix tables: outcome columns and rows per slide.
+#: Appendix tables: outcome columns and strategy rows per slide; with at most
+#: TRANSPOSE_UP_TO strategies, one row per outcome instead (OUTCOME_ROWS per slide).
 TABLE_COLUMNS, TABLE_ROWS = 5, 10
+TRANSPOSE_UP_TO, OUTCOME_ROWS = 4, 8
 #: Longest title that fits one line at 28 pt across the slide (Arial, about 0.5 em a letter).
 ONE_LINE_CHARS = 62
 #: Layouts of the default template.
@@ -127,7 +129,8 @@ def title_slide(prs, rep: Any) -> None:
     """The deck's title, what was compared, and the headline takeaway."""
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_LAYOUT])
     manifest = rep.sweep.manifest or {}
-    name = str(manifest.get("name") or rep.sweep.root.name).replace("_", " ")
+    name = str(manifest.get("experiment") or manifest.get("name")
+               or rep.sweep.root.name).replace("_", " ")
     done = rep.sweep.complete
     arms = done["strategy"].nunique() if rep.design.by_strategy else None
     what = (f"{arms} brand strategies on personal and professional networks" if arms
@@ -244,40 +247,44 @@ def _clip(text: str, n: int) -> str:
 
 
 def appendix_slides(prs, rep: Any) -> None:
-    """Per-arm means and CIs of the headline outcomes, a few columns and rows per slide."""
+    """Every outcome by strategy (mean, 95% CI, letters), on as few slides as fit: one row
+    per outcome with up to :data:`TRANSPOSE_UP_TO` strategies, else one row per strategy."""
     arms = rep.arms
     if arms.empty:
         return
     keys = list(dict.fromkeys(arms["outcome"]))
-    order = arms[arms["outcome"] == keys[0]].sort_values("rank")["arm"].tolist()
-    if "reach" in keys:
-        order = arms[arms["outcome"] == "reach"].sort_values("rank")["arm"].tolist()
+    rank_by = "reach" if "reach" in keys else keys[0]
+    order = arms[arms["outcome"] == rank_by].sort_values("rank")["arm"].tolist()
     table = arms.set_index(["outcome", "arm"])
-    col_chunks = [keys[i:i + TABLE_COLUMNS] for i in range(0, len(keys), TABLE_COLUMNS)]
-    row_chunks = [order[i:i + TABLE_ROWS] for i in range(0, len(order), TABLE_ROWS)]
-    total = len(col_chunks) * len(row_chunks)
-    k = 0
-    for cols in col_chunks:
-        for rows in row_chunks:
-            k += 1
-            slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
-            _title(slide, f"Appendix: outcomes by strategy, mean [{LEVEL:.0%} CI]"
-                          + (f" ({k}/{total})" if total > 1 else ""), size=24)
-            body = []
-            for arm in rows:
-                line = [display(arm)]
-                for key in cols:
-                    r = table.loc[(key, arm)]
-                    o = OUTCOMES[key]
-                    line.append(f"{fmt(o, r['mean'])} [{fmt(o, r['ci_low'])}, "
-                                f"{fmt(o, r['ci_high'])}] {r['letters']}")
-                body.append(line)
-            header = ["strategy", *(OUTCOMES[c].label for c in cols)]
-            _table(slide, header, body, 0.5, 1.4, 12.33, widths=[2.0] + [2.6] * len(cols),
-                   size=12)
-            _text(_box(slide, 0.5, 6.85, 12.3, 0.5),
-                  [("Letters: strategies sharing a letter are not distinguishable (paired "
-                    f"t-tests, Holm, {ALPHA}). Loyalty in points of 100.", 12, False, GREY)])
+
+    def cell(key: str, arm: str) -> str:
+        r, o = table.loc[(key, arm)], OUTCOMES[key]
+        return (f"{fmt(o, r['mean'])} [{fmt(o, r['ci_low'])}, {fmt(o, r['ci_high'])}] "
+                f"{r['letters']}")
+
+    pages: list[tuple[list[str], list[list[str]], list[float]]] = []
+    if len(order) <= TRANSPOSE_UP_TO:
+        header = ["outcome", *(display(a) for a in order)]
+        for i in range(0, len(keys), OUTCOME_ROWS):
+            rows = [[OUTCOMES[k].label, *(cell(k, a) for a in order)]
+                    for k in keys[i:i + OUTCOME_ROWS]]
+            pages.append((header, rows, [3.4] + [2.6] * len(order)))
+    else:
+        for c in range(0, len(keys), TABLE_COLUMNS):
+            cols = keys[c:c + TABLE_COLUMNS]
+            for r in range(0, len(order), TABLE_ROWS):
+                rows = [[display(a), *(cell(k, a) for k in cols)]
+                        for a in order[r:r + TABLE_ROWS]]
+                pages.append((["strategy", *(OUTCOMES[k].label for k in cols)], rows,
+                              [2.4] + [2.6] * len(cols)))
+    for k, (header, rows, widths) in enumerate(pages, start=1):
+        slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
+        _title(slide, f"Appendix: outcomes by strategy, mean [{LEVEL:.0%} CI]"
+                      + (f" ({k}/{len(pages)})" if len(pages) > 1 else ""), size=24)
+        _table(slide, header, rows, 0.5, 1.3, 12.33, widths=widths, size=13)
+        _text(_box(slide, 0.5, 6.85, 12.3, 0.5),
+              [("Letters: strategies sharing a letter are not distinguishable (paired "
+                f"t-tests, Holm, {ALPHA}). Loyalty in points of 100.", 12, False, GREY)])
 
 
 def problems_slide(prs, rep: Any) -> None:

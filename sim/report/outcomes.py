@@ -82,17 +82,20 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
 ]}
 
 #: Display names of the strategies of ``conf/strategy/``; others are shown as written.
+#: Each is the subject of a singular verb in titles ("Influencer seeding reaches ...").
 STRATEGY_NAMES = {
-    "broadcast": "Broadcast", "adapted": "Adapted content", "ambassadors": "Ambassadors",
-    "influencers": "Influencers", "communities": "Communities", "core": "Core seeding",
-    "brand_centric": "Brand-centric", "incentives": "Incentives", "listening": "Listening",
-    "emotional_pro": "Emotional pro", "rational_pro": "Rational pro",
-    "promotional": "Promotional", "bursty": "Bursty",
+    "broadcast": "Broadcast", "adapted": "Adapted content",
+    "ambassadors": "Ambassador seeding", "influencers": "Influencer seeding",
+    "communities": "Community seeding", "core": "Core seeding",
+    "brand_centric": "Brand-centric", "incentives": "Sharing rewards",
+    "listening": "Listening", "emotional_pro": "Emotional pro content",
+    "rational_pro": "Rational pro content", "promotional": "Promotional content",
+    "bursty": "Bursty posting", "inauthentic": "Inauthentic content",
 }
 
 
 #: Display names of other arms (``conf/network/`` choices).
-ARM_NAMES = {"network=both": "Both networks", "network=personal": "Personal only",
+ARM_NAMES = {"network=both": "Personal + professional", "network=personal": "Personal only",
              "network=professional": "Professional only"}
 
 
@@ -117,6 +120,8 @@ def told(outcome: Outcome, better: float, worse: float) -> str | None:
         if not (lo > 0 and hi >= lo):
             return None
         ratio = hi / lo
+        if ratio >= 9.95:
+            return f"{ratio:.0f}x"
         return f"{ratio:.1f}x" if ratio >= 1.095 else f"{100 * (ratio - 1):.0f}%"
     gap = abs(better - worse) * outcome.scale
     digits = 0 if gap >= 10 else 1

@@ -61,7 +61,7 @@ STRATEGY_COLOURS = {
     "influencers": "#d55e00", "communities": "#cc79a7", "core": "#56b4e9",
     "brand_centric": "#e69f00", "incentives": "#8c564b", "listening": "#6a3d9a",
     "emotional_pro": "#c0392b", "rational_pro": "#1b3a5c", "promotional": "#7a8b00",
-    "bursty": "#17becf",
+    "bursty": "#17becf", "inauthentic": "#e7298a",
 }
 #: Colours of other arms, in order of appearance.
 EXTRA_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",

@@ -8,6 +8,7 @@ outcome by arm with its CI and ranking, the paired differences, the charts and t
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def blocks(rep: Any) -> list[tuple]:
     ``("table", header, rows)``, ``("img", alt, src)``."""
     runs, design = rep.sweep.runs, rep.design
     manifest = rep.sweep.manifest or {}
-    name = manifest.get("name") or rep.sweep.root.name
+    name = manifest.get("experiment") or manifest.get("name") or rep.sweep.root.name
     counts = {s: int((runs["status"] == s).sum()) for s in ("complete", "failed", "missing")}
     arm_word = "strategy" if design.by_strategy or design.arm is None else short_key(design.arm)
     out: list[tuple] = [("h1", f"{name}: report"), (
@@ -104,6 +105,7 @@ def blocks(rep: Any) -> list[tuple]:
         out.append(("p", note))
     if not rep.arms.empty:
         out += _outcome_blocks(rep, arm_word)
+        out += _cell_blocks(rep, arm_word)
     if rep.charts:
         out.append(("h2", "Charts"))
         for c in rep.charts:
@@ -139,7 +141,7 @@ def _s(value: Any) -> str:
 def _outcome_blocks(rep: Any, arm_word: str) -> list[tuple]:
     out: list[tuple] = [("h2", f"Outcomes by {arm_word}"), (
         "p", f"Mean over replicates, {LEVEL:.0%} BCa bootstrap interval, rank (1 = best) and "
-             f"letters: {arm_word} values sharing a letter are not distinguishable.")]
+             "letters: those sharing a letter are not distinguishable.")]
     for key in dict.fromkeys(rep.arms["outcome"]):
         o = OUTCOMES[key]
         rows = rep.arms[rep.arms["outcome"] == key].sort_values("rank")
@@ -171,6 +173,39 @@ def _outcome_blocks(rep: Any, arm_word: str) -> list[tuple]:
                       f"{r.d_z:.2f}" if np.isfinite(r.d_z) else "n/a", _p(r.p_holm),
                       "yes" if r.distinguishable else "no"] for r in rows.itertuples()]))
     return out
+
+
+def _cell_blocks(rep: Any, arm_word: str) -> list[tuple]:
+    """Reach within each cell (e.g. each p): the comparison the pooled tables average over."""
+    arms = rep.cell_arms
+    key = "reach"
+    if arms.empty or not (arms["outcome"] == key).any():
+        return []
+    o = OUTCOMES[key]
+    rows = arms[arms["outcome"] == key]
+    order = list(dict.fromkeys(rep.arms[rep.arms["outcome"] == key].sort_values("rank")["arm"]))
+    order += [a for a in dict.fromkeys(rows["arm"]) if a not in order]
+    table = rows.set_index(["cell", "arm"])
+    body = []
+    for cell in sorted(dict.fromkeys(rows["cell"]), key=_cell_order):
+        line = [cell]
+        for arm in order:
+            if (cell, arm) in table.index:
+                r = table.loc[(cell, arm)]
+                line.append(f"{fmt(o, r['mean'])} {_ci(r['ci_low'], r['ci_high'], o)} "
+                            f"{r['letters']}")
+            else:
+                line.append("n/a")
+        body.append(line)
+    return [("h2", f"{o.label} within each {', '.join(map(short_key, rep.design.cells))}"),
+            ("p", f"Mean, {LEVEL:.0%} BCa interval and letters, compared within the row only."),
+            ("table", ["", *(display(a) for a in order)], body)]
+
+
+def _cell_order(label: str) -> list[Any]:
+    """Sort key of a cell label: ``p=0.06`` before ``p=0.1`` (numbers compared as numbers)."""
+    parts = re.split(r"(-?\d+(?:\.\d+)?(?:e-?\d+)?)", label)
+    return [(0, float(t), "") if i % 2 else (1, 0.0, t) for i, t in enumerate(parts)]
 
 
 def _files(rep: Any) -> list[list[str]]:

@@ -187,44 +187,75 @@ def loyalty_over_time(ld: Lead, horizon: int) -> str:
     return text
 
 
-def heatmap(best_by_column: list[tuple[str, str]], factor: str) -> str:
+def heatmap(best_by_column: list[tuple[str, str, bool]], factor: str) -> str:
     """Title of a two-factor heatmap from the best row of each column (in column order).
 
     Args:
-        best_by_column: ``(column label, best arm)`` per column.
+        best_by_column: ``(column label, best arm, clearly best)`` per column.
         factor: the column factor's short name.
     """
-    winners = [arm for _, arm in best_by_column]
+    winners = [arm for _, arm, _ in best_by_column]
+    clear = [c for *_, c in best_by_column]
+    cols = [c for c, *_ in best_by_column]
     if len(set(winners)) == 1:
-        cols = [c for c, _ in best_by_column]
-        return (f"{display(winners[0])} reaches the most people at every {factor} "
-                f"from {cols[0]} to {cols[-1]}")
+        span = f"at every {factor} from {cols[0]} to {cols[-1]}"
+        if all(clear):
+            return f"{display(winners[0])} reaches the most people {span}"
+        if not any(clear):
+            return f"{display(winners[0])} has the top mean reach {span}, never clearly"
+        return (f"{display(winners[0])} reaches the most people {span}, clearly at "
+                f"{sum(clear)} of {len(cols)}")
     runs, start = [], 0
     for i in range(1, len(winners) + 1):
         if i == len(winners) or winners[i] != winners[start]:
-            runs.append((winners[start], best_by_column[start][0], best_by_column[i - 1][0]))
+            runs.append((winners[start], cols[start], cols[i - 1]))
             start = i
     parts = [f"{display(a)} for {factor} {lo}" if lo == hi else
              f"{display(a)} for {factor} {lo} to {hi}" for a, lo, hi in runs[:3]]
     return f"The best strategy depends on {factor}: " + ", ".join(parts)
 
 
-def threshold(takeoff: dict[str, list[float]]) -> str:
-    """Title of the viral-threshold chart from the take-off p of each layer (one per arm)."""
-    def told_p(values: list[float]) -> str:
-        lo, hi = min(values), max(values)
-        return f"{lo:.2g}" if np.isclose(lo, hi) else f"{lo:.2g}-{hi:.2g}"
+def threshold(takeoff: dict[str, dict[str, float | None]], p_min: float,
+              p_max: float) -> str:
+    """Title of the viral-threshold chart.
 
-    items = [(layer, v) for layer, v in takeoff.items() if v]
-    if not items:
+    Args:
+        takeoff: per layer, per arm, the take-off ``p`` (``-inf``: below the swept range,
+            ``None``: no take-off in it); see :func:`sim.report.charts_sweep.takeoff`.
+        p_min: smallest swept ``p``; ``p_max``: largest.
+    """
+    def told_p(v: float | None) -> str:
+        if v is None:
+            return f"none up to {p_max:g}"
+        return f"below {p_min:g}" if v == -np.inf else f"≈ {v:.2g}"
+
+    def where(layer: str) -> str:
+        return "" if layer == "graph" else f" on the {layer} network"
+
+    span = p_max - p_min or 1.0
+
+    def key(v: float | None) -> float:
+        return p_max + span if v is None else (p_min - span if v == -np.inf else v)
+
+    layers = [layer for layer, arms in takeoff.items() if arms]
+    if not layers:
         return "Reach grows smoothly with the share probability: no take-off in this range"
-    if len(items) == 1:
-        layer, values = items[0]
-        where = "" if layer == "graph" else f" on the {layer} network"
-        return f"Cascades take off at p ≈ {told_p(values)}{where}"
-    items.sort(key=lambda kv: min(kv[1]))
-    parts = [f"{told_p(v)} on {layer}" for layer, v in items]
-    return "Cascades take off at p ≈ " + ", ".join(parts[:-1]) + " and " + parts[-1]
+    arms = list(takeoff[layers[0]])
+    if len(arms) == 1:
+        parts = [f"p {told_p(takeoff[layer][arms[0]])}{where(layer)}" for layer in layers]
+        return "Cascades take off at " + " and ".join(parts)
+    def gap(layer: str) -> float:
+        values = [key(v) for v in takeoff[layer].values()]
+        return max(values) - min(values)
+
+    layer = max(layers, key=gap)
+    order = sorted(takeoff[layer], key=lambda a: key(takeoff[layer][a]))
+    first, last = order[0], order[-1]
+    v_first, v_last = takeoff[layer][first], takeoff[layer][last]
+    if told_p(v_first) == told_p(v_last):
+        return f"Every strategy takes off at p {told_p(v_first)}{where(layer)}"
+    return (f"{display(first)} takes off first{where(layer)}: p {told_p(v_first)}, vs "
+            f"{told_p(v_last)} for {display(last)}")
 
 
 def cascade(size: int, generations: int, days: int, shares: dict[str, float]) -> str:
