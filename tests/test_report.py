@@ -195,6 +195,18 @@ def test_command_line(sweep, tmp_path, capsys):
     assert exc.value.code == 2
 
 
+def test_a_sweep_without_a_complete_run_still_gets_its_problems_listed(tmp_path, capsys):
+    root = write_sweep(tmp_path / "broken", strategies=["broadcast"], replicates=3,
+                       overrides=TINY, fail=[0, 1], missing=[2])
+    assert main([str(root), "-q"]) == 1
+    captured = capsys.readouterr()
+    assert "0 complete, 2 failed, 1 missing" in captured.out
+    assert captured.err.strip().endswith("no complete run to report on")
+    summary = (root / "report" / "summary.md").read_text()
+    assert summary.count("failed on purpose") == 2 and "never started" in summary
+    assert not (root / "report" / "deck.pptx").exists()
+
+
 def test_sim_report_is_callable_and_lazy():
     assert callable(sim.report)
     from sim import report as from_sim

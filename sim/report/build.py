@@ -61,7 +61,10 @@ class Report:
 
     def sql(self, query: str) -> pd.DataFrame:
         """Run DuckDB SQL over the report's tables ``runs``, ``timeseries``, ``outcomes`` and
-        ``differences``, e.g. ``report.sql("SELECT strategy, avg(reach) FROM runs GROUP BY 1")``."""
+        ``differences``::
+
+            report.sql("SELECT strategy, avg(reach) FROM runs GROUP BY 1")
+        """
         import duckdb
 
         con = duckdb.connect()
@@ -206,6 +209,9 @@ def draw(ctx: Any, charts_dir: Path, deck_dir: Path | None,
 
     from .style import RC, save
 
+    for name in CHART_ORDER:  # a chart that no longer applies must not linger from a past report
+        for kind in ("png", "svg"):
+            (charts_dir / f"{name}.{kind}").unlink(missing_ok=True)
     done = []
     with plt.rc_context(RC):
         for name in CHART_ORDER:

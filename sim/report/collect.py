@@ -126,7 +126,7 @@ def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
 
 
 class _ConfigReader:
-    """Parses resolved configs, once per distinct text once ``seed``/``replicate`` are set aside."""
+    """Parses resolved configs: once per distinct text, ``seed`` and ``replicate`` set aside."""
 
     def __init__(self) -> None:
         import yaml

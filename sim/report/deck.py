@@ -185,47 +185,51 @@ def chart_slide(prs, chart: Any, rep: Any) -> None:
         f"{chart.subtitle}\n{chart.files['png'].name} in the report's charts folder.")
 
 
+def _model_line(done: pd.DataFrame) -> str:
+    """One sentence on the model: version, N, networks, horizon or reduction mode."""
+    def first(col: str, default: Any) -> Any:
+        return done[col].dropna().iloc[0] if col in done and done[col].notna().any() \
+            else default
+
+    layers = [c.removeprefix("members_") for c in done.columns
+              if c.startswith("members_") and done[c].fillna(0).gt(0).any()]
+    where = (" and ".join(layers) + (" networks" if len(layers) > 1 else " network")
+             if layers else "given networks")
+    n = int(done["n_agents"].max()) if "n_agents" in done and len(done) else 0
+    tail = (f", {int(done['config.steps'].max())} days per campaign"
+            if first("config.mode", "full") == "full" and "config.steps" in done
+            else ", independent cascade (reduction mode)")
+    return (f"mindshare {first('version_mindshare', '?')}: agent-based simulation of {n:,} "
+            f"people on the {where}{tail}")
+
+
 def methods_slide(prs, rep: Any) -> None:
     """Model, claims tested, design, statistics, and the parameters that differ from the
     defaults."""
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, "Methods")
     done, design = rep.sweep.complete, rep.design
-    version = (done["version_mindshare"].dropna().iloc[0]
-               if "version_mindshare" in done and done["version_mindshare"].notna().any()
-               else "?")
-    layers = [c.removeprefix("members_") for c in done.columns
-              if c.startswith("members_") and done[c].fillna(0).gt(0).any()]
-    n = int(done["n_agents"].max()) if "n_agents" in done and len(done) else 0
-    steps = int(done["config.steps"].max()) if "config.steps" in done and len(done) else 0
-    mode = done["config.mode"].iloc[0] if "config.mode" in done and len(done) else "full"
-    where = (" and ".join(layers) + (" networks" if len(layers) > 1 else " network")
-             if layers else "given networks")
-    model = (f"mindshare {version}: agent-based simulation of {n:,} people on the {where}"
-             + (f", {steps} days per campaign" if mode == "full" else
-                ", independent cascade (reduction mode)"))
     found = claims(rep.changed["source"]) if len(rep.changed) else []
     tested = "; ".join(f"{c}: {CLAIMS[c]}" for c in found if c in CLAIMS) or "none named"
     seeds = sorted(done["seed"].dropna().unique().tolist())
     factors = ", ".join(short_key(f) if f != "strategy.name" else "strategy"
                         for f in design.factors) or "none"
-    per_config = design.values.loc[done.index].groupby(design.factors).size() \
-        if design.factors and len(done) else pd.Series([len(done)])
+    per_config = (design.values.loc[done.index].groupby(design.factors).size()
+                  if design.factors and len(done) else pd.Series([len(done)]))
     counts = {s: int((rep.sweep.runs["status"] == s).sum()) for s in ("failed", "missing")}
-    lines = [
-        ("Model", 18, True, INK), (model, 16, False, INK),
-        ("Claims tested", 18, True, INK), (tested, 16, False, INK),
-        ("Design", 18, True, INK),
-        (f"Swept: {factors}. {len(done):,} runs ({counts['failed']} failed, "
-         f"{counts['missing']} missing); replicates per configuration: "
-         f"{_span(per_config)}; "
-         f"seed {', '.join(map(str, seeds))}. Replicates share random numbers across "
-         "strategies, so comparisons are paired.", 16, False, INK),
-        ("Statistics", 18, True, INK),
-        (f"Means with {LEVEL:.0%} BCa bootstrap CIs ({rep.bootstrap:,} resamples); paired "
-         f"differences by replicate; paired t-tests, Holm-adjusted, at {ALPHA}; effect sizes "
-         "(Cohen's d_z) in the summary.", 16, False, INK),
-    ]
+    design_text = (
+        f"Swept: {factors}. {len(done):,} runs ({counts['failed']} failed, "
+        f"{counts['missing']} missing); replicates per configuration: {_span(per_config)}; "
+        f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}. Replicates share "
+        "random numbers across strategies, so comparisons are paired.")
+    stats_text = (
+        f"Means with {LEVEL:.0%} BCa bootstrap CIs ({rep.bootstrap:,} resamples); paired "
+        f"differences by replicate; paired t-tests, Holm-adjusted, at {ALPHA}; effect sizes "
+        "(Cohen's d_z) in the summary.")
+    lines = [("Model", 18, True, INK), (_model_line(done), 16, False, INK),
+             ("Claims tested", 18, True, INK), (tested, 16, False, INK),
+             ("Design", 18, True, INK), (design_text, 16, False, INK),
+             ("Statistics", 18, True, INK), (stats_text, 16, False, INK)]
     _text(_box(slide, 0.5, 1.3, 6.3, 5.9), lines)
     changed = rep.changed
     if len(changed):

@@ -89,7 +89,7 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON through a temporary file (see :func:`sim.run.atomic_write`)."""
+    """Write ``data`` as indented JSON through a temporary file (:func:`sim.run.atomic_write`)."""
     from ..run import atomic_write
 
     text = json.dumps(data, indent=2) + "\n"
