@@ -208,6 +208,14 @@ def test_a_sweep_without_a_complete_run_still_gets_its_problems_listed(tmp_path,
 
 
 def test_sim_report_is_callable_and_lazy():
+    import subprocess
+    import sys
+
+    probe = ("import sys, sim, sim.report; heavy = {'pptx', 'duckdb', 'matplotlib.pyplot'}; "
+             "print(sorted(heavy & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
     assert callable(sim.report)
     from sim import report as from_sim
 
