@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .config import Config, config_hash
 from .metrics import posts_table, summarise
@@ -126,6 +128,20 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A DataFrame as an Arrow table, column by column from its numpy arrays (categoricals as
+    dictionary arrays): about half the cost of ``pa.Table.from_pandas`` on a run's small
+    tables, which matters when a sweep writes thousands of them."""
+    columns = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            columns[name] = pa.DictionaryArray.from_arrays(
+                pa.array(column.cat.codes.to_numpy()), pa.array(list(column.cat.categories)))
+        else:
+            columns[name] = pa.array(column.to_numpy())
+    return pa.table(columns)
+
+
 def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True,
                   extra: dict[str, Callable[[str], None]] | None = None) -> None:
     """Write ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full mode),
@@ -149,7 +165,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
         tables["nodes"] = nodes
     for name, frame in tables.items():
         atomic_write(out / f"{name}.parquet",
-                     lambda tmp, f=frame: f.to_parquet(tmp, index=False, engine="pyarrow"))
+                     lambda tmp, f=frame: pq.write_table(arrow_table(f), tmp))
     if result.timing:
         timing = json.dumps({k: round(v, 4) for k, v in result.timing.items()}, indent=2)
         atomic_write(out / "timing.json", lambda tmp: Path(tmp).write_text(timing + "\n"))
