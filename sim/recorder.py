@@ -91,16 +91,23 @@ class Recorder:
                          else np.full((rows, len(self.layer_names)), np.nan))
         return out
 
-    def frame(self) -> pd.DataFrame:
-        """The tidy time series: one row per (step, layer)."""
+    def columns(self) -> dict[str, np.ndarray]:
+        """The tidy time series as columns, one row per (step, layer); ``layer`` holds the
+        index of the layer in ``layer_names``."""
         arrays = self.arrays()
         steps = self.last + 1
         n_layers = len(self.layer_names)
         data = {
             "step": np.repeat(np.arange(steps, dtype=np.int64), n_layers),
-            "layer": pd.Categorical(np.tile(np.array(self.layer_names), steps),
-                                    categories=list(self.layer_names)),
+            "layer": np.tile(np.arange(n_layers, dtype=np.int8), steps),
         }
         for name, arr in arrays.items():
             data[name] = arr.reshape(-1)
+        return data
+
+    def frame(self) -> pd.DataFrame:
+        """The tidy time series as a DataFrame, ``layer`` categorical."""
+        data = self.columns()
+        data["layer"] = pd.Categorical.from_codes(data["layer"],
+                                                  categories=list(self.layer_names))
         return pd.DataFrame(data)

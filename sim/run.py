@@ -37,28 +37,56 @@ from .world import World, build_world
 class Result:
     """What a finished run produced.
 
+    The tables are kept as Arrow tables, which is what the run writes; the pandas views
+    (``timeseries``, ``trace``, ``activations``, ``posts``, ``decisions``) are built on first
+    access, so a sweep that only writes its runs never pays for them.
+
     Attributes:
         summary: flat metrics plus seed, replicate, mode and package versions.
-        timeseries: one row per (step, layer); columns in :mod:`sim.recorder`.
-        trace: every decided exposure (parent, child, layer, origin, post, sent, step, shared).
-        activations: one row per (post, agent) activation (agent, post, parent, layer, step).
-        posts: one row per brand post (full mode): step, published, seeds, audience,
-            activations.
-        decisions: the listening strategy's decisions, one row per post it placed (step,
-            post, split, theta_<layer>); empty for other strategies.
+        tables: Arrow tables by output name: ``timeseries`` (one row per step and layer;
+            columns in :mod:`sim.recorder`), ``activations`` (one row per (post, agent)
+            activation: agent, post, parent, layer, step), ``trace`` (every decided exposure:
+            parent, child, layer, origin, post, sent, step, shared), ``posts`` (full mode: one
+            row per brand post), ``listening`` (the listening strategy's decisions: step,
+            post, split, theta_<layer>), ``nodes`` (layers read from files: agent, layer,
+            label).
         model: the finished model, for inspection.
         timing: wall seconds spent building the world (``build_s``) and stepping (``run_s``);
             kept out of ``summary`` so that summaries are byte-identical across runs.
     """
 
     summary: dict[str, Any]
-    timeseries: pd.DataFrame
-    trace: pd.DataFrame
-    activations: pd.DataFrame
+    tables: dict[str, pa.Table]
     model: BrandModel = field(repr=False)
-    posts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     timing: dict[str, float] = field(default_factory=dict)
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """Table ``name`` as a DataFrame (empty when the run has no such table)."""
+        if name not in self._frames:
+            table = self.tables.get(name)
+            self._frames[name] = pd.DataFrame() if table is None else table.to_pandas()
+        return self._frames[name]
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        return self.frame("timeseries")
+
+    @property
+    def trace(self) -> pd.DataFrame:
+        return self.frame("trace")
+
+    @property
+    def activations(self) -> pd.DataFrame:
+        return self.frame("activations")
+
+    @property
+    def posts(self) -> pd.DataFrame:
+        return self.frame("posts")
+
+    @property
+    def decisions(self) -> pd.DataFrame:
+        return self.frame("listening")
 
 
 def versions() -> dict[str, str]:
@@ -98,20 +126,38 @@ def simulate(config: Config, *, world: World | None = None,
     }
     summary.update(summarise(model))
     summary.update({f"version_{k}": v for k, v in versions().items()})
-    names = model.channels
-    trace = pd.DataFrame(model.trace())
-    acts = pd.DataFrame(model.activations())
-    for frame in (trace, acts):
-        for col in ("layer", "origin"):
-            if col in frame:
-                frame[col] = pd.Categorical.from_codes(frame[col].astype(np.int64),
-                                                       categories=list(names))
-    posts = pd.DataFrame() if model.reduction else pd.DataFrame(posts_table(model))
-    decisions = pd.DataFrame(model.listener.decisions if not model.reduction else [])
-    return Result(summary=summary, timeseries=model.recorder.frame(), trace=trace,
-                  activations=acts, model=model, posts=posts, decisions=decisions,
+    names = list(model.channels)
+    coded = {"layer": names, "origin": names}
+    tables = {
+        "timeseries": arrow_columns(model.recorder.columns(), {"layer": names}),
+        "activations": arrow_columns(model.activations(), coded),
+        "trace": arrow_columns(model.trace(), coded),
+    }
+    if not model.reduction:
+        tables["posts"] = arrow_columns(posts_table(model))
+        if model.listener.decisions:
+            tables["listening"] = pa.Table.from_pylist(model.listener.decisions)
+    nodes = node_table(model.world.layers)
+    if nodes is not None:       # layers read from files: agent -> the file's node id
+        tables["nodes"] = arrow_table(nodes)
+    return Result(summary=summary, tables=tables, model=model,
                   timing={"build_s": t1 - t0, "run_s": t2 - t1,
                           "collect_s": time.perf_counter() - t2})
+
+
+def arrow_columns(columns: dict[str, np.ndarray],
+                  categories: dict[str, list[str]] | None = None) -> pa.Table:
+    """An Arrow table from numpy columns; a column named in ``categories`` holds integer codes
+    into that list and becomes a dictionary (categorical) column."""
+    categories = categories or {}
+    out = {}
+    for name, values in columns.items():
+        if name in categories:
+            out[name] = pa.DictionaryArray.from_arrays(
+                pa.array(np.asarray(values, dtype=np.int32)), pa.array(categories[name]))
+        else:
+            out[name] = pa.array(values)
+    return pa.table(out)
 
 
 def atomic_write(path: Path, write) -> None:
@@ -153,19 +199,10 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
     (each through a temporary file) after the tables and before ``summary.json``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"timeseries": result.timeseries, "activations": result.activations}
-    if len(result.posts):
-        tables["posts"] = result.posts
-    if len(result.decisions):
-        tables["listening"] = result.decisions
-    if trace:
-        tables["trace"] = result.trace
-    nodes = node_table(result.model.world.layers)
-    if nodes is not None:       # layers read from files: agent -> the file's node id
-        tables["nodes"] = nodes
-    for name, frame in tables.items():
-        atomic_write(out / f"{name}.parquet",
-                     lambda tmp, f=frame: pq.write_table(arrow_table(f), tmp))
+    for name, table in result.tables.items():
+        if name == "trace" and not trace:
+            continue
+        atomic_write(out / f"{name}.parquet", lambda tmp, t=table: pq.write_table(t, tmp))
     if result.timing:
         timing = json.dumps({k: round(v, 4) for k, v in result.timing.items()}, indent=2)
         atomic_write(out / "timing.json", lambda tmp: Path(tmp).write_text(timing + "\n"))
