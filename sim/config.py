@@ -27,6 +27,20 @@ class ConfigError(ValueError):
         self.key, self.value, self.allowed = key, value, allowed
         super().__init__(f"{key}={value!r}: {allowed}")
 
+    def __reduce__(self):
+        # rebuilt from its fields (subclasses' included), so that it crosses process
+        # boundaries: an error that cannot be unpickled breaks a whole pool of workers
+        return _restore_error, (type(self), self.key, self.value, self.allowed,
+                                dict(self.__dict__))
+
+
+def _restore_error(cls: type, key: str, value: Any, allowed: str,
+                   state: dict[str, Any]) -> ConfigError:
+    error = ConfigError.__new__(cls)
+    ConfigError.__init__(error, key, value, allowed)
+    error.__dict__.update(state)
+    return error
+
 
 class Mode(enum.Enum):
     """How a run is simulated."""

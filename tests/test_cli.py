@@ -111,3 +111,18 @@ def test_non_editable_install_finds_its_configs_from_any_directory(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert list((work / "results").rglob("summary.json"))
+
+
+def test_config_errors_cross_process_boundaries_intact():
+    import pickle
+
+    from sim.config import ConfigError
+    from sim.memory import InsufficientMemoryError, estimate_peak_bytes
+
+    error = pickle.loads(pickle.dumps(ConfigError("p", 1.5, "must be in [0, 1]")))
+    assert (type(error), str(error), error.key) == (ConfigError, "p=1.5: must be in [0, 1]", "p")
+    estimate = estimate_peak_bytes(load_config(["n=1000"]))
+    memory = InsufficientMemoryError("n", 10, "too big", estimate=estimate, available=5)
+    again = pickle.loads(pickle.dumps(memory))
+    assert type(again) is InsufficientMemoryError and str(again) == str(memory)
+    assert again.available == 5 and again.estimate == estimate
