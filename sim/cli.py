@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -34,6 +36,8 @@ from .preflight import check_run_dir
 
 log = logging.getLogger("mindshare")
 CONFIG_MODULE = "sim.conf"
+#: Launchers that come with an optional extra of the package.
+EXTRAS = {"ray": "ray", "submitit_slurm": "slurm", "submitit_local": "slurm"}
 
 
 def register_configs() -> None:
@@ -90,10 +94,13 @@ def _one_line(exc: BaseException, overrides: list[str] = ()) -> ConfigError:
         return ConfigError(key, value, reason)
     if "Could not find" in text and "Available options" in str(cause):
         lines = str(cause).splitlines()
-        group = lines[0].split("'")[-2].split("/")[0] if "'" in lines[0] else "option"
+        path = lines[0].split("'")[-2] if "'" in lines[0] else "option/?"
+        group, wanted = path.rsplit("/", 1) if "/" in path else ("option", path)
         opts = [ln.strip() for ln in lines if ln.startswith("\t") and "=" not in ln]
-        wanted = lines[0].split("'")[-2].split("/")[-1] if "'" in lines[0] else "?"
-        return ConfigError(group, wanted, f"unknown {group}; available: {', '.join(opts)}")
+        extra = EXTRAS.get(wanted, "") if group == "hydra/launcher" else ""
+        return ConfigError(group, wanted, f"unknown {group}; available: {', '.join(opts)}"
+                           + (f" ({wanted} needs: pip install 'mindshare[{extra}]')"
+                              if extra else ""))
     if "Could not override" in text or "not in struct" in text:
         return _unknown(text.split("'")[1] if "'" in text else "?", given)
     return ConfigError("overrides", None, text[:300])
@@ -170,7 +177,9 @@ def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
     """One job of a sweep: its replicates, each in ``replicate=<r>`` below the job directory.
     Nothing is raised: failed runs are recorded in their own directories."""
     from .sweep import fail_job, run_job
+    from .sweep_guard import watch_driver
 
+    watch_driver()      # a worker of a driver that is killed stops too
     try:
         config = to_config(cfg)
     except Exception as exc:  # noqa: BLE001 - recorded in each run directory instead
@@ -181,15 +190,33 @@ def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
     return run_job(config, job_dir, overrides).mean_reach
 
 
-_EXISTED: set[Path] = set()
+#: The nearest directory above the run directory that existed before the command (the run
+#: directory itself if it did), with the names it held then: what a failed run must keep.
+_BEFORE: tuple[Path, frozenset[str]] | None = None
 
 
 def _discard(out_dir: Path) -> None:
-    """Remove a failed run's directory (Hydra's own files only) and the empty parents that
-    Hydra created for it; directories that existed before the command are kept."""
+    """Remove what a run that failed on a bad input created: its directory and the empty
+    parents made for it, or, in a run directory that existed before the command, only the
+    entries that were not there. Directories that existed before are always kept."""
+    if _BEFORE is None:          # not known what existed: remove nothing
+        return
+    kept, names = _BEFORE
+    out_dir = out_dir.resolve()
+    if out_dir == kept:
+        for entry in out_dir.iterdir():
+            if entry.name in names:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        return
+    if kept not in out_dir.parents:
+        return
     shutil.rmtree(out_dir, ignore_errors=True)
-    for parent in out_dir.resolve().parents:
-        if parent in _EXISTED or parent == Path.cwd().resolve():
+    for parent in out_dir.parents:
+        if parent == kept:
             break
         try:
             parent.rmdir()
@@ -197,22 +224,39 @@ def _discard(out_dir: Path) -> None:
             break
 
 
+def _remember_run_dir(existing: Path | None) -> None:
+    """Record, before Hydra creates anything, the nearest existing directory above the run
+    directory (from :func:`sim.preflight.check_run_dir`) and its entries."""
+    global _BEFORE
+    if existing is not None:
+        existing = existing.resolve()
+        _BEFORE = (existing, frozenset(os.listdir(existing)))
+
+
+class Interrupted(KeyboardInterrupt):
+    """The command was asked to stop (``SIGTERM``); ``Ctrl-C`` raises KeyboardInterrupt."""
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
 def main() -> None:
     """Console script ``mindshare``: check the overrides, then hand over to Hydra.
 
     A sweep (``-m``) exits with status 1 when some of its runs failed or are missing, after a
-    final line saying how many.
+    final line saying how many. An interrupt (``Ctrl-C``, ``SIGTERM``) stops the command at
+    once, without a traceback: a sweep prints its final line (complete runs are kept, a rerun
+    of the same command resumes) and the command exits with status 128 + the signal number.
     """
     register_configs()
     args = sys.argv[1:]
-    here = Path.cwd().resolve()
-    _EXISTED.update(p for p in (here / "results", *(here / "results").glob("*"))
-                    if p.is_dir())
     multirun = any(a in ("-m", "--multirun") for a in args)
     if not any(a.startswith("-") for a in args):
         _check(args)
         try:
-            check_run_dir(args)     # a run directory that cannot be created fails here
+            # a run directory that cannot be created fails here
+            _remember_run_dir(check_run_dir(args))
         except ConfigError as exc:
             fail(str(exc))
     elif multirun and not any(a.startswith("-") and a not in ("-m", "--multirun")
@@ -223,13 +267,25 @@ def main() -> None:
             check_run_dir(first, "sweep")   # so does a sweep directory
         except ConfigError as exc:
             fail(str(exc))
+    if multirun:
+        from .sweep_guard import mark_driver
+        mark_driver()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stopped = 0
     try:
         hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
                    version_base="1.3")(_task)()
+    except KeyboardInterrupt as exc:
+        stopped = exc.args[0] if isinstance(exc, Interrupted) else signal.SIGINT
     finally:
         if multirun:
             from . import sweep_hydra
             status = sweep_hydra.exit_status()
+    if stopped:
+        print(f"mindshare: interrupted ({signal.Signals(stopped).name})"
+              + ("; complete runs are kept: rerun the same command to resume"
+                 if multirun else ""), file=sys.stderr, flush=True)
+        raise SystemExit(128 + stopped)
     if multirun and status:
         raise SystemExit(status)
 

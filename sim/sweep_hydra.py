@@ -6,17 +6,21 @@ functions (:mod:`sim.sweep`, :mod:`sim.sweep_manifest`, :mod:`sim.sweep_progress
 launcher's jobs can call; this module only finds the sweep's jobs the way Hydra's basic sweeper
 does and calls them at the right moments:
 
-- ``on_multirun_start`` (in the driver, before any job): compose every job's config (a bad
-  level stops the sweep here, on one line, before anything is written), list every run in
-  ``sweep.json``, reset runs that are not complete, print the start line and start the
-  progress line;
+- ``on_multirun_start`` (in the driver, before any job): make the sweep directory absolute
+  for the jobs (on other nodes, or under a Ray ``working_dir``, a job's working directory is
+  not the driver's), compose every job's config (a bad level stops the sweep here, on one
+  line, before anything is written), list every run in ``sweep.json``, reset runs that are not
+  complete, print the start line and start the progress line;
 - ``on_multirun_end`` (or :func:`finish`, when Hydra stops early): stop the progress line, list
   failed runs and print the final line, which says how many runs failed.
+
+What happens when processes are killed (a worker, the driver) is :mod:`sim.sweep_guard`'s.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -27,9 +31,10 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from .sweep import RunSpec, plan_runs
+from .sweep_guard import guard_launcher
 from .sweep_manifest import (SweepState, manifest_entries, prepare_resume, sweep_state,
                              write_manifest)
 from .sweep_progress import SweepProgress, clock_text
@@ -106,9 +111,9 @@ def plan_sweep(config: DictConfig) -> list[RunSpec]:
 
 
 def workers(config: DictConfig) -> int | None:
-    """Parallel workers of the joblib launcher (``n_jobs``, -1 = every core), else None."""
+    """Parallel workers of a joblib launcher (``n_jobs``, -1 = every core), else None."""
     launcher = config.hydra.get("launcher") or {}
-    if "joblib" not in str(launcher.get("_target_", "")):
+    if "n_jobs" not in launcher:
         return None
     n = int(launcher.get("n_jobs") or 1)
     if n < 0:
@@ -116,6 +121,34 @@ def workers(config: DictConfig) -> int | None:
 
         n = max(joblib.cpu_count() + 1 + n, 1)
     return n
+
+
+def launcher_text(config: DictConfig) -> str:
+    """How the jobs run, for the start line: ``2 workers``, ``launcher ray``, ..."""
+    n = workers(config)
+    if n:
+        return f"{n} workers"
+    choice = config.hydra.runtime.choices.get("hydra/launcher")
+    return f"launcher {choice}" if choice else ""
+
+
+def pin_sweep_dir(config: DictConfig) -> Path:
+    """Make ``hydra.sweep.dir`` absolute in every job's config, and return it.
+
+    Jobs compose their config from the driver's ``hydra.overrides.hydra`` plus their own
+    overrides, and resolve a relative sweep directory against *their* working directory: on
+    another node (Ray workers start where ``ray start`` ran) or under a Ray ``working_dir``
+    that is not the driver's. An override naming the driver's absolute path, appended to
+    ``hydra.overrides.hydra``, makes every job write where the driver looks. A path that
+    cannot be written as a quoted override (it holds ``'``, ``\\`` or ``$``) is left as it is.
+    """
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    absolute = Path(os.path.abspath(sweep_dir))
+    if sweep_dir.is_absolute() or any(c in str(absolute) for c in "'\\$"):
+        return absolute
+    with read_write(config.hydra.overrides):
+        config.hydra.overrides.hydra.append(f"hydra.sweep.dir='{absolute}'")
+    return absolute
 
 
 class SweepCallback(Callback):
@@ -133,11 +166,13 @@ class SweepCallback(Callback):
                   file=sys.stderr)
             return
         start = time.perf_counter()
+        pin_sweep_dir(config)
         try:
             specs = plan_sweep(config)
         except ConfigError as exc:
             fail(str(exc))
         _skip_second_validation()
+        guard_launcher(config)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         entries = manifest_entries(sweep_dir, specs)
         try:
@@ -151,10 +186,11 @@ class SweepCallback(Callback):
         hashes = {e["dir"]: e["config_hash"] for e in entries}
         pending = [(sweep_dir / rel, hashes[rel]) for rel in state.missing]
         jobs = len({Path(e["dir"]).parent for e in entries})
-        n = workers(config)
+        how = launcher_text(config)
         print(f"{config.name}: {len(entries)} runs in {jobs} jobs"
               + (f", {len(state.complete)} already complete" if state.complete else "")
-              + (f", {n} workers" if n else "") + f" -> {sweep_dir}", file=sys.stderr)
+              + (f", {how}" if how else "") + f" -> {sweep_dir}", file=sys.stderr,
+              flush=True)
         progress = SweepProgress(str(config.name), pending, done_before=len(state.complete))
         _CURRENT = SweepRun(name=str(config.name), sweep_dir=sweep_dir, entries=entries,
                             skipped=len(state.complete), progress=progress, start=start)

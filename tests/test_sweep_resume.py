@@ -5,7 +5,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,12 +12,11 @@ import pytest
 
 from sim.config import config_hash
 from sim.sweep import read_run_config, run_state
+from sweep_helpers import (KILLABLE, MINDSHARE, differing, kill_group, run_files, start,
+                           sweep_dir, temporary_files, wait_for_runs)
 
-MINDSHARE = str(Path(sys.executable).parent / "mindshare")
 EXPERIMENTS = ("mindset_divide", "emotion_professional", "influence_seeding", "brand_centric",
                "relationship_quality", "viral_threshold")
-#: Files that may differ between two runs of the same config: wall-clock timings.
-TIMING = ("timing.json",)
 
 
 def test_every_shipped_experiment_has_its_file_and_readme():
@@ -49,36 +47,19 @@ def test_every_experiment_runs_end_to_end(tmp_path, experiment):
     assert " 0 failed, 0 missing" in proc.stdout.strip().splitlines()[-1]
 
 
-def run_files(sweep: Path) -> dict[str, bytes]:
-    """Every file of every run listed in the manifest (timings aside), and the manifest."""
-    manifest = json.loads((sweep / "sweep.json").read_text())
-    files = {"sweep.json": (sweep / "sweep.json").read_bytes()}
-    for entry in manifest["runs"]:
-        for path in sorted((sweep / entry["dir"]).rglob("*")):
-            if path.is_file() and path.name not in TIMING:
-                files[path.relative_to(sweep).as_posix()] = path.read_bytes()
-    return files
-
-
 @pytest.mark.slow
 def test_a_killed_sweep_resumes_to_the_same_results_as_an_uninterrupted_one(tmp_path):
-    command = [MINDSHARE, "-m", "strategy=broadcast,adapted", "p=0.1,0.2", "replicates=6",
-               "n=2000", "steps=30"]
+    command = [MINDSHARE, *KILLABLE]
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     killed.mkdir()
     whole.mkdir()
-    sweep = killed / "results" / "default" / "sweep"
-    proc = subprocess.Popen(command, cwd=killed, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 300
+    sweep = sweep_dir(killed)
+    proc = start(KILLABLE, killed)
     try:
-        while len(list(sweep.rglob("summary.json"))) < 3:
-            assert proc.poll() is None, "the sweep ended before it could be killed"
-            assert time.monotonic() < deadline, "no run completed"
-            time.sleep(0.02)
+        wait_for_runs(proc, sweep, 3)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)     # the driver and its workers
-        proc.wait()
+        kill_group(proc)
     done = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sweep.rglob("summary.json")}
     assert 3 <= len(done) < 24
     time.sleep(0.5)       # nothing keeps writing once the process group is gone
@@ -90,11 +71,10 @@ def test_a_killed_sweep_resumes_to_the_same_results_as_an_uninterrupted_one(tmp_
     assert f"{len(done)} already complete" in last and "0 failed, 0 missing" in last
     # runs complete before the kill were skipped, not redone
     assert all((p.stat().st_ino, p.stat().st_mtime_ns) == v for p, v in done.items())
-    assert not [p for p in sweep.rglob("*.tmp")]
+    assert temporary_files(sweep) == []
 
     uninterrupted = subprocess.run(command, cwd=whole, capture_output=True, text=True,
                                    timeout=600)
     assert uninterrupted.returncode == 0, uninterrupted.stderr[-2000:]
-    a, b = run_files(sweep), run_files(whole / "results" / "default" / "sweep")
-    assert len(a) > 24 * 5 and a.keys() == b.keys()
-    assert [k for k in a if a[k] != b[k]] == []
+    a, b = run_files(sweep), run_files(sweep_dir(whole))
+    assert len(a) > 24 * 5 and differing(a, b) == []
