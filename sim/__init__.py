@@ -7,13 +7,25 @@ The plain-Python API (no Hydra needed except for :func:`load_config`)::
     result.summary["reach"], result.timeseries.head()
 """
 
-from .config import Config, ConfigError, LayerConfig, Mode, NetworkConfig, config_hash
-from .metrics import structural_virality
-from .model import BrandModel
-from .networks import GraphFileError, Layer
-from .rng import Streams
-from .run import Result, simulate, write_outputs
-from .world import World, build_world
+import importlib
+from typing import TYPE_CHECKING
+
+from .config import (Config, ConfigError, GraphFileError, LayerConfig, Mode, NetworkConfig,
+                     config_hash)
+
+if TYPE_CHECKING:
+    from .metrics import structural_virality
+    from .model import BrandModel
+    from .networks import Layer
+    from .rng import Streams
+    from .run import Result, simulate, write_outputs
+    from .world import World, build_world
+
+#: Names imported on first use, from their modules: the model pulls in Mesa, pandas and
+#: SciPy (~1 s), which the command line does not need to check a config or plan a sweep.
+_LAZY = {"structural_virality": "metrics", "BrandModel": "model", "Layer": "networks",
+         "Streams": "rng", "Result": "run", "simulate": "run", "write_outputs": "run",
+         "World": "world", "build_world": "world"}
 
 __all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
            "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "config_hash",
@@ -28,10 +40,12 @@ def load_config(overrides: list[str] | None = None) -> Config:
 
 
 def __getattr__(name: str):
-    """``sim.report``: the report package (callable: ``sim.report(sweep_dir)``), imported on
-    first use so that ``import sim`` stays cheap."""
+    """The names of :data:`_LAZY`, and ``sim.report`` (the report package, callable:
+    ``sim.report(sweep_dir)``), imported on first use so that ``import sim`` stays cheap."""
     if name == "report":
-        import importlib
-
         return importlib.import_module(".report", __name__)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

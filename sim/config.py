@@ -42,6 +42,28 @@ def _restore_error(cls: type, key: str, value: Any, allowed: str,
     return error
 
 
+class GraphFileError(ValueError):
+    """A graph file that cannot be used; the message is one line naming the file.
+
+    Attributes:
+        path: the file as given.
+        line: the 1-based line number the problem is on, or None.
+    """
+
+    def __init__(self, path: str, problem: str, *, line: int | None = None) -> None:
+        self.path, self.line, self.problem = path, line, problem
+        where = f": line {line}" if line is not None else ""
+        super().__init__(f"graph file '{path}'{where} {problem}".replace("\n", " "))
+
+    def __reduce__(self):
+        # like ConfigError: rebuilt from its fields when it crosses a process boundary
+        return _restore_graph_error, (type(self), self.path, self.problem, self.line)
+
+
+def _restore_graph_error(cls: type, path: str, problem: str, line: int | None) -> Exception:
+    return cls(path, problem, line=line)
+
+
 class Mode(enum.Enum):
     """How a run is simulated."""
 

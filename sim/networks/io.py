@@ -24,6 +24,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ..config import GraphFileError
 from .generators import canonical_edges
 
 __all__ = ["GraphFileError", "GraphFileReport", "edges_to_networkx", "networkx_to_edges",
@@ -35,20 +36,6 @@ _GRAPHML_SUFFIXES = (".graphml", ".xml")
 #: Bytes of an edge list parsed per block (see :func:`_chunks`).
 _CHUNK = 1 << 23
 _FORMAT = "expected 2: `u v` (whitespace or comma separated, # starts a comment)"
-
-
-class GraphFileError(ValueError):
-    """A graph file that cannot be used; the message is one line naming the file.
-
-    Attributes:
-        path: the file as given.
-        line: the 1-based line number the problem is on, or None.
-    """
-
-    def __init__(self, path: str, problem: str, *, line: int | None = None) -> None:
-        self.path, self.line = path, line
-        where = f": line {line}" if line is not None else ""
-        super().__init__(f"graph file '{path}'{where} {problem}".replace("\n", " "))
 
 
 @dataclass(frozen=True)
