@@ -8,6 +8,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -89,8 +90,8 @@ class Result:
         return self.frame("listening")
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python and of the packages that decide a run's numbers."""
+@functools.cache
+def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for dist in ("mindshare", "numpy", "networkx", "mesa", "scipy"):
         try:
@@ -98,6 +99,12 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[dist] = "unknown"
     return out
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that decide a run's numbers (looked up once per
+    process: a lookup reads the installed packages' metadata, a few milliseconds)."""
+    return dict(_versions())
 
 
 def simulate(config: Config, *, world: World | None = None,
