@@ -30,8 +30,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from .config import Config, ConfigError
-from .networks.io import GraphFileError
+from .config import Config, ConfigError, GraphFileError
 from .preflight import check_run_dir
 
 log = logging.getLogger("mindshare")
@@ -177,9 +176,11 @@ def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
     """One job of a sweep: its replicates, each in ``replicate=<r>`` below the job directory.
     Nothing is raised: failed runs are recorded in their own directories."""
     from .sweep import fail_job, run_job
+    from .sweep_compose import take_compose_cpu
     from .sweep_guard import watch_driver
 
     watch_driver()      # a worker of a driver that is killed stops too
+    start = time.process_time()
     try:
         config = to_config(cfg)
     except Exception as exc:  # noqa: BLE001 - recorded in each run directory instead
@@ -187,7 +188,8 @@ def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
                  overrides)
         log.warning("job failed: %s: %s", job_dir, " ".join(str(exc).split()))
         return float("nan")
-    return run_job(config, job_dir, overrides).mean_reach
+    setup = take_compose_cpu() + time.process_time() - start     # this job's config, in CPU s
+    return run_job(config, job_dir, overrides, setup_cpu_s=setup).mean_reach
 
 
 #: The nearest directory above the run directory that existed before the command (the run

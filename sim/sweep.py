@@ -202,24 +202,28 @@ def one_line(exc: BaseException) -> str:
 
 
 def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
-                overrides: bool = False) -> RunOutcome:
+                overrides: bool = False, timing: dict[str, float] | None = None) -> RunOutcome:
     """Run one simulation into its directory and say how it ended.
 
     An exception is recorded in the run's directory (``traceback.txt``, and ``status.json``
     with the error on one line) and not raised, unless it is one of ``reraise``; interrupts
     (``KeyboardInterrupt``, ``SystemExit``) always propagate and leave the run missing.
-    ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs).
+    ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs); ``timing`` adds
+    figures measured outside the run to its ``timing.json``.
     """
     from .run import atomic_write, simulate, write_outputs
 
-    spec.dir.mkdir(parents=True, exist_ok=True)
-    reset_run(spec.dir)
+    try:
+        spec.dir.mkdir(parents=True)
+    except FileExistsError:
+        reset_run(spec.dir)         # an earlier attempt's end files and temporary files
     config = spec.config
     try:
         write_run_config(spec, overrides=overrides)
         cpu = time.process_time()
         result = simulate(config)
         result.timing["cpu_s"] = time.process_time() - cpu   # this process's CPU seconds
+        result.timing.update(timing or {})
         extra = {"status.json": lambda tmp: Path(tmp).write_text(
             status_text("complete", spec.config_hash))}
         if config.output.chart:
@@ -244,18 +248,24 @@ def _chart(result, config: Config, path: str) -> None:
 
 
 def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
-            subdirs: bool = True) -> JobOutcome:
+            subdirs: bool = True, setup_cpu_s: float | None = None) -> JobOutcome:
     """Run the runs of one job that are not complete yet (see :func:`plan_runs`).
 
     Complete runs (``summary.json`` with the run's config hash) are skipped; failed, killed
     or stale ones are redone. A run that raises is recorded as failed and the job goes on.
+    ``setup_cpu_s``, the CPU seconds spent making the job's config, plus those spent here
+    listing its runs, is shared among its runs in their ``timing.json`` (``setup_cpu_s``).
     """
     outcome = JobOutcome()
-    for spec in plan_runs(config, job_dir, overrides, subdirs=subdirs):
+    start = time.process_time()
+    specs = plan_runs(config, job_dir, overrides, subdirs=subdirs)
+    timing = None if setup_cpu_s is None else {"setup_cpu_s": (
+        setup_cpu_s + time.process_time() - start) / max(len(specs), 1)}
+    for spec in specs:
         if run_state(spec.dir, spec.config_hash) == "complete":
             outcome.skipped += 1
             continue
-        done = execute_run(spec)
+        done = execute_run(spec, timing=timing)
         if done.status == "complete":
             outcome.complete += 1
             outcome.reach.append(float(done.summary["reach"]))

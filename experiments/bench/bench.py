@@ -1,18 +1,20 @@
 """Benchmarks of the mindshare engine, written to one JSON file.
 
-Three sections (see ``experiments/bench/README.md`` for what each figure means):
+Five sections (see ``experiments/bench/README.md`` for what each figure means):
 
 1. **reduction** - the engine in reduction mode (``experiment=independent_cascade``) on
    Barabasi-Albert graphs (m = 5) of 10^4, 10^5 and 10^6 nodes, against the compiled
    independent-cascade library cynetdiff and the pure-Python library NDlib, with p = 0.05 and
    10 random seeds per cascade.
-2. **default_run** - the default two-layer scenario, 60 steps, at N = 10^5 and 10^6, each run in
-   its own ``mindshare`` subprocess so that its wall time and peak RSS are that run's alone.
+2. **default_run** - the default two-layer scenario, 60 steps, at N = 10^5 and 10^6, and the
+   same with every mechanism on, each run in its own ``mindshare`` subprocess so that its wall
+   time and peak RSS are that run's alone.
 3. **memory** - :func:`sim.memory.estimate_peak_bytes` against the peak RSS measured in
    section 2 (or in runs of its own when section 2 is not selected).
 
-Section ``report`` times ``mindshare-report`` on a synthetic 1,000-run sweep
-(``bench_report.py``).
+4. **sweep** - a 200-run sweep at N = 10,000 on the default launcher: runs per minute and the
+   machinery's cost per run (``bench_sweep.py``).
+5. **report** - ``mindshare-report`` on a synthetic 1,000-run sweep (``bench_report.py``).
 
 Usage (``make bench`` runs the first line)::
 

@@ -1,0 +1,132 @@
+"""A sweep's job configs made from a composed base are the configs Hydra composes itself."""
+
+import copy
+import pickle
+from pathlib import Path
+
+import hydra
+import pytest
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import ConfigCompositionException
+from hydra.types import RunMode
+from omegaconf import OmegaConf, open_dict
+
+import sim.sweep_compose as sweep_compose
+from sim.cli import CONFIG_MODULE, register_configs, to_config
+from sim.config import config_hash
+from sim.sweep_compose import JobConfigLoader, take_compose_cpu
+from sim.sweep_hydra import job_overrides
+
+EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "experiment").glob(
+    "*.yaml") if p.stem != "independent_cascade")
+
+
+@pytest.fixture()
+def loader():
+    register_configs()
+    GlobalHydra.instance().clear()
+    with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+        yield GlobalHydra.instance().config_loader()
+    GlobalHydra.instance().clear()
+
+
+def _master(loader, overrides):
+    """The config of ``mindshare -m <overrides>``, as the sweep's driver holds it."""
+    return loader.load_configuration(config_name="config",
+                                     overrides=["hydra.mode=MULTIRUN", *overrides],
+                                     run_mode=RunMode.MULTIRUN)
+
+
+def _typed(job):
+    """The job's typed run config, as the driver makes it from the composed config."""
+    HydraConfig.instance().set_config(job)
+    task = copy.deepcopy(job)
+    with open_dict(task):
+        del task["hydra"]
+    return to_config(task)
+
+
+def _same(real, fast, typed=True):
+    assert OmegaConf.to_container(fast, resolve=False) == OmegaConf.to_container(
+        real, resolve=False)
+    assert OmegaConf.get_type(fast, "hydra") is OmegaConf.get_type(real, "hydra")
+    assert OmegaConf.is_struct(fast) == OmegaConf.is_struct(real)
+    if typed:
+        assert config_hash(_typed(fast)) == config_hash(_typed(real))
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_job_of_every_experiment_is_the_config_hydra_composes(loader, experiment):
+    master = _master(loader, [f"experiment={experiment}", "n=500", "replicates=2"])
+    fast = JobConfigLoader(loader)
+    jobs = job_overrides(master)
+    assert len(jobs) > 1
+    for overrides in jobs:
+        _same(loader.load_sweep_config(master, list(overrides)),
+              fast.load_sweep_config(master, list(overrides)))
+    # one base per combination of config-group choices, not one composition per job
+    groups = {tuple(o for o in job if o.split("=")[0] in ("strategy", "network")) for job in jobs}
+    assert len(sweep_compose._BASES) == len(groups) < len(jobs)
+
+
+def test_group_and_value_overrides_on_the_command_line_and_hydra_overrides(loader):
+    master = _master(loader, ["experiment=mindset_divide", "network=personal,both",
+                              "steps=2", "seed=7,8", "hydra/launcher=basic",
+                              "hydra.sweep.dir=/tmp/elsewhere"])
+    fast = JobConfigLoader(loader)
+    jobs = job_overrides(master)
+    assert len(jobs) == 2 * 5 * 2 * 2
+    for overrides in jobs[::7]:
+        real = loader.load_sweep_config(master, list(overrides))
+        made = fast.load_sweep_config(master, list(overrides))
+        _same(real, made)
+        assert made.hydra.job.override_dirname == real.hydra.job.override_dirname
+        assert "seed=" in made.hydra.job.override_dirname
+    assert take_compose_cpu() > 0 and take_compose_cpu() == 0
+
+
+def test_overrides_that_add_or_delete_keys_and_bad_keys_behave_as_in_hydra(loader):
+    master = _master(loader, ["experiment=mindset_divide"])
+    fast = JobConfigLoader(loader)
+    job = ["strategy=adapted", "p=0.1", "+extra=1"]
+    _same(loader.load_sweep_config(master, job), fast.load_sweep_config(master, job),
+          typed=False)
+    for bad in (["strategy=adapted", "no_such_key=1"], ["strategy=no_such_strategy"]):
+        with pytest.raises(ConfigCompositionException) as real:
+            loader.load_sweep_config(master, bad)
+        with pytest.raises(ConfigCompositionException) as made:
+            fast.load_sweep_config(master, bad)
+        assert str(made.value) == str(real.value)
+
+
+def test_the_loader_carries_the_driver_bases_to_a_job_process(loader, monkeypatch, tmp_path):
+    master = _master(loader, ["experiment=mindset_divide"])
+    fast = JobConfigLoader(loader)
+    jobs = [list(job) for job in job_overrides(master)]
+    for job in jobs:
+        fast.load_sweep_config(master, job)
+    assert fast.ship() == 2
+    travelled = pickle.loads(pickle.dumps(fast))
+    assert travelled.sweep == fast.sweep
+    # in the job's process: nothing composed yet, and Hydra may not compose at all
+    monkeypatch.setattr(sweep_compose, "_BASES", {})
+    monkeypatch.setattr(sweep_compose, "_SWEEP", None)
+    real = [loader.load_sweep_config(master, job) for job in jobs[:3]]
+    monkeypatch.setattr(type(loader), "load_configuration", None)
+    for job, expected in zip(jobs, real):
+        _same(expected, travelled.load_sweep_config(master, job), typed=False)
+    # a job's process elsewhere: the base keeps nothing of the driver's working directory
+    monkeypatch.chdir(tmp_path)
+    assert travelled.load_sweep_config(master, jobs[-1]).hydra.runtime.cwd == str(tmp_path)
+    # a new sweep in the same process composes its bases again (files may have changed)
+    with pytest.raises(TypeError):
+        JobConfigLoader(loader).load_sweep_config(master, jobs[0])
+
+
+def test_a_loader_ships_no_bases_past_its_limit(loader, monkeypatch):
+    master = _master(loader, ["experiment=mindset_divide"])
+    fast = JobConfigLoader(loader)
+    fast.load_sweep_config(master, ["strategy=adapted", "p=0.1"])
+    monkeypatch.setattr(sweep_compose, "SHIP_LIMIT", 1000)
+    assert fast.ship() == 0 and fast.shipped == {}
