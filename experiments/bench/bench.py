@@ -328,9 +328,10 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
                          prog: Progress) -> dict[str, Any]:
     """Section 1 at one graph size: our engine, cynetdiff and NDlib on one BA graph.
 
-    Each replicate r runs our engine (timed kernel), then cynetdiff from the same seed set,
-    then the full ``simulate`` of replicate r, which replays the very same cascade (streams
-    depend on (seed, replicate) only) and so isolates the cost of summaries and DataFrames.
+    Our engine runs replicates 0..reps-1 (the timed kernel); then cynetdiff from the same seed
+    sets; then the full ``simulate`` of each replicate, which replays the very same cascade
+    (streams depend on (seed, replicate) only) and so isolates the cost of summaries and
+    DataFrames. Each in its own loop, so none is timed amid the others' garbage.
 
     Args:
         n: number of nodes.
@@ -362,6 +363,8 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
     if not isinstance(cyn, str):
         run_cynetdiff(cyn[0], seeds_of(warm), degree)
 
+    # Each engine runs its cascades in a loop of its own, so that none is timed with the
+    # others' garbage and cache traffic in between; all start from the same seed sets.
     ours_t, ours_size, ours_edges, sim_t, seed_sets = [], [], [], [], []
     cyn_t, cyn_size, cyn_edges = [], [], []
     for r in prog.iterate(reps, f"reduction n={n}"):
@@ -370,14 +373,15 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
         ours_t.append(time.perf_counter() - t1)
         ours_size.append(int(model.activated.sum()))
         ours_edges.append(int(model.edges_examined))
-        seeds = seeds_of(model)
-        seed_sets.append(seeds)
+        seed_sets.append(seeds_of(model))
         del model
-        if not isinstance(cyn, str):
+    if not isinstance(cyn, str):
+        for seeds in seed_sets:
             elapsed, size, examined = run_cynetdiff(cyn[0], seeds, degree)
             cyn_t.append(elapsed)
             cyn_size.append(size)
             cyn_edges.append(examined)
+    for r in range(reps):
         t1 = time.perf_counter()
         simulate(configs[r], world=world)
         sim_t.append(time.perf_counter() - t1)
