@@ -248,3 +248,27 @@ def test_html_summary_is_well_formed_and_links_every_chart(rep):
     assert check.open == [] and check.mismatched == 0
     assert check.images == [f"charts/{c.name}.png" for c in rep.charts]
     assert all((rep.out / src).is_file() for src in check.images)
+
+
+def test_claims_tested_are_the_experiment_s_and_the_changed_parameters(rep):
+    from sim.report.design import experiment_claims, tested_claims
+
+    assert experiment_claims("mindset_divide") == ["C1", "C2", "C3", "C5"]
+    assert experiment_claims("relationship_quality") == ["C10", "C11", "C12"]
+    assert experiment_claims("no_such_experiment") == []
+    assert tested_claims(rep) == ["C5"]          # no experiment: the adapted content's claim
+    manifest = rep.sweep.manifest
+    try:
+        manifest["experiment"] = "relationship_quality"
+        assert tested_claims(rep) == ["C5", "C10", "C11", "C12"]
+    finally:
+        manifest["experiment"] = None
+
+
+def test_charts_are_the_same_bytes_from_the_same_sweep(rep, sweep, tmp_path):
+    again = report(sweep, tmp_path, bootstrap=500)
+    assert [c.name for c in again.charts] == [c.name for c in rep.charts]
+    for first, second in zip(rep.charts, again.charts):
+        for kind in ("png", "svg"):
+            assert first.files[kind].read_bytes() == second.files[kind].read_bytes(), (
+                first.name, kind)

@@ -20,7 +20,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from .design import claims, short_key
+from .design import short_key, tested_claims
 from .outcomes import OUTCOMES, display, fmt
 from .stats import ALPHA, LEVEL
 
@@ -209,7 +209,7 @@ def methods_slide(prs, rep: Any) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, "Methods")
     done, design = rep.sweep.complete, rep.design
-    found = claims(rep.changed["source"]) if len(rep.changed) else []
+    found = tested_claims(rep)
     tested = "; ".join(f"{c}: {CLAIMS[c]}" for c in found if c in CLAIMS) or "none named"
     seeds = sorted(done["seed"].dropna().unique().tolist())
     factors = ", ".join(short_key(f) if f != "strategy.name" else "strategy"

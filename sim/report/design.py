@@ -246,3 +246,27 @@ def claims(sources: pd.Series) -> list[str]:
     """The claims (``C1``..``C15``) named in a column of sources, in numeric order."""
     found = {int(c) for text in sources.dropna() for c in re.findall(r"C(\d+)", str(text))}
     return [f"C{c}" for c in sorted(found)]
+
+
+def experiment_claims(name: str) -> list[str]:
+    """The claims an experiment names in the first comment of its config file
+    (``conf/experiment/<name>.yaml``: ``# Mindset divide (C1, C2, C3, C5): ...``)."""
+    from importlib import resources
+
+    try:
+        text = resources.files("sim.conf").joinpath("experiment", f"{name}.yaml").read_text()
+    except (OSError, ModuleNotFoundError, ValueError):
+        return []
+    header = next((line for line in text.splitlines()
+                   if line.startswith("#") and "@package" not in line), "")
+    return claims(pd.Series([header]))
+
+
+def tested_claims(rep: Any) -> list[str]:
+    """The claims a sweep tests: those its experiment names, and those behind the parameters
+    it changed from the defaults (their documented sources), in numeric order."""
+    found = set(claims(rep.changed["source"]) if len(rep.changed) else [])
+    experiment = (rep.sweep.manifest or {}).get("experiment")
+    if experiment:
+        found |= set(experiment_claims(str(experiment)))
+    return sorted(found, key=lambda c: int(c[1:]))

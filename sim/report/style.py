@@ -174,10 +174,15 @@ def save(chart: Chart, directory: Path, *, deck_directory: Path | None = None) -
 
     directory.mkdir(parents=True, exist_ok=True)
     fig = chart.fig
-    for kind in ("png", "svg"):
-        path = directory / f"{chart.name}.{kind}"
-        atomic_write(path, lambda tmp, k=kind: fig.savefig(tmp, format=k, dpi=DPI))
-        chart.files[kind] = path
+    path = directory / f"{chart.name}.png"
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+    chart.files["png"] = path
+    # the same bytes from the same data: no date, element ids from a fixed salt
+    with plt.rc_context({"svg.hashsalt": f"mindshare-{chart.name}"}):
+        path = directory / f"{chart.name}.svg"
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="svg", dpi=DPI,
+                                                   metadata={"Date": None}))
+    chart.files["svg"] = path
     if deck_directory is not None:
         deck_directory.mkdir(parents=True, exist_ok=True)
         width, height = fig.get_size_inches()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import claims, short_key
+from .design import short_key, tested_claims
 from .outcomes import OUTCOMES, display, fmt
 from .stats import ALPHA, LEVEL
 
@@ -82,7 +82,7 @@ def blocks(rep: Any) -> list[tuple]:
         facts.append(["seeds", ", ".join(map(str, sorted(done["seed"].dropna().unique())))])
         if "n_agents" in done:
             facts.append(["agents (N)", _range(done["n_agents"])])
-    found = claims(rep.changed["source"]) if len(rep.changed) else []
+    found = tested_claims(rep)
     if found:
         facts.append(["claims tested", ", ".join(found)])
     out.append(("table", ["", ""], facts))
