@@ -182,7 +182,7 @@ def virality_vs_loyalty(ctx: Context, x: str = "reach", y: str = "loyalty_gain")
     means = pd.DataFrame({k: table.loc[k, "mean"] for k in (x, y)}).loc[ctx.order]
     front = pareto(means, x, y)
     fig, ax = figure()
-    labels = []
+    labels, bars = [], []
     for arm in ctx.order:
         runs = ctx.runs[ctx.runs["arm"] == arm]
         ax.scatter(runs[x], runs[y] * oy.scale, s=40, color=ctx.colours[arm], alpha=0.22, lw=0)
@@ -200,13 +200,14 @@ def virality_vs_loyalty(ctx: Context, x: str = "reach", y: str = "loyalty_gain")
                     color=ctx.colours[arm], mec="white" if on else ctx.colours[arm], mew=2,
                     elinewidth=2.5, capsize=5, zorder=4)
         labels.append((mx, my, display(arm), ctx.colours[arm], on))
+        bars += [(ex[0], my, ex[1], my), (mx, ey[0], mx, ey[1])]
     ax.set_xlabel(ox.label)
     ax.set_ylabel(oy.label)
     ax.xaxis.set_major_formatter(_thousands)
     ax.margins(x=0.08, y=0.1)
     fig.canvas.draw()
     labels.sort(key=lambda item: (item[4] is False, -item[0]))  # the frontier first
-    place_labels(ax, labels)
+    place_labels(ax, labels, obstacles=bars)
     title = takeaways.tradeoff(front, takeaways.lead(ctx.arms, ctx.diffs, x),
                                takeaways.lead(ctx.arms, ctx.diffs, y))
     subtitle = (f"Each dot a run; large markers: means with {LEVEL:.0%} BCa bootstrap CIs; "

@@ -20,6 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
@@ -227,8 +228,10 @@ def label_ends(ax, points: list[tuple[float, float, str, str]], *, gap: float = 
 
 
 def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
-                 marker: float = 12) -> None:
-    """Label points in their colour where the label overlaps no other label and no marker.
+                 marker: float = 12,
+                 obstacles: list[tuple[float, float, float, float]] = ()) -> None:
+    """Label points in their colour where the label overlaps no other label, no marker and no
+    obstacle (error bars); a white halo keeps a label legible where it must cross a line.
 
     Greedy placement: points in the order given (put the important ones first) each take the
     first free spot among positions around them, nearest first; a label placed away from its
@@ -238,6 +241,8 @@ def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
         ax: the panel (its limits final).
         items: ``(x, y, text, colour, bold)`` per point.
         marker: half-size of the area kept clear around each point, in points.
+        obstacles: ``(x0, y0, x1, y1)`` segments in data coordinates to keep clear (CI bars),
+            widened by 4 points.
     """
     from matplotlib.transforms import Bbox
 
@@ -248,6 +253,11 @@ def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
     frame = ax.get_window_extent(renderer)
     taken = [Bbox.from_extents(cx - marker * px, cy - marker * px, cx + marker * px,
                                cy + marker * px) for cx, cy in centres]
+    for x0, y0, x1, y1 in obstacles:
+        (a, b), (c, d) = ax.transData.transform([(x0, y0), (x1, y1)])
+        pad = 4 * px
+        taken.append(Bbox.from_extents(min(a, c) - pad, min(b, d) - pad, max(a, c) + pad,
+                                       max(b, d) + pad))
     # (dx, dy) in points from the point to the label's anchor, with the anchor's alignment
     near = [(12, 6, "left", "bottom"), (12, -6, "left", "top"), (-12, 6, "right", "bottom"),
             (-12, -6, "right", "top"), (0, 14, "center", "bottom"),
@@ -278,6 +288,7 @@ def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
         ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
                     fontsize=17, color=colour, fontweight="bold" if bold else "normal",
                     zorder=5, annotation_clip=False,
+                    path_effects=[patheffects.withStroke(linewidth=4, foreground="white")],
                     arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.2, "alpha": 0.7,
                                 "shrinkA": 1, "shrinkB": 8} if far else None)
         taken.append(rect(*best))
