@@ -136,18 +136,20 @@ def run_state(run_dir: str | Path, expected_hash: str | None = None) -> str:
     Missing: anything else (never started, killed, or stale).
     """
     run_dir = Path(run_dir)
-    summary = _read_json(run_dir / "summary.json")
+    summary = read_json_object(run_dir / "summary.json")
     if summary is not None and (expected_hash is None
                                 or summary.get("config_hash") == expected_hash):
         return "complete"
-    status = _read_json(run_dir / "status.json")
+    status = read_json_object(run_dir / "status.json")
     if summary is None and status is not None and status.get("status") == "failed" and (
             expected_hash is None or status.get("config_hash") in (expected_hash, None)):
         return "failed"
     return "missing"
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or None when the file is missing, unreadable, not JSON or
+    not an object (a run's ``summary.json`` or ``status.json`` may be any of these)."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):

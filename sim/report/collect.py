@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..sweep import read_json_object
+
 #: Files whose presence makes a directory a run directory.
 RUN_MARKERS = ("summary.json", "status.json")
 #: Column prefix of the resolved config's keys in the runs table.
@@ -152,14 +154,6 @@ class _ConfigReader:
         return {**flat, **own}
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _from_overrides(overrides: list[str]) -> dict[str, Any]:
     """The run keys a manifest entry's overrides set (for runs that never started)."""
     out: dict[str, Any] = {}
@@ -193,9 +187,9 @@ def read_run(run_dir: Path, configs: _ConfigReader) -> dict[str, Any]:
             row.update({CONFIG_PREFIX + k: v for k, v in configs.read(config_file).items()})
         except (OSError, ValueError, Exception) as exc:  # yaml errors are not ValueErrors
             row["error"] = f".hydra/config.yaml unreadable: {' '.join(str(exc).split())[:200]}"
-    status = _read_json(run_dir / "status.json") if (run_dir / "status.json").is_file() else None
+    status = read_json_object(run_dir / "status.json") if (run_dir / "status.json").is_file() else None
     if (run_dir / "summary.json").is_file():
-        summary = _read_json(run_dir / "summary.json")
+        summary = read_json_object(run_dir / "summary.json")
         if summary is None:
             row.update(status="failed", error="summary.json is not a JSON object")
         else:

@@ -71,14 +71,16 @@ def _text(frame, lines: list[tuple[str, int, bool, RGBColor]], *, align=PP_ALIGN
         para.space_after = Pt(6)
 
 
-def _title(slide, text: str, size: int = 28) -> None:
-    """Place and fill the slide's title placeholder across the top."""
+def _title(slide, text: str, size: int = 28, *,
+           box: tuple[float, float, float, float] = (0.5, 0.3, 12.33, 1.0),
+           anchor: MSO_ANCHOR = MSO_ANCHOR.TOP) -> None:
+    """Place the slide's title placeholder (``box``: left, top, width, height in inches;
+    across the top by default) and fill it."""
     shape = slide.shapes.title
-    shape.left, shape.top, shape.width, shape.height = (Inches(0.5), Inches(0.3),
-                                                        Inches(12.33), Inches(1.0))
+    shape.left, shape.top, shape.width, shape.height = (Inches(v) for v in box)
     frame = shape.text_frame
     frame.clear()
-    frame.vertical_anchor = MSO_ANCHOR.TOP
+    frame.vertical_anchor = anchor
     _text(frame, [(text, size, True, INK)])
 
 
@@ -135,13 +137,8 @@ def title_slide(prs, rep: Any) -> None:
     arms = done["strategy"].nunique() if rep.design.by_strategy else None
     what = (f"{arms} brand strategies on personal and professional networks" if arms
             else "Brand strategies on personal and professional networks")
-    shape = slide.shapes.title
-    shape.left, shape.top, shape.width, shape.height = (Inches(0.8), Inches(1.6),
-                                                        Inches(11.7), Inches(1.5))
-    frame = shape.text_frame
-    frame.clear()
-    frame.vertical_anchor = MSO_ANCHOR.BOTTOM
-    _text(frame, [(name[:1].upper() + name[1:], 44, True, INK)])
+    _title(slide, name[:1].upper() + name[1:], 44, box=(0.8, 1.6, 11.7, 1.5),
+           anchor=MSO_ANCHOR.BOTTOM)
     sub = slide.placeholders[1]
     sub.left, sub.top, sub.width, sub.height = (Inches(0.8), Inches(3.25), Inches(11.7),
                                                 Inches(3.2))
