@@ -272,3 +272,19 @@ def test_charts_are_the_same_bytes_from_the_same_sweep(rep, sweep, tmp_path):
         for kind in ("png", "svg"):
             assert first.files[kind].read_bytes() == second.files[kind].read_bytes(), (
                 first.name, kind)
+
+
+def test_a_sweep_over_networks_compares_networks_and_names_every_arm(tmp_path):
+    root = write_sweep(tmp_path / "nets", strategies=["broadcast"], replicates=2,
+                       overrides=["n=300", "steps=8"],
+                       grid={"network": ["both", "personal"], "p": [0.05, 0.15, 0.3]})
+    rep = report(root, bootstrap=200, deck=False)
+    assert rep.design.arm == "network"
+    charts = {c.name: c for c in rep.charts}
+    assert {"reach_over_time", "viral_threshold"} <= set(charts)
+    assert "network" in charts["viral_threshold"].title
+    # the personal-only arm has no line on the professional panel: a legend names every arm
+    legends = [ax.get_legend() for ax in charts["reach_over_time"].fig.axes
+               if ax.get_legend() is not None]
+    assert len(legends) == 1
+    assert len(legends[0].get_texts()) == 2

@@ -164,3 +164,22 @@ def test_takeoff_is_where_a_tenth_of_the_rise_is_made():
                      "0.06, vs ≈ 0.1 for Broadcast")
     assert takeaways.threshold({"graph": {"broadcast": 0.114}}, 0.05, 0.4) == \
         "Cascades take off at p ≈ 0.11"
+    # arms that are networks: the networks are compared, each at its earliest take-off
+    by_network = {"personal": {"network=both": 0.15, "network=personal": 0.16},
+                  "professional": {"network=both": 0.11, "network=professional": 0.105}}
+    assert takeaways.threshold(by_network, 0.02, 0.3, across_networks=True) == \
+        "The professional network takes off first: p ≈ 0.1, vs ≈ 0.15 on the personal network"
+
+
+def test_reach_over_time_title_skips_missing_curves_and_tells_a_lead_over_zero():
+    steps = pd.Index([1, 2, 3])
+    curves = {"owned": pd.DataFrame({"brand_centric": [5.0, 20.0, 66.0],
+                                     "broadcast": [0.0, 0.0, 0.0]}, index=steps),
+              "personal": pd.DataFrame({"brand_centric": [1.0, 2.0, 3.0]}, index=steps)}
+    owned = takeaways.Lead(OUTCOMES["reach_owned"], ["brand_centric", "broadcast"], [66.0, 0.0],
+                           True, ["brand_centric"], None)
+    personal = takeaways.Lead(OUTCOMES["reach_personal"], ["brand_centric", "broadcast"],
+                              [3.0, 1.0], True, ["brand_centric"], "3x")
+    title = takeaways.over_time({"owned": owned, "personal": personal}, curves, 3)
+    assert title == ("Brand-centric pulls ahead on the owned network from day one: 66 people "
+                     "by day 3, vs 0 for Broadcast")

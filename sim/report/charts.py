@@ -15,7 +15,7 @@ from . import takeaways
 from .context import Context, band
 from .outcomes import LAYERS, OUTCOMES, display, fmt
 from .stats import LEVEL
-from .style import GREY, INK, Chart, figure, finish, label_ends, place_labels
+from .style import GREY, INK, Chart, figure, finish, name_arms, place_labels
 
 #: Most arms drawn as separate lines with labels at their ends (more: a legend).
 MAX_LABELLED = 7
@@ -43,11 +43,13 @@ def _curves(ctx: Context, layer: str, column: str, arm: str, salt: int,
 def _draw_lines(ctx: Context, axes, layers: list[str], column: str, scale: float,
                 salt: int, *, zero: bool = True) -> dict[str, pd.DataFrame]:
     """One panel per layer, one line and band per arm; returns the mean curves."""
-    means = {}
+    means, panel_ends = {}, []
     for p, (ax, layer) in enumerate(zip(axes, layers)):
         curves, ends = {}, []
         for k, arm in enumerate(ctx.order):
             steps, mean, low, high = _curves(ctx, layer, column, arm, salt + 101 * p + k, scale)
+            if len(steps) == 0:         # an arm without this layer (network=personal)
+                continue
             colour = ctx.colours[arm]
             ax.fill_between(steps, low, high, color=colour, alpha=0.18, lw=0)
             ax.plot(steps, mean, color=colour, label=display(arm))
@@ -59,9 +61,10 @@ def _draw_lines(ctx: Context, axes, layers: list[str], column: str, scale: float
         ax.margins(x=0)
         if zero:
             ax.set_ylim(bottom=0)
-        if 1 < len(ctx.order) <= MAX_LABELLED and p == len(layers) - 1:
-            label_ends(ax, ends)
+        panel_ends.append(ends)
         means[layer] = pd.DataFrame(curves)
+    if 1 < len(ctx.order) <= MAX_LABELLED:
+        name_arms(axes, panel_ends)
     if len(ctx.order) > MAX_LABELLED:
         axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return means

@@ -14,7 +14,7 @@ from .context import Context, band
 from .design import DOSE, STRATEGY_KEYS, cell_label, short_key, value_text
 from .outcomes import LAYERS, display
 from .stats import LEVEL
-from .style import INK, Chart, figure, finish, label_ends
+from .style import INK, Chart, figure, finish, name_arms
 
 #: Fewest p values that make a phase diagram.
 MIN_DOSES = 3
@@ -153,6 +153,7 @@ def viral_threshold(ctx: Context) -> Chart | None:
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
     axes = list(axes[0])
     found: dict[str, dict[str, float | None]] = {}
+    panel_ends = []
     for p_i, (ax, layer) in enumerate(zip(axes, layers)):
         members = frame.get(f"members_{layer}", frame["n_agents"]).astype(float)
         share = frame[f"reach_{layer}"].astype(float) / members.where(members > 0)
@@ -174,6 +175,7 @@ def viral_threshold(ctx: Context) -> Chart | None:
             if at is not None and np.isfinite(at):
                 ax.axvline(at, color=colour, lw=1.5, ls=":")
             ends.append((xs[-1], 100 * mean[-1], display(arm), colour))
+        panel_ends.append(ends)
         ax.set_title(f"{layer.capitalize()} network" if layer != "graph" else "Graph",
                      color=INK)
         ax.set_xlabel("share probability p")
@@ -182,10 +184,11 @@ def viral_threshold(ctx: Context) -> Chart | None:
               if line.get_marker() == "o")
     axes[0].set_ylim(0, min(100, 10 * np.ceil(1.15 * top / 10)))
     if 1 < len(ctx.order) <= 7:
-        label_ends(axes[-1], ends)  # the last panel's line ends, once the scale is set
+        name_arms(axes, panel_ends)     # once the scale is set
     axes[0].set_ylabel("members reached (%)")
     levels = [float(v) for v in d.levels[DOSE]]
-    title = takeaways.threshold(found, min(levels), max(levels))
+    title = takeaways.threshold(found, min(levels), max(levels),
+                                across_networks=d.arm == "network")
     subtitle = ("Share of each network's members who shared a post there or were seeded with "
                 f"it, by share probability p; mean with {LEVEL:.0%} bootstrap band; dotted: "
                 "take-off (a tenth of the rise made)")

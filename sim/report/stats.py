@@ -22,6 +22,7 @@ distinguishable flags are.
 
 from __future__ import annotations
 
+import warnings
 from itertools import combinations
 
 import numpy as np
@@ -63,7 +64,7 @@ def bca(values: np.ndarray, boot: np.ndarray, level: float = LEVEL) -> tuple[np.
         ``(low, high)``, each of shape (k,).
     """
     n = (~np.isnan(values)).sum(axis=0)
-    theta = np.nanmean(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
+    theta = _nanmean(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
     b = np.sum(~np.isnan(boot), axis=0)
     below = (np.sum(boot < theta, axis=0) + 0.5 * np.sum(boot == theta, axis=0)) / np.maximum(b, 1)
     below = np.clip(below, 0.5 / np.maximum(b, 1), 1 - 0.5 / np.maximum(b, 1))
@@ -117,8 +118,9 @@ def paired_t(diff: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ``(t, p, d_z)``; with no spread, p is 1 for a zero mean and 0 otherwise.
     """
     n = (~np.isnan(diff)).sum(axis=0)
-    mean = np.nanmean(diff, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    mean = _nanmean(diff, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # columns of fewer than 2 values
         sd = np.nanstd(diff, axis=0, ddof=1)
         t = mean / (sd / np.sqrt(n))
         d_z = mean / sd
@@ -202,12 +204,12 @@ def compare(runs: pd.DataFrame, outcomes: list[str], *, b: int = 4000, seed: int
                 boot = boot_means(_counts_for(rng, counts, diff), diff)
             low, high = bca(diff, boot)
             t, p, d_z = paired_t(diff)
-            mean_a, mean_c = np.nanmean(cube[i], axis=0), np.nanmean(cube[j], axis=0)
+            mean_a, mean_c = _nanmean(cube[i], axis=0), _nanmean(cube[j], axis=0)
             for k, key in enumerate(outcomes):
                 diff_rows.append({
                     "cell": cell, "outcome": key, "arm_a": a, "arm_b": c,
                     "n_pairs": int((~np.isnan(diff[:, k])).sum()),
-                    "mean_a": mean_a[k], "mean_b": mean_c[k], "diff": np.nanmean(diff[:, k]),
+                    "mean_a": mean_a[k], "mean_b": mean_c[k], "diff": _nanmean(diff[:, k]),
                     "ci_low": low[k], "ci_high": high[k],
                     "ratio": mean_a[k] / mean_c[k] if mean_c[k] else np.nan,
                     "d_z": d_z[k], "t": t[k], "p": p[k]})
@@ -263,3 +265,11 @@ def rank(arms: pd.DataFrame, diffs: pd.DataFrame) -> pd.DataFrame:
         frame["tied_best"] = [a == best or frozenset((a, best)) in same for a in order]
         parts.append(frame)
     return pd.concat(parts, ignore_index=True)
+
+
+def _nanmean(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """``np.nanmean`` without the warning on all-NaN slices (NaN there): an outcome some arm
+    does not have, such as the professional reach of a sweep's personal-only arm."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(values, axis=axis)

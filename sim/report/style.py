@@ -227,6 +227,24 @@ def label_ends(ax, points: list[tuple[float, float, str, str]], *, gap: float = 
                     fontsize=LABEL_SIZE, fontweight="bold", annotation_clip=False)
 
 
+def name_arms(axes: list, panel_ends: list[list[tuple[float, float, str, str]]]) -> None:
+    """Name each arm's line: at its end in the last panel (:func:`label_ends`) when every arm
+    has a line there, else in a legend beside the last panel (an arm of a one-network sweep
+    has no line on the other network)."""
+    names = [{end[2] for end in ends} for ends in panel_ends]
+    if all(n <= names[-1] for n in names):
+        label_ends(axes[-1], panel_ends[-1])
+        return
+    handles = {}
+    for ax in axes:
+        for line in ax.get_lines():
+            label = line.get_label()
+            if not label.startswith("_") and label not in handles:
+                handles[label] = line
+    axes[-1].legend(handles.values(), handles.keys(), loc="upper left",
+                    bbox_to_anchor=(1.02, 1.0))
+
+
 def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
                  marker: float = 12,
                  obstacles: list[tuple[float, float, float, float]] = ()) -> None:

@@ -113,7 +113,10 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
         curves: per layer, mean cumulative reach by step (index) and arm (columns).
         horizon: the last step.
     """
-    clear = [(layer, ld) for layer, ld in leads.items() if ld.clear and len(ld.order) > 1]
+    # a layer tells only if the leader and the runner-up both have a curve there (an arm of a
+    # one-network sweep has none on the other network)
+    clear = [(layer, ld) for layer, ld in leads.items() if ld.clear and len(ld.order) > 1
+             and layer in curves and set(ld.order[:2]) <= set(curves[layer].columns)]
     if not clear:
         arms = next(iter(leads.values())).order if leads else []
         if len(arms) < 2:
@@ -127,14 +130,18 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
         return (f"{_group(ld.tied)} lead{where} by day {horizon}, with no clear difference "
                 "between them")
     layer, ld = max(clear, key=lambda kv: kv[1].means[0] / max(kv[1].means[1], 1e-12))
-    best, rest = ld.order[0], ld.order[1:]
     curve = curves[layer]
+    best, rest = ld.order[0], [a for a in ld.order[1:] if a in curve.columns]
     ahead = (curve[best].to_numpy()[:, None] > curve[rest].to_numpy()).all(axis=1)
     behind = np.flatnonzero(~ahead)
     start = int(curve.index[behind[-1] + 1]) if len(behind) else int(curve.index[0])
     when = f"from day {start}" if start > int(curve.index[0]) else "from day one"
     where = "" if layer == "graph" else f" on the {layer} network"
     noun = "professionals" if layer == "professional" else "people"
+    if ld.amount is None:       # no ratio to tell (the runner-up reached no one there)
+        return (f"{display(best)} pulls ahead{where} {when}: "
+                f"{_plain(ld.outcome, ld.means[0])} {noun} by day {horizon}, vs "
+                f"{_plain(ld.outcome, ld.means[1])} for {display(rest[0])}")
     return (f"{display(best)} pulls ahead{where} {when}: {ld.amount} more {noun} than "
             f"{display(rest[0])} by day {horizon}")
 
@@ -216,13 +223,15 @@ def heatmap(best_by_column: list[tuple[str, str, bool]], factor: str) -> str:
 
 
 def threshold(takeoff: dict[str, dict[str, float | None]], p_min: float,
-              p_max: float) -> str:
+              p_max: float, *, across_networks: bool = False) -> str:
     """Title of the viral-threshold chart.
 
     Args:
         takeoff: per layer, per arm, the take-off ``p`` (``-inf``: below the swept range,
             ``None``: no take-off in it); see :func:`sim.report.charts_sweep.takeoff`.
         p_min: smallest swept ``p``; ``p_max``: largest.
+        across_networks: the arms are network choices (``network=...``): compare the
+            networks, each at its earliest take-off, rather than the arms on one network.
     """
     def told_p(v: float | None) -> str:
         if v is None:
@@ -240,6 +249,15 @@ def threshold(takeoff: dict[str, dict[str, float | None]], p_min: float,
     layers = [layer for layer, arms in takeoff.items() if arms]
     if not layers:
         return "Reach grows smoothly with the share probability: no take-off in this range"
+    if across_networks and len(layers) > 1:
+        first_at = {layer: min((key(v), v) for v in takeoff[layer].values())[1]
+                    for layer in layers}
+        order = sorted(layers, key=lambda layer: key(first_at[layer]))
+        first, last = order[0], order[-1]
+        if told_p(first_at[first]) == told_p(first_at[last]):
+            return f"Every network takes off at p {told_p(first_at[first])}"
+        return (f"The {first} network takes off first: p {told_p(first_at[first])}, vs "
+                f"{told_p(first_at[last])} on the {last} network")
     arms = list(takeoff[layers[0]])
     if len(arms) == 1:
         parts = [f"p {told_p(takeoff[layer][arms[0]])}{where(layer)}" for layer in layers]
