@@ -135,7 +135,7 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
     ahead = (curve[best].to_numpy()[:, None] > curve[rest].to_numpy()).all(axis=1)
     behind = np.flatnonzero(~ahead)
     start = int(curve.index[behind[-1] + 1]) if len(behind) else int(curve.index[0])
-    when = f"from day {start}" if start > int(curve.index[0]) else "from day one"
+    when = f"from day {start}" if start > max(int(curve.index[0]), 1) else "from day one"
     where = "" if layer == "graph" else f" on the {layer} network"
     noun = "professionals" if layer == "professional" else "people"
     if ld.amount is None:       # no ratio to tell (the runner-up reached no one there)
