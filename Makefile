@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # The demo: two of the shipped experiments, reduced to 10 replicates at N = 10,000, each a
-# sweep on every core (about a minute each on 2 cores), then each sweep's report.
+# sweep on every core (about 20 s each on 2 cores), then each sweep's report.
 DEMO_EXPERIMENTS := mindset_divide influence_seeding
 demo: $(STAMP)
 	@for e in $(DEMO_EXPERIMENTS); do \
