@@ -8,8 +8,8 @@ naming the key, the path and the reason, before the world is built. Memory is ch
 :mod:`sim.memory`.
 
 :func:`check_output_dir` is plain Python; :func:`check_run_dir` composes Hydra's own config to
-resolve ``hydra.run.dir`` or ``hydra.sweep.dir`` and is called only by the command line (:mod:`sim.cli`), which is
-why Hydra is imported inside it.
+resolve ``hydra.run.dir`` or ``hydra.sweep.dir`` and is called only by the command line
+(:mod:`sim.cli`), which is why Hydra is imported inside it.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ does and calls them at the right moments:
   for the jobs (on other nodes, or under a Ray ``working_dir``, a job's working directory is
   not the driver's), compose every job's config (a bad level stops the sweep here, on one
   line, before anything is written; :mod:`sim.sweep_compose` makes this, and each job's own
-  composition in its process, cost a fraction of Hydra's), list every run in ``sweep.json``, reset runs that are not
-  complete, print the start line and start the progress line;
+  composition in its process, cost a fraction of Hydra's), list every run in
+  ``sweep.json``, reset runs that are not complete, print the start line and start the
+  progress line;
 - ``on_multirun_end`` (or :func:`finish`, when Hydra stops early): stop the progress line, list
   failed runs and print the final line, which says how many runs failed.
 

@@ -187,7 +187,8 @@ def read_run(run_dir: Path, configs: _ConfigReader) -> dict[str, Any]:
             row.update({CONFIG_PREFIX + k: v for k, v in configs.read(config_file).items()})
         except (OSError, ValueError, Exception) as exc:  # yaml errors are not ValueErrors
             row["error"] = f".hydra/config.yaml unreadable: {' '.join(str(exc).split())[:200]}"
-    status = read_json_object(run_dir / "status.json") if (run_dir / "status.json").is_file() else None
+    status_file = run_dir / "status.json"
+    status = read_json_object(status_file) if status_file.is_file() else None
     if (run_dir / "summary.json").is_file():
         summary = read_json_object(run_dir / "summary.json")
         if summary is None:
