@@ -19,7 +19,8 @@ or place keys (``+key``, ``~key``, ``key@package``) take Hydra's own path.
 The driver composes the bases first, while it plans the sweep; :meth:`JobConfigLoader.ship`
 packs them (pickled, up to :data:`SHIP_LIMIT` bytes) into the loader that travels with every
 job, so that a job's process unpacks its base (~1 ms) instead of composing it (~70 ms), with
-its own working directory set in ``hydra.runtime.cwd``.
+its own working directory set in ``hydra.runtime.cwd`` (``hydra.runtime.config_sources`` stays
+the driver's: where the driver found the configs, which a job on another node only reports).
 """
 
 from __future__ import annotations
