@@ -62,15 +62,22 @@ class Recorder:
 
     def close_step(self, t: int) -> None:
         """Commit the current step's counters to row ``t`` and reset them."""
-        rows = self._table.shape[0]
-        if t >= rows:
-            grown = np.zeros((min(max(2 * rows, t + 1), self.horizon + 1),
-                              *self._table.shape[1:]), dtype=np.int64)
-            grown[:rows] = self._table
-            self._table = grown
+        self._reserve(t + 1)
         self._table[t] = self.row
         self.row[:] = 0
         self.last = t
+
+    def skip_step(self, t: int) -> None:
+        """Record step ``t`` with no counter set (counters all derived at the end)."""
+        self.last = t
+
+    def _reserve(self, rows: int) -> None:
+        have = self._table.shape[0]
+        if rows > have:
+            grown = np.zeros((min(max(2 * have, rows), self.horizon + 1),
+                              *self._table.shape[1:]), dtype=np.int64)
+            grown[:have] = self._table
+            self._table = grown
 
     @property
     def table(self) -> dict[str, np.ndarray]:
@@ -80,6 +87,7 @@ class Recorder:
     def arrays(self) -> dict[str, np.ndarray]:
         """Counters, cumulative columns and gauges, shape (steps recorded, channels)."""
         rows = self.last + 1
+        self._reserve(rows)
         out = {name: self._table[:rows, k] for name, k in self.index.items()}
         for name, compute in self.derived.items():
             out[name] = compute(rows)
