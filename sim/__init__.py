@@ -16,6 +16,7 @@ from .config import (Config, ConfigError, GraphFileError, LayerConfig, Mode, Net
 if TYPE_CHECKING:
     from .metrics import structural_virality
     from .model import BrandModel
+    from .reduction import independent_cascades
     from .networks import Layer
     from .rng import Streams
     from .run import Result, simulate, write_outputs
@@ -24,12 +25,14 @@ if TYPE_CHECKING:
 #: Names imported on first use, from their modules: the model pulls in Mesa, pandas and
 #: SciPy (~1 s), which the command line does not need to check a config or plan a sweep.
 _LAZY = {"structural_virality": "metrics", "BrandModel": "model", "Layer": "networks",
+         "independent_cascades": "reduction",
          "Streams": "rng", "Result": "run", "simulate": "run", "write_outputs": "run",
          "World": "world", "build_world": "world"}
 
 __all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
            "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "config_hash",
-           "load_config", "report", "simulate", "structural_virality", "write_outputs"]
+           "independent_cascades", "load_config", "report", "simulate", "structural_virality",
+           "write_outputs"]
 
 
 def load_config(overrides: list[str] | None = None) -> Config:

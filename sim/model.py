@@ -14,11 +14,12 @@ import numpy as np
 
 from . import content as ct
 from .agents import Consumer
-from .cascade import Exposures, decide, expose, first_of_each, first_success
+from .cascade import Exposures, decide, expose, first_success
 from .config import Config, ConfigError, Mode, Seeding, Trace
 from .loyalty import detect, update_loyalty
 from .progress import Progress
 from .recorder import Recorder
+from .reduction import IndependentCascade, random_seeds
 from .rng import Streams
 from .share import backlash_probability, share_probability
 from .strategy import (UNSEEDED, Listener, choose_seeds, k_core_numbers, layer_split,
@@ -94,15 +95,17 @@ class BrandModel(mesa.Model):
             self.fatigue = np.zeros(n, dtype=np.int32)
             self._last_engaged = np.full(n, -10**6, dtype=np.int64)
         self._pending = Exposures.empty()
-        # reduction mode keeps its feed as bare arrays: child, parent, layer (None: one layer)
-        self._ic: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+        # reduction mode runs the independent-cascade kernel on row 0 of `activated`; its
+        # counters are derived from the activation log when the time series is read
+        self._cascade = (IndependentCascade(self.world.layers, self.activated[0], config.p)
+                         if self.reduction else None)
+        self._series: dict[str, np.ndarray] | None = None
         self.edges_examined = 0
-        self.recorder = Recorder(config.steps, self.channels,
-                                 derived={"newly_exposed": self._newly_exposed})
-        # single-layer reduction mode counts in plain ints (seen, activated, sent), flushed
-        # into the recorder once per step
-        self._ic_counts = [0, 0, 0]
-        self._sharing = self.streams["sharing"]
+        derived = {"newly_exposed": self._newly_exposed}
+        if self.reduction:
+            derived |= {name: self._derived(name) for name in
+                        ("sent", "seen", "activations", "shares")}
+        self.recorder = Recorder(config.steps, self.channels, derived=derived)
         self._activations: list[tuple[np.ndarray, ...]] = []
         self._trace: list[tuple[Exposures, np.ndarray, int]] = []
         self._views: dict[int, Consumer] = {}
@@ -147,17 +150,19 @@ class BrandModel(mesa.Model):
     # -- phases --------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance one step through the phases listed in the class docstring."""
+        """Advance one step through the phases listed in the class docstring.
+
+        In reduction mode a call that finds nothing pending only ends the run (``running``
+        becomes false, ``t`` stays).
+        """
         self._advance()
 
-    def _advance(self) -> None:
+    def _advance(self) -> bool:
+        """One step; ``False`` when reduction mode found nothing to decide (no step taken)."""
+        if self.reduction:
+            return self._step_independent_cascade()
         self.t += 1
         t = self.t
-        if self.reduction:
-            self._step_independent_cascade()
-            self._record()
-            self.running = not self._finished()
-            return
         self._post(t)
         active = self._draw_activity()
         seen, self._pending = self._feed(active)
@@ -175,6 +180,7 @@ class BrandModel(mesa.Model):
             self._loyalty_and_backlash(seen, np.zeros(0, bool), seen)
         self._record()
         self.running = not self._finished()
+        return True
 
     def _post(self, t: int) -> None:
         """Phase 1: pay for and place each post scheduled at ``t`` (C5, C8, C9)."""
@@ -214,95 +220,83 @@ class BrandModel(mesa.Model):
 
     def _place_random(self, post: int) -> None:
         """Reduction-mode seeding: ``seeds`` distinct random members, each on one of its layers."""
-        rng = self.streams["seeding"]
-        pool = self._members_any
-        seeds = np.sort(pool[rng.choice(pool.size, size=self.config.seeds, replace=False)])
-        parents = np.full(seeds.size, -1, dtype=np.int64)
-        if len(self.world.layers) == 1:
-            self._spread_independent_cascade(seeds, parents, None)
-            return
-        member = self.world.member[:, seeds]
-        pick = np.floor(rng.random(seeds.size) * member.sum(axis=0)).astype(np.int64)
-        layer = np.argmax(np.cumsum(member, axis=0) > pick, axis=0).astype(np.int8)
-        self._spread_independent_cascade(seeds, parents, layer)
+        seeds, layers = random_seeds(self.world.member, self._members_any, self.config.seeds,
+                                     self.streams["seeding"])
+        self._cascade.start(seeds, layers, self.streams["sharing"])
+        self.edges_examined = self._cascade.examined
+        self._activations.append((seeds, None, np.full(seeds.size, -1, dtype=np.int64),
+                                  layers, self.t))
 
-    def _step_independent_cascade(self) -> None:
-        """Phases 3 to 6 of reduction mode on bare arrays (the independent cascade).
+    def _step_independent_cascade(self) -> bool:
+        """Phases 3 to 6 of reduction mode: the kernel's step (:mod:`sim.reduction`).
 
-        Every pending exposure is seen (everyone is active), gets one draw ``u < p``, and the
-        first success per agent activates it; the semantics of the general phases with every
-        effect off, without the bookkeeping they need for mindsets, loyalty and several posts.
-        On one layer the feed holds only the receivers and where each came from in the last
-        frontier expansion; senders are looked up for the few exposures that succeed.
+        Every pending exposure is seen (everyone is active) and decided with P = ``p``; the
+        first success per agent activates it. The counters are not kept while stepping: the
+        activation log determines them (:meth:`_derived`).
         """
-        if self._ic is None:
-            return
-        child, parent, layer = self._ic
-        self._ic = None
-        if layer is None:
-            self._ic_counts[0] += child.size
-        else:
-            self.recorder.add("seen", layer)
-        u = self._sharing.random(child.size)
-        success = (u < self.config.p).nonzero()[0]
-        winners = success[first_of_each(child[success])]
-        if self.config.output.write_trace:
-            k = child.size
-            lay = np.zeros(k, dtype=np.int8) if layer is None else layer
-            seen = Exposures(parent=self._ic_senders(parent), child=child, layer=lay,
-                             origin=lay, post=np.zeros(k, dtype=np.int32),
+        cascade = self._cascade
+        trace = self.config.output.write_trace
+        if trace:
+            parents, children, layers = cascade.exposures()
+            live = ~self.activated[0][children]
+        step = cascade.step()
+        if step is None:
+            self.running = False
+            return False
+        self.t += 1
+        if step.agents.size:
+            self._activations.append((step.agents, None, step.parents, step.layers, self.t))
+        if trace:
+            shared = np.zeros(children.size, dtype=bool)
+            shared[step.exposures] = True
+            live = live.nonzero()[0]
+            k = live.size
+            lay = layers[live]
+            seen = Exposures(parent=parents[live], child=children[live], layer=lay, origin=lay,
+                             post=np.zeros(k, dtype=np.int32),
                              born=np.full(k, self.t - 1, dtype=np.int32))
-            self._keep_trace(seen, None, winners)
-        self._spread_independent_cascade(child[winners], self._ic_senders(parent, winners),
-                                         None if layer is None else layer[winners])
+            self._keep_trace(seen, None, shared[live].nonzero()[0])
+        self.edges_examined = cascade.examined
+        self.recorder.skip_step(self.t)
+        self.running = not self._finished()
+        return True
 
-    @staticmethod
-    def _ic_senders(parent, index: np.ndarray | None = None) -> np.ndarray:
-        """Senders of pending exposures (all, or those at ``index``); ``parent`` is either the
-        array itself or ``(kept positions, sharers, ends)`` of the last expansion."""
-        if isinstance(parent, np.ndarray):
-            return parent if index is None else parent[index]
-        keep, sharers, ends = parent
-        pos = keep if index is None else keep[index]
-        return sharers[np.searchsorted(ends, pos, side="right")]
+    def _derived(self, name: str):
+        """Reduction mode's counter ``name`` as a function of the rows recorded."""
+        def column(rows: int) -> np.ndarray:
+            if self._series is None or self._series["activations"].shape[0] != rows:
+                self._series = self._replay_counters(rows)
+            return self._series[name]
+        return column
 
-    def _spread_independent_cascade(self, agents: np.ndarray, parents: np.ndarray,
-                                    layers: np.ndarray | None) -> None:
-        """Activate ``agents`` and expose their neighbours on their activation layer
-        (``layers`` None: the run's single layer)."""
-        if agents.size == 0:
-            return
-        activated = self.activated[0]
-        activated[agents] = True
-        self._activations.append((agents, None, parents, layers, self.t))
-        if layers is None:                  # one layer: no per-layer split, no concatenation
-            counts = self._ic_counts
-            counts[1] += agents.size
-            chi, ends = self.world.layers[0].expand(agents)
-            self.edges_examined += chi.size
-            keep = (~activated[chi]).nonzero()[0]
-            counts[2] += keep.size
-            if keep.size:
-                self._ic = (chi[keep], (keep, agents, ends), None)
-            return
-        children, senders, lays = [], [], []
+    def _replay_counters(self, rows: int) -> dict[str, np.ndarray]:
+        """Activations, shares, sent and seen per (step, layer), from the activation log.
+
+        An agent activated at step s on layer l shares there at s and sends one exposure to
+        each neighbour on l not yet active at the end of s; every exposure sent at s is seen
+        at s + 1 (everyone is active in reduction mode), if the run got there.
+        """
+        acts = self.activations()
+        n_layers = len(self.channels)
+        step = acts["step"].astype(np.int64)
+        layer = acts["layer"].astype(np.int64)
+        activations = np.bincount(step * n_layers + layer,
+                                  minlength=rows * n_layers)[:rows * n_layers]
+        activations = activations.reshape(rows, n_layers)
+        act_step = np.full(self.n_agents, np.iinfo(np.int64).max, dtype=np.int64)
+        act_step[acts["agent"]] = step
+        sent = np.zeros((rows, n_layers), dtype=np.int64)
         for k, lay in enumerate(self.world.layers):
-            sharers = agents[layers == k]
-            if sharers.size == 0:
-                continue
-            self.recorder.count("activations", k, sharers.size)
-            self.recorder.count("shares", k, sharers.size)
-            par, chi = lay.neighbours(sharers)
-            self.edges_examined += chi.size
-            keep = ~activated[chi]
-            chi, par = chi[keep], par[keep]
-            self.recorder.count("sent", k, chi.size)
-            children.append(chi)
-            senders.append(par)
-            lays.append(np.full(chi.size, k, dtype=np.int8))
-        if sum(c.size for c in children):
-            self._ic = (np.concatenate(children), np.concatenate(senders),
-                        np.concatenate(lays))
+            on = layer == k
+            agents = acts["agent"][on]
+            children, _ = lay.expand(agents)
+            when = step[on].repeat(lay.degree()[agents])
+            when = when[act_step[children] > when]
+            sent[:, k] = np.bincount(when, minlength=rows)[:rows]
+        seen = np.zeros_like(sent)
+        seen[1:] = sent[:-1]
+        return {"activations": activations, "shares": activations.copy(), "sent": sent,
+                "seen": seen}
 
     def _newly_exposed(self, rows: int) -> np.ndarray:
         """Agents first exposed per step and channel, derived from ``first_seen`` (rows, C)."""
@@ -535,37 +529,29 @@ class BrandModel(mesa.Model):
     def pending(self) -> Exposures:
         """Exposures waiting in feeds (sent, not yet seen)."""
         if self.reduction:
-            if self._ic is None:
-                return Exposures.empty()
-            child, parent, layer = self._ic
-            k = child.size
-            lay = np.zeros(k, dtype=np.int8) if layer is None else layer
-            return Exposures(parent=parent, child=child, layer=lay, origin=lay,
-                             post=np.zeros(k, dtype=np.int32),
+            parents, children, layers = self._cascade.exposures()
+            live = (~self.activated[0][children]).nonzero()[0]
+            k = live.size
+            return Exposures(parent=parents[live], child=children[live], layer=layers[live],
+                             origin=layers[live], post=np.zeros(k, dtype=np.int32),
                              born=np.full(k, self.t, dtype=np.int32))
         return self._pending
 
     def _record(self) -> None:
         """Phase 9: commit the step's counters and, in full mode, the loyalty gauges."""
         t = self.t
-        seen, activated, sent = self._ic_counts
-        if seen or activated or sent:
-            row, index = self.recorder.row, self.recorder.index
-            row[index["seen"], 0] += seen
-            row[index["activations"], 0] += activated
-            row[index["shares"], 0] += activated
-            row[index["sent"], 0] += sent
-            self._ic_counts = [0, 0, 0]
-        if not self.reduction:
-            loyal = self.loyalty >= self.config.loyalty.loyal
-            detractor = self.activated[self.backlash_post]
-            self.recorder.gauge("members", t, self.member.sum(axis=1))
-            self.recorder.gauge("mean_loyalty", t, np.array(
-                [self.loyalty[m].mean() if m.any() else np.nan for m in self.member]))
-            self.recorder.gauge("loyal", t, np.array([np.count_nonzero(loyal & m)
-                                                      for m in self.member]))
-            self.recorder.gauge("detractors", t, np.array([np.count_nonzero(detractor & m)
-                                                           for m in self.member]))
+        if self.reduction:
+            self.recorder.skip_step(t)
+            return
+        loyal = self.loyalty >= self.config.loyalty.loyal
+        detractor = self.activated[self.backlash_post]
+        self.recorder.gauge("members", t, self.member.sum(axis=1))
+        self.recorder.gauge("mean_loyalty", t, np.array(
+            [self.loyalty[m].mean() if m.any() else np.nan for m in self.member]))
+        self.recorder.gauge("loyal", t, np.array([np.count_nonzero(loyal & m)
+                                                  for m in self.member]))
+        self.recorder.gauge("detractors", t, np.array([np.count_nonzero(detractor & m)
+                                                       for m in self.member]))
         self.recorder.close_step(t)
 
     def _keep_trace(self, seen: Exposures, success: np.ndarray | None,
@@ -582,7 +568,7 @@ class BrandModel(mesa.Model):
         if self.t >= self.config.steps:
             return True
         if self.reduction:
-            return self._ic is None and self.t >= self.post_step[-1]
+            return self._cascade.done
         return False
 
     # -- inspection ----------------------------------------------------------------------
@@ -598,7 +584,8 @@ class BrandModel(mesa.Model):
         # counters are kept as model.step() would keep them.
         report = progress is not None and not self.reduction
         while self.running:
-            self._advance()
+            if not self._advance():
+                break
             self.steps += 1
             self.time += 1
             if report:

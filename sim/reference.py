@@ -7,42 +7,57 @@ random streams. They are far too slow for real runs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .networks.layer import Layer
 
 
-def reference_independent_cascade(layer: Layer, seeds: list[int], p: float,
-                                  rng: np.random.Generator) -> dict[int, tuple[int, int]]:
+def reference_independent_cascade(layers: Layer | Sequence[Layer], seeds: list[int], p: float,
+                                  rng: np.random.Generator,
+                                  seed_layers: list[int] | None = None,
+                                  ) -> dict[int, tuple[int, int, int]]:
     """The independent cascade model, one agent and one edge at a time.
 
-    Seeds are active at step 0. At step t every agent activated at t - 1 exposes each of its
-    neighbours that is not yet active; each exposure independently activates its receiver with
-    probability ``p`` (one draw ``u < p`` per exposure, in sharer order then neighbour order,
-    sharers taken in increasing id). An agent convinced by several exposures in one step takes
-    the first as its parent. The process stops when a
-    step activates no one.
+    Seeds are active at step 0, each on its layer (``seed_layers``; layer 0 by default). At
+    step t every agent activated at t - 1 exposes each of its neighbours on the layer it was
+    activated on: layers in index order, then sharers in the order they were activated (seeds
+    in increasing id), then neighbours in CSR order. Each exposure independently succeeds
+    with probability ``p``; a success on an agent not yet active activates it on that layer,
+    and an agent convinced by several exposures in one step takes the first as its parent.
+    The process stops when a step activates no one.
+
+    The decisions are the kernel's Bernoulli process (:class:`sim.reduction.SuccessClock`):
+    exposures are numbered across steps, and the gaps between successes are geometric, drawn
+    here one at a time as the walk reaches each success.
 
     Returns:
-        ``{agent: (step, parent)}`` for every activated agent (parent -1 for seeds).
+        ``{agent: (step, parent, layer)}`` for every activated agent (parent -1 for seeds).
     """
-    state = {int(s): (0, -1) for s in seeds}
-    frontier = sorted(state)
+    layers = [layers] if isinstance(layers, Layer) else list(layers)
+    seed_layers = seed_layers or [0] * len(seeds)
+    state = {int(s): (0, -1, int(k)) for s, k in sorted(zip(seeds, seed_layers))}
+    frontier = list(state)
+    number = 0                                            # exposures decided so far
+    success = rng.geometric(p) - 1 if p > 0 else -1       # number of the next success
     t = 0
     while frontier:
         t += 1
-        exposures = []
-        for sharer in frontier:
-            for neighbour in layer.indices[layer.indptr[sharer]: layer.indptr[sharer + 1]]:
-                if int(neighbour) not in state:
-                    exposures.append((sharer, int(neighbour)))
-        convinced: dict[int, int] = {}
-        for sharer, neighbour in exposures:
-            if rng.random() < p and neighbour not in convinced:
-                convinced[neighbour] = sharer
-        for agent, parent in convinced.items():
-            state[agent] = (t, parent)
-        frontier = sorted(convinced)
+        convinced: dict[int, tuple[int, int]] = {}
+        for k, layer in enumerate(layers):
+            for sharer in (a for a in frontier if state[a][2] == k):
+                for neighbour in layer.indices[layer.indptr[sharer]: layer.indptr[sharer + 1]]:
+                    hit = number == success
+                    if hit:
+                        success += rng.geometric(p)
+                    number += 1
+                    neighbour = int(neighbour)
+                    if hit and neighbour not in state and neighbour not in convinced:
+                        convinced[neighbour] = (sharer, k)
+        for agent, (parent, k) in convinced.items():
+            state[agent] = (t, parent, k)
+        frontier = list(convinced)                        # in order of first success
     return state
 
 

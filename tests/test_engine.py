@@ -30,12 +30,12 @@ def test_vectorised_cascade_matches_per_agent_reference(ba_world, replicate, p):
     seeds = acts["agent"][acts["parent"] < 0].tolist()
     expected = reference_independent_cascade(ba_world.layers[0], seeds, p,
                                              Streams(config.seed, replicate)["sharing"])
-    got = {int(a): (int(s), int(par)) for a, s, par in
-           zip(acts["agent"], acts["step"], acts["parent"])}
+    got = {int(a): (int(s), int(par), int(k)) for a, s, par, k in
+           zip(acts["agent"], acts["step"], acts["parent"], acts["layer"])}
     assert got == expected
     # the run ends at the first step after which no exposure is pending: the last step that
     # activated someone, or the one after it when those agents still had neighbours to try
-    last = max(s for s, _ in expected.values())
+    last = max(s for s, _, _ in expected.values())
     assert model.t in (last, last + 1) and len(model.pending) == 0
 
 
@@ -53,10 +53,13 @@ def test_reduction_mode_rebuilds_first_exposures_as_the_trace_records_them(ba_wo
     assert trace["child"].size > 0
 
 
-def test_scalar_and_vector_draws_are_the_same_sequence():
-    # the reference relies on this: one rng.random() per decision equals rng.random(n)[k]
+@pytest.mark.parametrize("p", [0.05, 0.5])
+def test_scalar_and_block_geometric_draws_are_the_same_sequence(p):
+    # the reference relies on this: the clock draws gaps in blocks of any size, the
+    # reference one at a time (numpy switches algorithm at p = 1/3: both sides tested)
     a, b = Streams(5, 2)["sharing"], Streams(5, 2)["sharing"]
-    assert np.array_equal(a.random(50), np.array([b.random() for _ in range(50)]))
+    blocks = np.concatenate([a.geometric(p, size=k) for k in (1, 7, 300, 64)])
+    assert np.array_equal(blocks, np.array([b.geometric(p) for _ in range(blocks.size)]))
 
 
 def test_reduction_mode_has_no_crosspost_and_everyone_active():
