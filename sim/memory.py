@@ -344,6 +344,8 @@ def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
     if reduction:
         posts, channels = 1, n_layers
         state = 2 * n + 4 * n + 12 * channels * n                 # activated, shares, replay
+        # the kernel: claims (int64), and int64 copies of each layer's CSR arrays
+        state += 8 * n + sum(16 * n + 8 * layer.audience for layer in layers)
         members = max(1, sum(layer.members for layer in layers))
         seen = (config.seeds * directed / members
                 + IC_SEEN_PER_EDGE * directed * min(1.0, config.p / IC_SATURATING_P))
