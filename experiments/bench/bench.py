@@ -49,6 +49,8 @@ import numpy as np
 
 from sim import Layer, World, load_config, simulate
 from sim.model import BrandModel
+from sim.reduction import independent_cascades, random_seeds
+from sim.rng import Streams
 from sim.networks.generators import preferential_attachment
 
 try:  # tqdm is optional: plain progress lines otherwise
@@ -203,14 +205,12 @@ def single_layer(layer: Layer, config: Any, seed: int) -> World:
     return single_layer_world(layer, config, rng=np.random.default_rng([seed, 2]))
 
 
-def seeds_of(model: BrandModel) -> np.ndarray:
-    """The seed agents our engine drew, read back from its activations (parent = -1).
-
-    Reading them back (rather than redrawing them) gives the other libraries the very same
-    seed sets however the engine draws its seeds.
-    """
-    acts = model.activations()
-    return np.sort(acts["agent"][acts["parent"] == -1])
+def seeds_of(world: World, config: Any) -> np.ndarray:
+    """The seed agents our engine draws for ``config``'s (seed, replicate), with its own code,
+    so that the other libraries start from the very same seed sets."""
+    seeds, _ = random_seeds(world.member, world.members_any, config.seeds,
+                            Streams(config.seed, config.replicate)["seeding"])
+    return seeds
 
 
 def make_cynetdiff(layer: Layer, seed: int) -> tuple[Any, float] | str:
@@ -310,10 +310,8 @@ def bench_ndlib(edges: np.ndarray, n: int, seed_sets: list[np.ndarray], seed: in
 def profile_kernel(base: Any, world: World, reps: int) -> list[dict[str, Any]]:
     """The top 15 functions by own time over ``reps`` cascades of our engine (cProfile)."""
     profiler = cProfile.Profile()
-    configs = [dataclasses.replace(base, replicate=r) for r in range(reps)]
     profiler.enable()
-    for config in configs:
-        BrandModel(config, world=world).run()
+    independent_cascades(base, range(reps), world=world)
     profiler.disable()
     stats = pstats.Stats(profiler)
     rows = []
@@ -328,10 +326,13 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
                          prog: Progress) -> dict[str, Any]:
     """Section 1 at one graph size: our engine, cynetdiff and NDlib on one BA graph.
 
-    Our engine runs replicates 0..reps-1 (the timed kernel); then cynetdiff from the same seed
-    sets; then the full ``simulate`` of each replicate, which replays the very same cascade
-    (streams depend on (seed, replicate) only) and so isolates the cost of summaries and
-    DataFrames. Each in its own loop, so none is timed amid the others' garbage.
+    Like cynetdiff (``set_seeds`` + ``advance_until_completion`` on a model built once) and
+    NDlib (``reset`` + ``iteration`` on a model built once), our timed cascade runs on a
+    kernel built once per graph: ``sim.reduction.independent_cascades`` times each
+    replicate's streams, seeding and steps. Then, each in a loop of its own so that none is
+    timed amid the others' garbage: cynetdiff from the same seed sets; ``BrandModel(config)
+    .run()`` per replicate (a whole Mesa model per cascade, which must find the very same
+    cascade); and ``simulate`` (the model plus summary metrics and DataFrames).
 
     Args:
         n: number of nodes.
@@ -355,44 +356,51 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
         "graph_build_s": build_s, "layer_build_s": layer_s,
     }
     configs = [dataclasses.replace(base, replicate=r) for r in range(reps + 1)]
+    seed_sets = [seeds_of(world, config) for config in configs]
     cyn = make_cynetdiff(layer, args.seed)
 
     # Warm-up (replicate `reps`, never timed): first calls pay for imports and caches.
-    warm = BrandModel(configs[reps], world=world).run()
+    independent_cascades(base, [reps], world=world)
+    BrandModel(configs[reps], world=world).run()
     simulate(configs[reps], world=world)
     if not isinstance(cyn, str):
-        run_cynetdiff(cyn[0], seeds_of(warm), degree)
+        run_cynetdiff(cyn[0], seed_sets[reps], degree)
 
-    # Each engine runs its cascades in a loop of its own, so that none is timed with the
-    # others' garbage and cache traffic in between; all start from the same seed sets.
-    ours_t, ours_size, ours_edges, sim_t, seed_sets = [], [], [], [], []
+    prog.log(f"reduction n={n}: our kernel, {reps} cascades")
+    ours = independent_cascades(base, range(reps), world=world)
     cyn_t, cyn_size, cyn_edges = [], [], []
-    for r in prog.iterate(reps, f"reduction n={n}"):
-        t1 = time.perf_counter()
-        model = BrandModel(configs[r], world=world).run()
-        ours_t.append(time.perf_counter() - t1)
-        ours_size.append(int(model.activated.sum()))
-        ours_edges.append(int(model.edges_examined))
-        seed_sets.append(seeds_of(model))
-        del model
     if not isinstance(cyn, str):
-        for seeds in seed_sets:
-            elapsed, size, examined = run_cynetdiff(cyn[0], seeds, degree)
+        for r in prog.iterate(reps, f"cynetdiff n={n}"):
+            elapsed, size, examined = run_cynetdiff(cyn[0], seed_sets[r], degree)
             cyn_t.append(elapsed)
             cyn_size.append(size)
             cyn_edges.append(examined)
+    model_t, model_same, sim_t = [], True, []
+    for r in prog.iterate(reps, f"BrandModel n={n}"):
+        t1 = time.perf_counter()
+        model = BrandModel(configs[r], world=world).run()
+        model_t.append(time.perf_counter() - t1)
+        model_same &= (int(model.activated.sum()) == ours.reach[r]
+                       and model.t == ours.steps[r])
+        del model
     for r in range(reps):
         t1 = time.perf_counter()
         simulate(configs[r], world=world)
         sim_t.append(time.perf_counter() - t1)
 
-    ours = cascade_stats(ours_t, ours_size, ours_edges, n)
-    ours["simulate_mean_time_s"] = float(np.mean(sim_t))
-    ours["simulate_median_time_s"] = float(np.median(sim_t))
-    # Paired: simulate(replicate r) replays the kernel's cascade r, so the difference is the
-    # collection overhead (summary metrics, DataFrames) alone.
-    ours["simulate_overhead_mean_s"] = float(np.mean(np.subtract(sim_t, ours_t)))
-    out["ours"] = ours
+    stats = cascade_stats(ours.seconds, ours.reach, ours.edges_examined, n)
+    stats["timed"] = ("sim.reduction.independent_cascades: per cascade, the replicate's "
+                      "random streams, seeding and steps on a kernel built once per graph")
+    stats["model_mean_time_s"] = float(np.mean(model_t))
+    stats["model_median_time_s"] = float(np.median(model_t))
+    stats["model_same_cascades"] = bool(model_same)
+    stats["simulate_mean_time_s"] = float(np.mean(sim_t))
+    stats["simulate_median_time_s"] = float(np.median(sim_t))
+    # Paired: BrandModel and simulate(replicate r) replay the kernel's cascade r, so the
+    # differences are the model's construction and the collection (metrics, DataFrames).
+    stats["model_overhead_mean_s"] = float(np.mean(np.subtract(model_t, ours.seconds)))
+    stats["simulate_overhead_mean_s"] = float(np.mean(np.subtract(sim_t, model_t)))
+    out["ours"] = stats
     if isinstance(cyn, str):
         out["cynetdiff"] = {"skipped": cyn}
     else:
@@ -434,11 +442,16 @@ def bench_reduction(sizes: Sequence[int], args: argparse.Namespace,
             "ours_over_cynetdiff_ns_per_edge": ratio(ours["ns_per_edge"],
                                                      cyn.get("ns_per_edge")),
             "ndlib_over_ours_time": ratio(nd.get("mean_time_s"), ours["mean_time_s"]),
+            "model_over_kernel_time": ratio(ours["model_mean_time_s"], ours["mean_time_s"]),
+            "model_over_cynetdiff_time": ratio(ours["model_mean_time_s"],
+                                               cyn.get("mean_time_s")),
+            "ndlib_over_model_time": ratio(nd.get("mean_time_s"), ours["model_mean_time_s"]),
             "simulate_over_kernel_time": ratio(ours["simulate_mean_time_s"],
                                                ours["mean_time_s"]),
             "networkx_over_ours_build": ratio(res["networkx_build_s"], res["graph_build_s"]),
         }
-        prog.log(f"reduction n={n}: ours {1e3 * ours['mean_time_s']:.2f} ms/cascade, "
+        prog.log(f"reduction n={n}: ours {1e3 * ours['mean_time_s']:.2f} ms/cascade "
+                 f"({1e3 * ours['model_mean_time_s']:.2f} ms as a BrandModel), "
                  f"cynetdiff {_ms(cyn.get('mean_time_s'))}, ndlib {_ms(nd.get('mean_time_s'))}")
 
     def target(n: int, key: str, test) -> bool | None:
