@@ -27,8 +27,8 @@ from .config import Config, ConfigError, Mode
 from .networks.layer import Layer
 from .rng import Streams
 
-_UNCLAIMED = np.iinfo(np.int64).max
-_ACTIVE = -1
+_UNCLAIMED = 0
+_ACTIVE = np.iinfo(np.int64).max
 
 
 class SuccessClock:
@@ -129,9 +129,10 @@ class IndependentCascade:
         self.p = float(p)
         self._indptr, self._indices, self._degree = zip(*(layer.csr64 for layer in self.layers),
                                                         strict=True)
-        # per agent: _ACTIVE once activated; during a step, the rank of its first successful
-        # exposure; _UNCLAIMED otherwise. One np.minimum.at finds every first success.
-        self._claim = np.full(activated.size, _UNCLAIMED, dtype=np.int64)
+        # per agent: _ACTIVE once activated; during a step, a priority (higher: earlier) of
+        # its first successful exposure; _UNCLAIMED (0) otherwise. One np.maximum.at finds
+        # every first success. Zeros: pages the cascades never touch are never written.
+        self._claim = np.zeros(activated.size, dtype=np.int64)
         self._touched: list[np.ndarray] = []
         self._clock: SuccessClock | None = None
         self._blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, int]] = []
@@ -219,11 +220,12 @@ class IndependentCascade:
             layers = None if len(self.layers) == 1 else np.full(offsets.size, k, np.int8)
         else:
             children, rows, layers = self._locate(offsets)
-        # first success per child not yet active: claim[c] = min rank of its successes
-        # (active agents keep _ACTIVE, below every rank), then keep the ranks that won
-        rank = np.arange(offsets.size)
-        np.minimum.at(self._claim, children, rank)
-        won = (self._claim[children] == rank).nonzero()[0]
+        # first success per child not yet active: claim[c] = the highest priority among its
+        # successes, success j having priority K - j (active agents keep _ACTIVE, above
+        # every priority); then keep the successes whose priority won
+        priority = np.arange(offsets.size, 0, -1)
+        np.maximum.at(self._claim, children, priority)
+        won = (self._claim[children] == priority).nonzero()[0]
         if won.size == 0:
             # no one convinced: the step happened only if some exposure could have convinced
             # someone (the one full neighbour lookup of a cascade, on its last frontier)
