@@ -1,6 +1,7 @@
 """Charts: pure functions from tidy tables to matplotlib axes; the model never imports this.
 
-One style for every chart lives in :data:`STYLE` and :data:`LAYER_COLOURS`.
+A single run's charts use :data:`STYLE`; each channel (personal, professional, owned, topic,
+graph) has the colour the reports give it (:data:`sim.report.style.LAYER_COLOURS`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .report.style import EXTRA_COLOURS, LAYER_COLOURS  # noqa: E402
+
 STYLE = {
     "figure.figsize": (13.33, 7.5),  # 16:9 slide
     "font.size": 18,
@@ -22,7 +25,6 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
-LAYER_COLOURS = {"personal": "#1f77b4", "professional": "#d95f02", "graph": "#444444"}
 
 
 def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -35,9 +37,10 @@ def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
     with plt.rc_context(STYLE):
         if ax is None:
             _, ax = plt.subplots()
+        spare = iter(c for c in EXTRA_COLOURS if c not in LAYER_COLOURS.values())
         for layer, df in timeseries.groupby("layer", observed=True):
             ax.plot(df["step"], df["reach"], lw=3, label=str(layer),
-                    color=LAYER_COLOURS.get(str(layer)))
+                    color=LAYER_COLOURS.get(str(layer)) or next(spare))
         ax.set_xlabel("step (day)")
         ax.set_ylabel("agents reached (cumulative)")
         ax.legend(frameon=False)

@@ -1,0 +1,31 @@
+"""The single run's reach chart: one line per channel, each in its own colour."""
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+
+from sim.plots import plot_reach, save_reach_chart
+
+
+def _series(channels: list[str], steps: int = 5) -> pd.DataFrame:
+    rows = [{"step": t, "layer": name, "reach": (k + 1) * t}
+            for t in range(steps) for k, name in enumerate(channels)]
+    df = pd.DataFrame(rows)
+    df["layer"] = pd.Categorical(df["layer"], categories=channels)
+    return df
+
+
+def test_every_channel_has_its_own_line_and_colour():
+    channels = ["personal", "professional", "owned", "topic", "somewhere_else"]
+    ax = plot_reach(_series(channels))
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == channels
+    colours = {mcolors.to_hex(line.get_color()) for line in lines}
+    assert len(colours) == len(channels)
+    assert np.array_equal(lines[2].get_ydata(), 3 * np.arange(5))
+
+
+def test_the_chart_is_written_as_a_png(tmp_path):
+    path = save_reach_chart(_series(["graph"]), tmp_path / "reach.png", title="t")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["reach.png"]   # no temporary left
