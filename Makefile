@@ -1,5 +1,5 @@
 # mindshare: two commands do all the set-up on a fresh machine.
-#   make demo   create .venv, install, run two experiments (10 replicates, N = 10,000), report
+#   make demo   create .venv, install, run the default scenario and two experiments, report
 #   make test   create .venv, install, run the test suite (slow statistical tests included)
 #   make bench  create .venv, install with benchmark extras, write results/bench/bench.json
 SHELL := /bin/bash
@@ -20,7 +20,7 @@ endef
 
 .PHONY: help venv demo test test-fast bench docs clean
 help:
-	@echo "make demo    run two experiments in parallel (N = 10,000, 10 replicates), then report"
+	@echo "make demo    one default run, then two experiments in parallel (N = 10,000), then report"
 	@echo "make test    run the whole test suite"
 	@echo "make bench   run the benchmarks, write results/bench/bench.json"
 
@@ -35,10 +35,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# The demo: two of the shipped experiments, reduced to 10 replicates at N = 10,000, each a
-# sweep on every core (about 20 s each on 2 cores), then each sweep's report.
+# The demo: one run of the default two-layer scenario at N = 10,000 (its outputs and its
+# reach-per-layer chart, a few seconds); then two of the shipped experiments, reduced to 10
+# replicates at N = 10,000, each a sweep on every core (about 20 s each on 2 cores), then
+# each sweep's report.
 DEMO_EXPERIMENTS := mindset_divide influence_seeding
 demo: $(STAMP)
+	$(VENV)/bin/mindshare name=demo_default n=10000
 	@for e in $(DEMO_EXPERIMENTS); do \
 	  $(VENV)/bin/mindshare -m experiment=$$e name=demo_$$e replicates=10 || exit $$?; \
 	  $(PY) -m sim.sweep_table results/demo_$$e/sweep || exit $$?; \
