@@ -46,11 +46,13 @@ class Progress:
             self.emit(f"built {what} in {took:.1f} s")
             self._last = self.clock()
 
-    def step(self, t: int, horizon: int, detail: Callable[[], str] | None = None) -> None:
+    def step(self, t: int, horizon: int, detail: Callable[[], str] | None = None, *,
+             unit: str = "step") -> None:
         """Step ``t`` of ``horizon`` is done; report it if ``every`` seconds have passed.
 
         ``detail`` is called only when a line is printed (it may be costly, e.g. a reach
-        count over the whole population).
+        count over the whole population). ``unit`` names what is counted (``cascade`` for a
+        batch of cascades).
         """
         now = self.clock()
         if self._steps_start is None:
@@ -61,7 +63,7 @@ class Progress:
         t0, first = self._steps_start
         rate = (now - t0) / max(t - first, 1)
         left = rate * max(horizon - t, 0)
-        text = f"step {t}/{horizon} ({100 * t / horizon:.0f}%)"
+        text = f"{unit} {t}/{horizon} ({100 * t / horizon:.0f}%)"
         if detail is not None:
             text += f", {detail()}"
         self.emit(f"{text}, {now - self.start:.0f} s elapsed, ~{left:.0f} s left")

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .config import Config, ConfigError, Mode
 from .networks.layer import Layer
+from .progress import Progress
 from .rng import Streams
 
 _UNCLAIMED = 0
@@ -291,8 +292,8 @@ def random_seeds(member: np.ndarray, members_any: np.ndarray, k: int,
     return seeds, np.argmax(np.cumsum(on, axis=0) > pick, axis=0).astype(np.int8)
 
 
-def independent_cascades(config: Config, replicates: Iterable[int], *,
-                         world=None) -> pd.DataFrame:
+def independent_cascades(config: Config, replicates: Iterable[int], *, world=None,
+                         progress: Progress | None = None) -> pd.DataFrame:
     """Many reduction-mode cascades on one world: one per replicate, one kernel for all.
 
     Cascade ``r`` is the cascade that ``BrandModel`` runs for ``config`` with
@@ -303,6 +304,7 @@ def independent_cascades(config: Config, replicates: Iterable[int], *,
         config: a validated reduction-mode config (``mode=independent_cascade``).
         replicates: replicate indices to run.
         world: the world to run on; built from ``config`` (replicate 0) when omitted.
+        progress: reports cascades done, mean reach so far and time left, every few seconds.
 
     Returns:
         One row per replicate: ``replicate``, ``reach`` (agents ever activated, seeds
@@ -323,6 +325,7 @@ def independent_cascades(config: Config, replicates: Iterable[int], *,
         raise ConfigError("seeds", config.seeds, f"must be <= {members_any.size}, the number "
                           "of agents on at least one layer")
     kernel = IndependentCascade(world.layers, np.zeros(world.n, dtype=bool), config.p)
+    replicates = list(replicates)
     rows = []
     for r in replicates:
         t0 = time.perf_counter()
@@ -332,6 +335,9 @@ def independent_cascades(config: Config, replicates: Iterable[int], *,
         kernel.start(seeds, layers, streams["sharing"])
         steps = run_to_end(kernel, config.steps)
         rows.append((r, kernel.reach, steps, kernel.examined, time.perf_counter() - t0))
+        if progress is not None:
+            progress.step(len(rows), len(replicates), lambda: "mean reach "
+                          f"{np.mean([row[1] for row in rows]):,.1f}", unit="cascade")
     return pd.DataFrame(rows, columns=["replicate", "reach", "steps", "edges_examined",
                                        "seconds"])
 

@@ -9,6 +9,7 @@ import pytest
 
 from sim import ConfigError, Layer, World, load_config, simulate
 from sim.model import BrandModel
+from sim.progress import Progress
 from sim.reduction import SuccessClock, independent_cascades
 from sim.reference import reference_independent_cascade
 from sim.rng import Streams
@@ -164,3 +165,15 @@ def test_derived_counters_agree_with_the_trace(kind):
     # the exposures marked as shared are the activations that have a parent
     assert int(trace["shared"].sum()) == int((acts["parent"] >= 0).sum())
     assert result.summary["exposures_seen"] == len(trace)
+
+
+def test_a_long_batch_reports_its_progress():
+    world = _world("single")
+    config = load_config(["experiment=independent_cascade", "p=0.1", "seeds=2"])
+    lines: list[str] = []
+    ticks = iter(range(10**6))
+    progress = Progress(lines.append, every=5.0, clock=lambda: float(next(ticks)))
+    batch = independent_cascades(config, range(40), world=world, progress=progress)
+    assert lines and all(line.startswith("cascade ") and "/40 (" in line and "mean reach"
+                         in line and "s left" in line for line in lines)
+    assert len(batch) == 40
