@@ -27,7 +27,8 @@ against the peak RSS (``ru_maxrss``) of fresh ``mindshare`` processes on Linux x
 estimate is within 10% for the default scenario at N = 10^5 and 10^6 (4% and 6% over), within
 15% for every config tried once the number of exposures is known, and 0.55x-1.4x from the
 config alone for settings far more or far less viral than the default (reduction mode:
-0.97x-1.23x). The test holds it to 25% at N = 2 * 10^5, a margin for other environments.
+0.89x-1.14x on BA files of 10^5 and 10^6 nodes at p = 0.05 and 0.3). The test holds it to
+25% at N = 2 * 10^5, a margin for other environments.
 
 :func:`check_memory` (called by :func:`sim.run.simulate` before the world is built) refuses a
 run whose estimate exceeds the memory available to the process (``MemAvailable`` of
