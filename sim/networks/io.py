@@ -7,8 +7,9 @@ is the id of node i in the file. Edge lists have one ``u v`` pair per line, sepa
 whitespace and/or commas; ``#`` starts a comment; blank lines are ignored; edges are
 undirected. Self-loops and repeated edges are dropped, counted in the report and logged as one
 warning line (logger ``sim.networks.io``), not errors. :func:`node_table` gives the mapping
-from agents back to the file's ids, which a run writes as ``nodes.parquet``. The parser works on the raw bytes with numpy (~0.2 s per 10^6 lines). Every problem with a
-file is a :class:`GraphFileError` with a one-line message naming the file.
+from agents back to the file's ids, which a run writes as ``nodes.parquet``. The parser works
+on the raw bytes with numpy (~0.2 s per 10^6 lines). Every problem with a file is a
+:class:`GraphFileError` with a one-line message naming the file.
 """
 
 from __future__ import annotations
