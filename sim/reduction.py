@@ -296,9 +296,12 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
                          progress: Progress | None = None) -> pd.DataFrame:
     """Many reduction-mode cascades on one world: one per replicate, one kernel for all.
 
-    Cascade ``r`` is the cascade that ``BrandModel`` runs for ``config`` with
-    ``replicate = r`` (same seeds, same draws, same result), without building a model, a
-    recorder or a trace per cascade: the way to draw thousands of cascades on a graph.
+    Cascade ``r`` is the cascade that ``BrandModel`` runs on the same world for ``config``
+    with ``replicate = r`` (same seeds, same draws, same result), without building a model, a
+    recorder or a trace per cascade: the way to draw thousands of cascades on a graph. On a
+    graph file the world is the file whatever the replicate, so row ``r`` is also what
+    ``mindshare ... replicate=r`` finds; on generated networks, where each replicate of a
+    model draws its own graphs, the batch keeps one world for all its cascades.
 
     Args:
         config: a validated reduction-mode config (``mode=independent_cascade``).
