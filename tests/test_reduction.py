@@ -177,3 +177,15 @@ def test_a_long_batch_reports_its_progress():
     assert lines and all(line.startswith("cascade ") and "/40 (" in line and "mean reach"
                          in line and "s left" in line for line in lines)
     assert len(batch) == 40
+
+
+def test_on_a_graph_file_row_r_is_the_run_of_replicate_r(tmp_path):
+    graph = nx.barabasi_albert_graph(1500, 2, seed=8)
+    path = tmp_path / "edges.txt"
+    path.write_text("# u v\n" + "".join(f"{u} {v}\n" for u, v in graph.edges()))
+    config = load_config(["experiment=independent_cascade", f"graph={path}", "p=0.3",
+                          "seeds=2", "seed=9"])
+    batch = independent_cascades(config, [0, 1, 2])          # builds the world itself
+    for row in batch.itertuples():
+        run = simulate(dataclasses.replace(config, replicate=row.replicate)).summary
+        assert (row.reach, row.steps) == (run["reach"], run["steps"])
