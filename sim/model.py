@@ -15,11 +15,11 @@ import numpy as np
 from . import content as ct
 from .agents import Consumer
 from .cascade import Exposures, decide, expose, first_success
-from .config import Config, ConfigError, Mode, Seeding, Trace
+from .config import Config, Mode, Seeding, Trace
 from .loyalty import detect, update_loyalty
 from .progress import Progress
 from .recorder import Recorder
-from .reduction import IndependentCascade, random_seeds
+from .reduction import IndependentCascade, check_seeds, random_seeds
 from .rng import Streams
 from .share import backlash_probability, share_probability
 from .strategy import (UNSEEDED, Listener, choose_seeds, k_core_numbers, layer_split,
@@ -82,7 +82,7 @@ class BrandModel(mesa.Model):
         self.backlash_post = None if self.reduction else self.n_posts
         self.activated = np.zeros((rows, n), dtype=bool)
         # step + 1 at which each agent first saw brand content on each channel (0: never);
-        # reduction mode derives it from the activation log when first asked (first_seen)
+        # reduction mode derives it from the activation log when asked (first_seen)
         self._first_seen = (None if self.reduction else
                             np.zeros((len(self.channels), n), dtype=np.int32))
         # loyalty changes only in full mode: reduction mode reads the world's array
@@ -99,7 +99,7 @@ class BrandModel(mesa.Model):
         # counters are derived from the activation log when the time series is read
         self._cascade = (IndependentCascade(self.world.layers, self.activated[0], config.p)
                          if self.reduction else None)
-        self._series: dict[str, np.ndarray] | None = None
+        self._replayed: tuple[int, dict[str, np.ndarray]] | None = None
         self.edges_examined = 0
         derived = {"newly_exposed": self._newly_exposed}
         if self.reduction:
@@ -120,10 +120,7 @@ class BrandModel(mesa.Model):
     def _setup_strategy(self) -> None:
         cfg, names = self.config, self.layer_names
         if self.reduction:
-            if cfg.seeds > self._members_any.size:
-                raise ConfigError("seeds", cfg.seeds,
-                                  f"must be <= {self._members_any.size}, the number of agents "
-                                  "on at least one layer")
+            check_seeds(cfg.seeds, self._members_any)
             self.post_step = np.array([0])
             self.n_posts = 1
             return
@@ -237,8 +234,7 @@ class BrandModel(mesa.Model):
         cascade = self._cascade
         trace = self.config.output.write_trace
         if trace:
-            parents, children, layers = cascade.exposures()
-            live = ~self.activated[0][children]
+            seen, live = self._cascade_pending()
         step = cascade.step()
         if step is None:
             self.running = False
@@ -247,35 +243,40 @@ class BrandModel(mesa.Model):
         if step.agents.size:
             self._activations.append((step.agents, None, step.parents, step.layers, self.t))
         if trace:
-            shared = np.zeros(children.size, dtype=bool)
-            shared[step.exposures] = True
-            live = live.nonzero()[0]
-            k = live.size
-            lay = layers[live]
-            seen = Exposures(parent=parents[live], child=children[live], layer=lay, origin=lay,
-                             post=np.zeros(k, dtype=np.int32),
-                             born=np.full(k, self.t - 1, dtype=np.int32))
-            self._keep_trace(seen, None, shared[live].nonzero()[0])
+            # the activating exposures, as positions among the pending ones
+            self._keep_trace(seen, None, np.searchsorted(live, step.exposures))
         self.edges_examined = cascade.examined
         self.recorder.skip_step(self.t)
         self.running = not self._finished()
         return True
 
+    def _cascade_pending(self) -> tuple[Exposures, np.ndarray]:
+        """Reduction mode's pending exposures (sent at ``t``, to agents not yet active), and
+        their positions among all the exposures the kernel's next step decides."""
+        parents, children, layers = self._cascade.exposures()
+        live = (~self.activated[0][children]).nonzero()[0]
+        k, lay = live.size, layers[live]
+        return Exposures(parent=parents[live], child=children[live], layer=lay, origin=lay,
+                         post=np.zeros(k, dtype=np.int32),
+                         born=np.full(k, self.t, dtype=np.int32)), live
+
     def _derived(self, name: str):
         """Reduction mode's counter ``name`` as a function of the rows recorded."""
-        def column(rows: int) -> np.ndarray:
-            if self._series is None or self._series["activations"].shape[0] != rows:
-                self._series = self._replay_counters(rows)
-            return self._series[name]
-        return column
+        return lambda rows: self._replay()[name][:rows]
 
-    def _replay_counters(self, rows: int) -> dict[str, np.ndarray]:
-        """Activations, shares, sent and seen per (step, layer), from the activation log.
+    def _replay(self) -> dict[str, np.ndarray]:
+        """What reduction mode does not count while stepping, rebuilt from the activation log
+        in one pass over the activated agents' neighbours (cached until the next step).
 
         An agent activated at step s on layer l shares there at s and sends one exposure to
         each neighbour on l not yet active at the end of s; every exposure sent at s is seen
-        at s + 1 (everyone is active in reduction mode), if the run got there.
+        at s + 1 (everyone is active in reduction mode), if the run got there. Returns the
+        per-(step, layer) counters ``activations``, ``shares``, ``sent`` and ``seen``, and
+        ``first_seen`` (see :attr:`first_seen`).
         """
+        if self._replayed is not None and self._replayed[0] == self.t:
+            return self._replayed[1]
+        rows = self.t + 1
         acts = self.activations()
         n_layers = len(self.channels)
         step = acts["step"].astype(np.int64)
@@ -286,17 +287,26 @@ class BrandModel(mesa.Model):
         act_step = np.full(self.n_agents, np.iinfo(np.int64).max, dtype=np.int64)
         act_step[acts["agent"]] = step
         sent = np.zeros((rows, n_layers), dtype=np.int64)
+        never = np.iinfo(np.int32).max
+        first = np.full((n_layers, self.n_agents), never, dtype=np.int32)
         for k, lay in enumerate(self.world.layers):
             on = layer == k
             agents = acts["agent"][on]
             children, _ = lay.expand(agents)
             when = step[on].repeat(lay.degree()[agents])
-            when = when[act_step[children] > when]
+            keep = act_step[children] > when
+            children, when = children[keep], when[keep]
             sent[:, k] = np.bincount(when, minlength=rows)[:rows]
+            # seen at step s + 1, stored as step + 1
+            np.minimum.at(first[k], children, (when + 2).astype(np.int32))
+        # never exposed, or only by exposures sent at the last step (never seen)
+        first[first > self.t + 1] = 0
         seen = np.zeros_like(sent)
         seen[1:] = sent[:-1]
-        return {"activations": activations, "shares": activations.copy(), "sent": sent,
-                "seen": seen}
+        out = {"activations": activations, "shares": activations.copy(), "sent": sent,
+               "seen": seen, "first_seen": first}
+        self._replayed = (self.t, out)
+        return out
 
     def _newly_exposed(self, rows: int) -> np.ndarray:
         """Agents first exposed per step and channel, derived from ``first_seen`` (rows, C)."""
@@ -497,28 +507,12 @@ class BrandModel(mesa.Model):
         """(channels, N) int32: step + 1 at which each agent first saw brand content (0: never).
 
         Reduction mode does not track it while stepping (the hot path only needs activations):
-        it is rebuilt here, once, from the activation log: an agent is first exposed on a layer
-        the step after a neighbour on that layer shares, unless it had already shared itself.
+        it is rebuilt from the activation log (:meth:`_replay`): an agent is first exposed on a
+        layer the step after a neighbour on that layer shares, unless it had already shared.
         """
-        if self._first_seen is None:
-            self._first_seen = self._replay_exposures()
+        if self.reduction:
+            return self._replay()["first_seen"]
         return self._first_seen
-
-    def _replay_exposures(self) -> np.ndarray:
-        acts = self.activations()
-        n = self.n_agents
-        first = np.zeros((len(self.channels), n), dtype=np.int32)
-        act_step = np.full(n, np.iinfo(np.int32).max, dtype=np.int64)
-        act_step[acts["agent"]] = acts["step"]
-        for s in np.unique(acts["step"]):
-            at = acts["step"] == s
-            for k, layer in enumerate(self.world.layers):
-                _, chi = layer.neighbours(acts["agent"][at & (acts["layer"] == k)])
-                chi = chi[(act_step[chi] > s) & (first[k, chi] == 0)]
-                first[k, chi] = s + 2       # seen at step s + 1, stored as step + 1
-        # exposures sent at the last step were never seen
-        first[first > self.t + 1] = 0
-        return first
 
     @property
     def exposed(self) -> np.ndarray:
@@ -529,12 +523,7 @@ class BrandModel(mesa.Model):
     def pending(self) -> Exposures:
         """Exposures waiting in feeds (sent, not yet seen)."""
         if self.reduction:
-            parents, children, layers = self._cascade.exposures()
-            live = (~self.activated[0][children]).nonzero()[0]
-            k = live.size
-            return Exposures(parent=parents[live], child=children[live], layer=layers[live],
-                             origin=layers[live], post=np.zeros(k, dtype=np.int32),
-                             born=np.full(k, self.t, dtype=np.int32))
+            return self._cascade_pending()[0]
         return self._pending
 
     def _record(self) -> None:

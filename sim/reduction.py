@@ -270,6 +270,14 @@ class IndependentCascade:
         return False
 
 
+def check_seeds(k: int, members_any: np.ndarray) -> None:
+    """Refuse more seeds than agents on at least one layer (a :class:`ConfigError` on
+    ``seeds``)."""
+    if k > members_any.size:
+        raise ConfigError("seeds", k, f"must be <= {members_any.size}, the number of agents "
+                          "on at least one layer")
+
+
 def random_seeds(member: np.ndarray, members_any: np.ndarray, k: int,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
     """Reduction-mode seeding: ``k`` distinct random agents, each on one of its layers.
@@ -324,9 +332,7 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
 
         world = build_world(config, Streams(config.seed, 0))
     members_any = world.members_any
-    if config.seeds > members_any.size:
-        raise ConfigError("seeds", config.seeds, f"must be <= {members_any.size}, the number "
-                          "of agents on at least one layer")
+    check_seeds(config.seeds, members_any)
     kernel = IndependentCascade(world.layers, np.zeros(world.n, dtype=bool), config.p)
     replicates = list(replicates)
     rows = []
