@@ -44,7 +44,7 @@ demo: $(STAMP)
 	$(VENV)/bin/mindshare name=demo_default n=10000
 	@for e in $(DEMO_EXPERIMENTS); do \
 	  $(VENV)/bin/mindshare -m experiment=$$e name=demo_$$e replicates=10 || exit $$?; \
-	  $(PY) -m sim.sweep_table results/demo_$$e/sweep || exit $$?; \
+	  $(PY) -m sim.sweep.table results/demo_$$e/sweep || exit $$?; \
 	done
 	@# ---- report: the command that turns each sweep directory into charts and a deck ----
 	@for e in $(DEMO_EXPERIMENTS); do \

@@ -10,24 +10,32 @@ The plain-Python API (no Hydra needed except for :func:`load_config`)::
 import importlib
 from typing import TYPE_CHECKING
 
-from .config import (Config, ConfigError, GraphFileError, LayerConfig, Mode, NetworkConfig,
-                     config_hash)
+from sim.config import (
+    Config,
+    ConfigError,
+    GraphFileError,
+    LayerConfig,
+    Mode,
+    NetworkConfig,
+    config_hash,
+)
 
 if TYPE_CHECKING:
-    from .metrics import structural_virality
-    from .model import BrandModel
-    from .reduction import independent_cascades
-    from .networks import Layer
-    from .rng import Streams
-    from .run import Result, simulate, write_outputs
-    from .world import World, build_world
+    from sim.engine.brand import BrandModel
+    from sim.engine.kernel import independent_cascades
+    from sim.outputs.metrics import structural_virality
+    from sim.outputs.results import Result, simulate, write_outputs
+    from sim.rng import Streams
+    from sim.world import Layer
+    from sim.world.population import World, build_world
 
 #: Names imported on first use, from their modules: the model pulls in Mesa, pandas and
 #: SciPy (~1 s), which the command line does not need to check a config or plan a sweep.
-_LAZY = {"structural_virality": "metrics", "BrandModel": "model", "Layer": "networks",
-         "independent_cascades": "reduction",
-         "Streams": "rng", "Result": "run", "simulate": "run", "write_outputs": "run",
-         "World": "world", "build_world": "world"}
+_LAZY = {"structural_virality": "outputs.metrics", "BrandModel": "engine.brand",
+         "Layer": "world.layer", "independent_cascades": "engine.kernel", "Streams": "rng",
+         "Result": "outputs.results", "simulate": "outputs.results",
+         "write_outputs": "outputs.results", "World": "world.population",
+         "build_world": "world.population"}
 
 __all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
            "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "config_hash",
@@ -37,7 +45,7 @@ __all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "La
 
 def load_config(overrides: list[str] | None = None) -> Config:
     """Compose and validate a config as the ``mindshare`` command does (see :mod:`sim.cli`)."""
-    from .cli import load_config as _load
+    from sim.cli.main import load_config as _load
 
     return _load(overrides)
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from sim import ConfigError, load_config
-from sim.config import Config, _allowed, _walk
+from sim.config import Config
+from sim.config.schema import _allowed, _walk
 
 MINDSHARE = str(Path(sys.executable).parent / "mindshare")
 IC = "experiment=independent_cascade"
@@ -304,7 +305,7 @@ def test_every_config_range_is_refused_in_one_line(key, value, allowed):
 def test_output_dir_check_probes_and_cleans_up(tmp_path, monkeypatch):
     import tempfile
 
-    from sim.preflight import check_output_dir
+    from sim.guards.output_dir import check_output_dir
 
     assert check_output_dir("hydra.run.dir", tmp_path / "a" / "b") == tmp_path
     assert list(tmp_path.iterdir()) == []                  # the probe directory is gone

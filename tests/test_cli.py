@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sim import ConfigError, load_config, simulate
-from sim.config import Config, _check_file, config_reference, render_readme
+from sim.config import Config, config_reference, render_readme
+from sim.config.schema import _check_file
 
 BIN = Path(sys.executable).parent
 MINDSHARE = str(BIN / "mindshare")
@@ -105,7 +106,7 @@ def test_non_editable_install_finds_its_configs_from_any_directory(tmp_path):
     work.mkdir()
     code = ("import sys, sim; assert sim.__file__.startswith(sys.argv[1]), sim.__file__; "
             "sys.argv = ['mindshare', 'n=300', 'steps=3', 'network.personal.mean_degree=4']; "
-            "from sim.cli import main; main()")
+            "from sim.cli.main import main; main()")
     env = {**os.environ, "PYTHONPATH": str(target)}
     proc = subprocess.run([sys.executable, "-c", code, str(target)], cwd=work, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -117,7 +118,7 @@ def test_config_errors_cross_process_boundaries_intact():
     import pickle
 
     from sim.config import ConfigError
-    from sim.memory import InsufficientMemoryError, estimate_peak_bytes
+    from sim.guards.memory import InsufficientMemoryError, estimate_peak_bytes
 
     error = pickle.loads(pickle.dumps(ConfigError("p", 1.5, "must be in [0, 1]")))
     assert (type(error), str(error), error.key) == (ConfigError, "p=1.5: must be in [0, 1]", "p")

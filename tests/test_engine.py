@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from sim import Layer, World, load_config, simulate
-from sim.model import BrandModel
-from sim.reference import reference_independent_cascade
+from sim.engine.brand import BrandModel
+from sim.engine.reference import reference_independent_cascade
 from sim.rng import Streams
-from sim.world import single_layer_world
+from sim.world.population import single_layer_world
 
 
 def world_from(graph: nx.Graph) -> World:
@@ -143,7 +143,7 @@ def test_consumer_views_read_model_state():
 def test_first_of_each_and_distinct_match_numpy_unique():
     rng = np.random.default_rng(1)
     key = rng.integers(0, 50, size=1000)
-    from sim.cascade import distinct, first_of_each
+    from sim.arrays import distinct, first_of_each
     values, first = np.unique(key, return_index=True)
     assert np.array_equal(first_of_each(key), first)
     assert np.array_equal(distinct(key), values)

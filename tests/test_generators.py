@@ -1,4 +1,4 @@
-"""Tests of sim.networks.generators: invariants, determinism, argument checks, and statistics
+"""Tests of sim.world.generators: invariants, determinism, argument checks, and statistics
 compared with the networkx generator of the same family at n = 20,000.
 
 Tolerances are stated next to each assert; all rngs are seeded, so the tests are
@@ -15,8 +15,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.stats import ks_2samp
 
-from sim.networks.generators import (canonical_edges, community_small_world,
-                                     preferential_attachment)
+from sim.world.generators import (
+    canonical_edges,
+    community_small_world,
+    preferential_attachment,
+)
 
 N = 20_000
 

@@ -1,4 +1,4 @@
-"""Tests of sim.networks.io: edge-list and GraphML reading, relabelling, the report, every
+"""Tests of sim.world.graph_files: edge-list and GraphML reading, relabelling, the report, every
 GraphFileError case, atomic writing and the networkx converters."""
 
 from __future__ import annotations
@@ -9,9 +9,15 @@ import networkx as nx
 import numpy as np
 import pytest
 
-import sim.networks.io as gio
-from sim.networks.io import (GraphFileError, GraphFileReport, edges_to_networkx,
-                             networkx_to_edges, read_graph, write_edgelist)
+import sim.world.graph_files as gio
+from sim.world.graph_files import (
+    GraphFileError,
+    GraphFileReport,
+    edges_to_networkx,
+    networkx_to_edges,
+    read_graph,
+    write_edgelist,
+)
 
 
 def _write(tmp_path, name: str, content: str | bytes):
@@ -334,12 +340,12 @@ def test_generated_layers_write_no_nodes_table(tmp_path):
 
 def test_dropped_self_loops_and_duplicates_are_logged(tmp_path, caplog):
     path = _write(tmp_path, "g.txt", "1 1\n1 2\n2 1\n2 3\n")
-    with caplog.at_level("WARNING", logger="sim.networks.io"):
+    with caplog.at_level("WARNING", logger="sim.world.graph_files"):
         read_graph(path)
     [record] = caplog.records
     assert record.getMessage() == (f"graph file '{path}': dropped 1 self-loop(s) and 1 "
                                    "duplicate edge(s); kept 2 edges between 3 nodes")
     caplog.clear()
-    with caplog.at_level("WARNING", logger="sim.networks.io"):
+    with caplog.at_level("WARNING", logger="sim.world.graph_files"):
         read_graph(_write(tmp_path, "clean.txt", "1 2\n2 3\n"))
     assert caplog.records == []

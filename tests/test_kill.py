@@ -18,11 +18,24 @@ from contextlib import redirect_stderr
 from pathlib import Path
 
 import pytest
+from sweep_helpers import (
+    KILLABLE,
+    MINDSHARE,
+    broken_files,
+    children,
+    command_line,
+    differing,
+    kill_group,
+    output,
+    run_files,
+    start,
+    sweep_dir,
+    temporary_files,
+    wait_for_runs,
+    wait_gone,
+)
 
-import sim.sweep_guard as guard
-from sweep_helpers import (KILLABLE, MINDSHARE, broken_files, children, command_line, differing,
-                           kill_group, output, run_files, start, sweep_dir, temporary_files,
-                           wait_for_runs, wait_gone)
+import sim.cli.launcher_guard as guard
 
 TOTAL = 24
 FINAL = re.compile(r"(\d+) runs: (\d+) complete \((\d+) run now, (\d+) already complete\), "

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from sweep_helpers import MINDSHARE, SMALL, differing, run_files, sweep_dir
 
 
@@ -140,7 +139,7 @@ def test_the_slurm_launcher_config_submits_one_core_per_job():
     from hydra.core.global_hydra import GlobalHydra
     from hydra.utils import instantiate
 
-    from sim.cli import CONFIG_MODULE, register_configs
+    from sim.cli.main import CONFIG_MODULE, register_configs
 
     register_configs()
     GlobalHydra.instance().clear()
@@ -161,7 +160,7 @@ def test_the_slurm_launcher_config_submits_one_core_per_job():
 
 
 def test_a_launcher_whose_extra_is_missing_is_named_with_its_install_command():
-    from sim.cli import _one_line
+    from sim.cli.main import _one_line
 
     # what Hydra says of `hydra/launcher=slurm` when hydra-submitit-launcher is not installed
     missing = Exception("In 'hydra/launcher/slurm': Could not find "

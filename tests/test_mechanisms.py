@@ -7,15 +7,30 @@ import numpy as np
 import pytest
 
 from sim import Layer, load_config, simulate
-from sim.config import (AuthenticityConfig, BudgetConfig, Cadence, ConfigError, LoyaltyConfig,
-                        Seeding, ShareConfig, StrategyConfig)
-from sim.content import ACTIVATION, content_table, fit, resonance
-from sim.loyalty import detect, update_loyalty
-from sim.model import BrandModel
-from sim.reference import reference_share_probability
-from sim.share import share_probability
-from sim.strategy import (Listener, Ledger, choose_seeds, k_core_numbers, make_ledger,
-                          post_steps, seeds_per_layer)
+from sim.config import (
+    AuthenticityConfig,
+    BudgetConfig,
+    Cadence,
+    ConfigError,
+    LoyaltyConfig,
+    Seeding,
+    ShareConfig,
+    StrategyConfig,
+)
+from sim.engine.brand import BrandModel
+from sim.engine.reference import reference_share_probability
+from sim.mechanisms.content import ACTIVATION, content_table, fit, resonance
+from sim.mechanisms.loyalty import detect, update_loyalty
+from sim.mechanisms.share import share_probability
+from sim.strategies import (
+    Ledger,
+    Listener,
+    choose_seeds,
+    k_core_numbers,
+    make_ledger,
+    post_steps,
+    seeds_per_layer,
+)
 
 ZERO = ShareConfig(fit=0, emotion=0, loyalty=0, incentive=0, social=0, fatigue=0)
 

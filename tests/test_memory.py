@@ -1,4 +1,4 @@
-"""The memory estimate (sim.memory): its parts, its accuracy against a measured peak, the
+"""The memory estimate (sim.guards.memory): its parts, its accuracy against a measured peak, the
 available-memory figure (MemAvailable, cgroups, MINDSHARE_MEMORY_LIMIT) and the refusal."""
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.meminfo as meminfo
-import sim.run
+import sim.guards.meminfo as meminfo
+import sim.outputs.results
 from sim import ConfigError, load_config, simulate
-from sim.memory import (InsufficientMemoryError, available_bytes, check_memory,
-                        estimate_peak_bytes, layer_sizes)
-from sim.networks.io import write_edgelist
+from sim.guards.memory import (
+    InsufficientMemoryError,
+    available_bytes,
+    check_memory,
+    estimate_peak_bytes,
+    layer_sizes,
+)
+from sim.world.graph_files import write_edgelist
 
 MINDSHARE = str(Path(sys.executable).parent / "mindshare")
 GiB = 2**30
@@ -179,7 +184,7 @@ def test_cgroup_v1_limit_and_unlimited(tmp_path):
 
 def test_a_run_that_does_not_fit_is_refused_before_building(monkeypatch):
     config = load_config(["n=3000000", "strategy.posts=2000", "budget.total=10000"])
-    monkeypatch.setattr(sim.run, "build_world", lambda *a, **k: pytest.fail("built"))
+    monkeypatch.setattr(sim.outputs.results, "build_world", lambda *a, **k: pytest.fail("built"))
     monkeypatch.setenv("MINDSHARE_MEMORY_LIMIT", "4G")
     with pytest.raises(InsufficientMemoryError) as err:
         simulate(config)
@@ -197,7 +202,7 @@ def test_a_run_that_fits_passes_and_a_saturating_one_warns(caplog):
     estimate = estimate_peak_bytes(config)
     assert check_memory(config, available=estimate.ceiling + 1) == estimate
     assert caplog.records == []
-    with caplog.at_level("WARNING", logger="sim.memory"):
+    with caplog.at_level("WARNING", logger="sim.guards.memory"):
         check_memory(config, available=(estimate.peak + estimate.ceiling) // 2)
     [record] = caplog.records
     assert "if every post's cascade saturated its layers" in record.getMessage()

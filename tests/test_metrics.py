@@ -4,7 +4,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.metrics import forest, node_depth, structural_virality
+from sim.outputs.metrics import forest, node_depth, structural_virality
 
 
 @pytest.mark.parametrize("n", [2, 3, 10, 101])

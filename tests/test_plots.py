@@ -4,7 +4,7 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 
-from sim.plots import plot_reach, save_reach_chart
+from sim.outputs.charts import plot_reach, save_reach_chart
 
 
 def _series(channels: list[str], steps: int = 5) -> pd.DataFrame:

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from sim import ConfigError, Layer, World, load_config, simulate
-from sim.model import BrandModel
+from sim.engine.brand import BrandModel
+from sim.engine.kernel import SuccessClock, independent_cascades
+from sim.engine.reference import reference_independent_cascade
 from sim.progress import Progress
-from sim.reduction import SuccessClock, independent_cascades
-from sim.reference import reference_independent_cascade
 from sim.rng import Streams
-from sim.world import build_world, single_layer_world
+from sim.world.population import build_world, single_layer_world
 
 
 def successes(clock: SuccessClock, chunks) -> np.ndarray:

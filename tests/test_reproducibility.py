@@ -5,7 +5,7 @@ import pytest
 
 from sim import load_config, simulate, write_outputs
 from sim.rng import STREAMS, Streams
-from sim.world import build_world
+from sim.world.population import build_world
 
 
 def outputs(tmp_path, name, overrides):

@@ -10,16 +10,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.model
-import sim.run
+import sim.engine.brand
+import sim.outputs.results
 from sim import load_config
 from sim.config import config_hash
-from sim.model import BrandModel
+from sim.engine.brand import BrandModel
+from sim.outputs.rundir import read_run_config, run_state
 from sim.rng import Streams
-from sim.sweep import fail_job, plan_runs, read_run_config, run_job, run_state
-from sim.sweep_manifest import manifest_entries, prepare_resume, sweep_state, write_manifest
-from sim.sweep_progress import SweepProgress
-from sim.sweep_table import write_summary
+from sim.sweep.jobs import fail_job, plan_runs, run_job
+from sim.sweep.manifest import (
+    manifest_entries,
+    prepare_resume,
+    sweep_state,
+    write_manifest,
+)
+from sim.sweep.progress import SweepProgress
+from sim.sweep.table import write_summary
 
 MINDSHARE = str(Path(sys.executable).parent / "mindshare")
 TINY = ["n=300", "steps=3"]
@@ -62,14 +68,14 @@ def test_a_job_skips_complete_runs_and_redoes_killed_and_stale_ones(tmp_path):
 
 def test_a_run_that_raises_is_recorded_in_its_directory_and_the_job_goes_on(tmp_path,
                                                                             monkeypatch):
-    real = sim.run.simulate
+    real = sim.outputs.results.simulate
 
     def flaky(config, **kwargs):
         if config.replicate == 1:
             raise RuntimeError("disk\nfull")
         return real(config, **kwargs)
 
-    monkeypatch.setattr(sim.run, "simulate", flaky)
+    monkeypatch.setattr(sim.outputs.results, "simulate", flaky)
     outcome = run_job(load_config([*TINY, "replicates=3"]), tmp_path)
     assert (outcome.complete, outcome.failed) == (2, 1)
     failed = tmp_path / "replicate=1"
@@ -154,7 +160,7 @@ def test_two_strategies_on_one_replicate_share_the_world_and_every_unchanged_dra
     runs = {}
     for strategy, replicate in (("broadcast", 0), (other, 0), ("broadcast", 1)):
         tapes = {}
-        monkeypatch.setattr(sim.model, "Streams", _recording_streams(tapes))
+        monkeypatch.setattr(sim.engine.brand, "Streams", _recording_streams(tapes))
         model = BrandModel(load_config([f"strategy={strategy}", "n=2000", "steps=15",
                                         "p=0.12", f"replicate={replicate}"])).run()
         runs[strategy, replicate] = (model, tapes)

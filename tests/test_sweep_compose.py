@@ -12,11 +12,11 @@ from hydra.errors import ConfigCompositionException
 from hydra.types import RunMode
 from omegaconf import OmegaConf, open_dict
 
-import sim.sweep_compose as sweep_compose
-from sim.cli import CONFIG_MODULE, register_configs, to_config
+import sim.cli.job_compose as sweep_compose
+from sim.cli.job_compose import JobConfigLoader, take_compose_cpu
+from sim.cli.main import CONFIG_MODULE, register_configs, to_config
+from sim.cli.sweep_callback import job_overrides
 from sim.config import config_hash
-from sim.sweep_compose import JobConfigLoader, take_compose_cpu
-from sim.sweep_hydra import job_overrides
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "experiment").glob(
     "*.yaml") if p.stem != "independent_cascade")

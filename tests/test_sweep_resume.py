@@ -9,11 +9,20 @@ import time
 from pathlib import Path
 
 import pytest
+from sweep_helpers import (
+    KILLABLE,
+    MINDSHARE,
+    differing,
+    kill_group,
+    run_files,
+    start,
+    sweep_dir,
+    temporary_files,
+    wait_for_runs,
+)
 
 from sim.config import config_hash
-from sim.sweep import read_run_config, run_state
-from sweep_helpers import (KILLABLE, MINDSHARE, differing, kill_group, run_files, start,
-                           sweep_dir, temporary_files, wait_for_runs)
+from sim.outputs.rundir import read_run_config, run_state
 
 EXPERIMENTS = ("mindset_divide", "emotion_professional", "influence_seeding", "brand_centric",
                "relationship_quality", "viral_threshold")

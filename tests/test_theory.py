@@ -6,7 +6,7 @@ import pytest
 from scipy.optimize import brentq
 
 from sim import Layer, World, load_config, simulate
-from sim.world import single_layer_world
+from sim.world.population import single_layer_world
 
 
 def world_from_edges(n: int, edges: np.ndarray) -> World:

@@ -5,9 +5,9 @@ import pytest
 
 from sim import load_config, simulate
 from sim.config import ConfigError
-from sim.networks.topics import TopicLayer, follow_topics
 from sim.rng import Streams
-from sim.world import build_world
+from sim.world.population import build_world
+from sim.world.topics import TopicLayer, follow_topics
 
 # agents 0..5; topic 0 followed by 1, 2, 3; topic 1 by 3, 4; agent 0 and 5 follow nothing
 FOLLOWS = np.array([[1, 0], [2, 0], [3, 0], [3, 1], [4, 1]])

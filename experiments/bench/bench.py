@@ -9,7 +9,7 @@ Five sections (see ``experiments/bench/README.md`` for what each figure means):
 2. **default_run** - the default two-layer scenario, 60 steps, at N = 10^5 and 10^6, and the
    same with every mechanism on, each run in its own ``mindshare`` subprocess so that its wall
    time and peak RSS are that run's alone.
-3. **memory** - :func:`sim.memory.estimate_peak_bytes` against the peak RSS measured in
+3. **memory** - :func:`sim.guards.memory.estimate_peak_bytes` against the peak RSS measured in
    section 2 (or in runs of its own when section 2 is not selected).
 
 4. **sweep** - a 200-run sweep at N = 10,000 on the default launcher: runs per minute and the
@@ -48,10 +48,10 @@ from typing import Any
 import numpy as np
 
 from sim import Layer, World, load_config, simulate
-from sim.model import BrandModel
-from sim.reduction import independent_cascades, random_seeds
+from sim.engine.brand import BrandModel
+from sim.engine.kernel import independent_cascades, random_seeds
 from sim.rng import Streams
-from sim.networks.generators import preferential_attachment
+from sim.world.generators import preferential_attachment
 
 try:  # tqdm is optional: plain progress lines otherwise
     from tqdm import tqdm
@@ -199,7 +199,7 @@ def single_layer(layer: Layer, config: Any, seed: int) -> World:
     traits a ``World`` may require), else builds the ``World`` directly.
     """
     try:
-        from sim.world import single_layer_world
+        from sim.world.population import single_layer_world
     except ImportError:
         n = layer.n_agents
         return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool))
@@ -266,9 +266,9 @@ def bench_ndlib(edges: np.ndarray, n: int, seed_sets: list[np.ndarray], seed: in
         Cascade statistics plus ``setup_s``, or ``{"skipped": reason}``.
     """
     try:
-        import networkx as nx
         import ndlib.models.epidemics as ep
         import ndlib.models.ModelConfig as mc
+        import networkx as nx
     except ImportError as exc:
         return {"skipped": f"ndlib not importable: {exc!r}"}
     t0 = time.perf_counter()
@@ -329,7 +329,7 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
 
     Like cynetdiff (``set_seeds`` + ``advance_until_completion`` on a model built once) and
     NDlib (``reset`` + ``iteration`` on a model built once), our timed cascade runs on a
-    kernel built once per graph: ``sim.reduction.independent_cascades`` times each
+    kernel built once per graph: ``sim.engine.kernel.independent_cascades`` times each
     replicate's streams, seeding and steps. Then, each in a loop of its own so that none is
     timed amid the others' garbage: cynetdiff from the same seed sets; ``BrandModel(config)
     .run()`` per replicate (a whole Mesa model per cascade, which must find the very same
@@ -390,7 +390,7 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
         sim_t.append(time.perf_counter() - t1)
 
     stats = cascade_stats(ours.seconds, ours.reach, ours.edges_examined, n)
-    stats["timed"] = ("sim.reduction.independent_cascades: per cascade, the replicate's "
+    stats["timed"] = ("sim.engine.kernel.independent_cascades: per cascade, the replicate's "
                       "random streams, seeding and steps on a kernel built once per graph")
     stats["model_mean_time_s"] = float(np.mean(model_t))
     stats["model_median_time_s"] = float(np.median(model_t))
@@ -469,7 +469,7 @@ def bench_reduction(sizes: Sequence[int], args: argparse.Namespace,
             for n in (10_000, 100_000)},
     }
     return {
-        "params": {"generator": "sim.networks.generators.preferential_attachment",
+        "params": {"generator": "sim.world.generators.preferential_attachment",
                    "m": BA_M, "p": P, "seeds": SEEDS, "takeoff_threshold": TAKEOFF,
                    "seed": args.seed},
         "sizes": per_size, "ratios": ratios, "targets": targets,
@@ -611,13 +611,13 @@ def bench_default_runs(sizes: Sequence[int], steps: int, prog: Progress) -> dict
 
 def bench_memory(sizes: Sequence[int], steps: int, prog: Progress,
                  default_run: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``sim.memory.estimate_peak_bytes`` against the measured peak RSS of the same runs.
+    """``sim.guards.memory.estimate_peak_bytes`` against the measured peak RSS of the same runs.
 
     Reuses section 2's runs when they were made (same commands), else runs them. For each
     run: the estimate from the config alone, its ceiling, and the estimate given the run's
     measured exposures and activations (what is left when the cascade's size is known).
     """
-    from sim.memory import estimate_peak_bytes
+    from sim.guards.memory import estimate_peak_bytes
 
     out: dict[str, Any] = {}
     for label, extra in (("", ()), ("all_mechanisms_", ALL_MECHANISMS)):

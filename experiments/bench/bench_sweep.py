@@ -45,17 +45,17 @@ def _command(mindshare: str, launcher: str, usage: Path, args: list[str], cwd: P
 
 def _plan_cpu_s(args: list[str], reps: int = 5) -> tuple[float, float, int]:
     """CPU seconds the driver spends planning the sweep ``args`` (Hydra initialised):
-    :func:`sim.sweep_hydra.plan_sweep`, which composes every job (one base per combination of
+    :func:`sim.cli.sweep_callback.plan_sweep`, which composes every job (one base per combination of
     config groups), types it and lists its runs; those of one job's composition by Hydra
     alone; and the number of bases."""
     import hydra
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
 
-    import sim.sweep_compose as sweep_compose
-    from sim.cli import CONFIG_MODULE, register_configs
-    from sim.sweep_compose import JobConfigLoader
-    from sim.sweep_hydra import job_overrides, plan_sweep
+    import sim.cli.job_compose as sweep_compose
+    from sim.cli.job_compose import JobConfigLoader
+    from sim.cli.main import CONFIG_MODULE, register_configs
+    from sim.cli.sweep_callback import job_overrides, plan_sweep
 
     register_configs()
     GlobalHydra.instance().clear()
@@ -84,7 +84,8 @@ def _per_run(sweep: Path, entries: list[dict[str, Any]]) -> tuple[float, float]:
     """Rerun ``entries`` in this process, into a scratch directory, through the same function
     a sweep's jobs use (:func:`sim.sweep.execute_run`); return the mean CPU seconds per run
     outside the simulation (preparing the run directory, writing every file) and inside it."""
-    from sim.sweep import RunSpec, config_yaml, execute_run, read_run_config
+    from sim.outputs.rundir import RunSpec, config_yaml, read_run_config
+    from sim.sweep.jobs import execute_run
 
     outside = inside = 0.0
     with tempfile.TemporaryDirectory(prefix="mindshare-bench-run-") as tmp:

@@ -15,10 +15,16 @@ from typing import Any
 
 import pandas as pd
 
-from .collect import Sweep, collect
-from .design import Design, changed_from_defaults, detect, fingerprint, label_arms
-from .outcomes import OUTCOMES
-from .style import Chart
+from sim.report.collect import Sweep, collect
+from sim.report.design import (
+    Design,
+    changed_from_defaults,
+    detect,
+    fingerprint,
+    label_arms,
+)
+from sim.report.outcomes import OUTCOMES
+from sim.report.style import Chart
 
 #: Charts of a report, in the order of the deck.
 CHART_ORDER = ("ranking_reach", "reach_over_time", "ranking_loyalty_gain", "loyalty_over_time",
@@ -103,9 +109,9 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
     Raises:
         sim.report.collect.ReportError: the sweep directory cannot be read.
     """
-    from ..run import atomic_write
-    from . import stats, summary
-    from .context import Context, footnote
+    from sim.outputs.files import atomic_write
+    from sim.report import stats, summary
+    from sim.report.context import Context, footnote
 
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
@@ -147,7 +153,7 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
 
     if charts and len(complete):
         order = _order(arms, complete)
-        from .style import palette
+        from sim.report.style import palette
 
         ts = sweep.timeseries.merge(complete[["run", "arm", "cell", "seed", "replicate"]],
                                     on="run", how="inner")
@@ -165,7 +171,7 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
                 files[f"charts/{chart.name}.png"] = chart.files["png"]
                 files[f"charts/{chart.name}.svg"] = chart.files["svg"]
             if deck and rep.charts:
-                from .deck import write_deck
+                from sim.report.deck import write_deck
 
                 files["deck.pptx"] = write_deck(rep, out / "deck.pptx")
                 say("wrote the deck")
@@ -193,7 +199,7 @@ def _order(arms: pd.DataFrame, complete: pd.DataFrame) -> list[str]:
 def draw(ctx: Any, charts_dir: Path, deck_dir: Path | None,
          say: Callable[[str], None]) -> list[Chart]:
     """Draw every chart that applies, save it, and return them in deck order."""
-    from . import charts, charts_sweep, tree
+    from sim.report import charts, charts_sweep, tree
 
     makers = {
         "ranking_reach": lambda: charts.ranking(ctx, "reach"),
@@ -207,7 +213,7 @@ def draw(ctx: Any, charts_dir: Path, deck_dir: Path | None,
     }
     import matplotlib.pyplot as plt
 
-    from .style import RC, save
+    from sim.report.style import RC, save
 
     for name in CHART_ORDER:  # a chart that no longer applies must not linger from a past report
         for kind in ("png", "svg"):

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from . import takeaways
-from .context import Context, band
-from .outcomes import LAYERS, OUTCOMES, display, fmt
-from .stats import LEVEL
-from .style import GREY, INK, Chart, figure, finish, name_arms, place_labels
+from sim.report import takeaways
+from sim.report.context import Context, band
+from sim.report.outcomes import LAYERS, OUTCOMES, display, fmt
+from sim.report.stats import LEVEL
+from sim.report.style import GREY, INK, Chart, figure, finish, name_arms, place_labels
 
 #: Most arms drawn as separate lines with labels at their ends (more: a legend).
 MAX_LABELLED = 7

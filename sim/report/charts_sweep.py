@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import takeaways
-from .context import Context, band
-from .design import DOSE, STRATEGY_KEYS, cell_label, short_key, value_text
-from .outcomes import LAYERS, display
-from .stats import LEVEL
-from .style import INK, Chart, figure, finish, name_arms
+from sim.report import takeaways
+from sim.report.context import Context, band
+from sim.report.design import DOSE, STRATEGY_KEYS, cell_label, short_key, value_text
+from sim.report.outcomes import LAYERS, display
+from sim.report.stats import LEVEL
+from sim.report.style import INK, Chart, figure, finish, name_arms
 
 #: Fewest p values that make a phase diagram.
 MIN_DOSES = 3

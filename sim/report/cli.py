@@ -47,8 +47,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Console script ``mindshare-report``; returns the exit status."""
     args = parse_args(argv)
-    from .build import report
-    from .collect import ReportError
+    from sim.report.build import report
+    from sim.report.collect import ReportError
 
     t0 = time.perf_counter()
 

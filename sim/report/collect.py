@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..sweep import read_json_object
+from sim.outputs.files import read_json_object
 
 #: Files whose presence makes a directory a run directory.
 RUN_MARKERS = ("summary.json", "status.json")

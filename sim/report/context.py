@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .design import Design, short_key
-from .stats import boot_means, resample_counts
+from sim.report.design import Design, short_key
+from sim.report.stats import boot_means, resample_counts
 
 
 @dataclass

@@ -20,9 +20,9 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from .design import short_key, tested_claims
-from .outcomes import OUTCOMES, display, fmt
-from .stats import ALPHA, LEVEL
+from sim.report.design import short_key, tested_claims
+from sim.report.outcomes import OUTCOMES, display, fmt
+from sim.report.stats import ALPHA, LEVEL
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 FONT = "Arial"
@@ -113,7 +113,7 @@ def _table(slide, header: list[str], rows: list[list[str]], left: float, top: fl
 
 def write_deck(rep: Any, path: Path) -> Path:
     """Write the report's deck to ``path`` (through a temporary file) and return the path."""
-    from ..run import atomic_write
+    from sim.outputs.files import atomic_write
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT

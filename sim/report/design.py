@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from .collect import CONFIG_PREFIX
+from sim.report.collect import CONFIG_PREFIX
 
 #: Keys that never make a factor.
 NOT_FACTORS = ("seed", "replicate", "replicates", "name", "experiment")
@@ -191,7 +191,7 @@ def changed_from_defaults(runs: pd.DataFrame) -> pd.DataFrame:
         text), ``varied`` (whether runs differ on it) and ``source`` (the claim, C1..C15,
         or assumption, from the config reference).
     """
-    from ..config import Config, config_dict, config_reference
+    from sim.config import Config, config_dict, config_reference
 
     defaults = flatten_defaults(config_dict(Config()))
     sources = {key: _source(doc) for key, *_, doc in config_reference()}

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .outcomes import OUTCOMES
+from sim.report.outcomes import OUTCOMES
 
 ALPHA = 0.05
 LEVEL = 0.95

@@ -171,7 +171,7 @@ def _wrap(text: str, lines: int) -> str:
 def save(chart: Chart, directory: Path, *, deck_directory: Path | None = None) -> Chart:
     """Write ``<name>.png`` (200 dpi) and ``<name>.svg`` into ``directory`` and, when given,
     the deck copy without the title band into ``deck_directory``; then close the figure."""
-    from ..run import atomic_write
+    from sim.outputs.files import atomic_write
 
     directory.mkdir(parents=True, exist_ok=True)
     fig = chart.fig

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import short_key, tested_claims
-from .outcomes import OUTCOMES, display, fmt
-from .stats import ALPHA, LEVEL
+from sim.report.design import short_key, tested_claims
+from sim.report.outcomes import OUTCOMES, display, fmt
+from sim.report.stats import ALPHA, LEVEL
 
 #: Pairs listed per outcome before only the distinguishable ones are.
 MAX_PAIRS = 15
@@ -286,7 +286,7 @@ def to_html(items: list[tuple], title: str) -> str:
 
 def write_summaries(rep: Any) -> dict[str, Path]:
     """Write ``summary.md`` and ``summary.html`` into the report directory."""
-    from ..run import atomic_write
+    from sim.outputs.files import atomic_write
 
     items = blocks(rep)
     title = items[0][1]

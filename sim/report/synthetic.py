@@ -2,7 +2,7 @@
 
 For trying the report on a laptop, for its tests and for the benchmark: every (strategy,
 grid point, replicate) becomes a run directory with ``.hydra/config.yaml``, the run's
-outputs (:func:`sim.run.write_outputs`), ``status.json``, and the sweep gets its
+outputs (:func:`sim.outputs.results.write_outputs`), ``status.json``, and the sweep gets its
 ``sweep.json`` manifest. Runs can be made to fail or to go missing on purpose, to see how the
 report lists them.
 
@@ -49,9 +49,10 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
     """
     from omegaconf import OmegaConf
 
-    from .. import load_config
-    from ..config import config_hash
-    from ..run import atomic_write, simulate, write_outputs
+    from sim import load_config
+    from sim.config import config_hash
+    from sim.outputs.files import atomic_write
+    from sim.outputs.results import simulate, write_outputs
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -89,8 +90,8 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON through a temporary file (:func:`sim.run.atomic_write`)."""
-    from ..run import atomic_write
+    """Write ``data`` as indented JSON through a temporary file (:func:`sim.outputs.results.atomic_write`)."""
+    from sim.outputs.files import atomic_write
 
     text = json.dumps(data, indent=2) + "\n"
     atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text))

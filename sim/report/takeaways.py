@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .outcomes import LAYER_PEOPLE, OUTCOMES, Outcome, display, told
+from sim.report.outcomes import LAYER_PEOPLE, OUTCOMES, Outcome, display, told
 
 
 @dataclass
@@ -97,7 +97,7 @@ def _cap(text: str) -> str:
 
 
 def _plain(o: Outcome, value: float) -> str:
-    from .outcomes import fmt
+    from sim.report.outcomes import fmt
 
     return fmt(o, value)
 

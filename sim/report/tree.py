@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import takeaways
-from .context import Context
-from .outcomes import display
-from .style import GREY, INK, LAYER_COLOURS, Chart, figure, finish
+from sim.report import takeaways
+from sim.report.context import Context
+from sim.report.outcomes import display
+from sim.report.style import GREY, INK, LAYER_COLOURS, Chart, figure, finish
 
 #: Most people drawn.
 MAX_NODES = 150
@@ -38,7 +38,7 @@ def pick_run(ctx: Context) -> pd.Series | None:
 def largest_tree(acts: pd.DataFrame, n_agents: int) -> pd.DataFrame:
     """The largest diffusion tree of a run's activations, with ``node``, ``up`` (the parent's
     node, -1 for the seed) and ``depth`` columns, in breadth-first order."""
-    from ..metrics import forest, node_depth
+    from sim.outputs.metrics import forest, node_depth
 
     agent = acts["agent"].to_numpy(np.int64)
     post = acts["post"].to_numpy(np.int64)

@@ -1,0 +1,323 @@
+"""The command line: the only module that imports Hydra (with its sweep glue,
+:mod:`sim.cli.sweep_callback`).
+
+``mindshare key=value ...`` composes ``conf/config.yaml`` over the typed schema in
+:mod:`sim.config`, checks it (one-line error, exit 2, nothing written, when it is wrong), runs
+:func:`sim.simulate` and writes the run's outputs into the directory Hydra chose.
+``mindshare -m ...`` runs a sweep: each Hydra job runs its batch of replicates through
+:func:`sim.sweep.run_job` (complete runs skipped, failed ones recorded, never raised), and the
+command exits 1 after a final line when some runs failed. :func:`load_config` gives notebooks
+the same composition and checks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.cli.run_dir import check_run_dir
+from sim.config import Config, ConfigError, GraphFileError
+
+log = logging.getLogger("mindshare")
+CONFIG_MODULE = "sim.conf"
+#: Launchers that come with an optional extra of the package.
+EXTRAS = {"ray": "ray", "submitit_slurm": "slurm", "submitit_local": "slurm"}
+
+
+def register_configs() -> None:
+    """Register the schema so that ``conf/config.yaml`` is checked against it."""
+    ConfigStore.instance().store(name="base_config", node=Config)
+
+
+def load_config(overrides: list[str] | None = None) -> Config:
+    """Compose the config exactly as the CLI does and return it typed and validated.
+
+    Args:
+        overrides: Hydra overrides, e.g. ``["experiment=independent_cascade", "p=0.2"]``.
+
+    Raises:
+        ConfigError: a bad key, type or value, with a one-line message.
+    """
+    register_configs()
+    GlobalHydra.instance().clear()
+    try:
+        with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+            cfg = hydra.compose("config", overrides=list(overrides or []))
+    except Exception as exc:  # Hydra's composition errors carry the reason in their cause
+        raise _one_line(exc, overrides or []) from exc
+    finally:
+        GlobalHydra.instance().clear()
+    return to_config(cfg)
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """Convert a composed DictConfig (without Hydra's own node) to a validated :class:`Config`."""
+    try:
+        return OmegaConf.to_object(cfg)
+    except ConfigError:
+        raise
+    except OmegaConfBaseException as exc:
+        raise _one_line(exc) from exc
+
+
+def _one_line(exc: BaseException, overrides: list[str] = ()) -> ConfigError:
+    """Turn Hydra / OmegaConf errors into a one-line :class:`ConfigError`."""
+    given = dict(o.lstrip("+~").split("=", 1) for o in overrides if "=" in o)
+    cause = exc
+    while cause.__cause__ is not None and not isinstance(cause, (OmegaConfBaseException,
+                                                                 ConfigError)):
+        cause = cause.__cause__
+    if isinstance(cause, ConfigError):
+        return cause
+    text = " ".join(str(cause).split())
+    if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+        key, value = cause.full_key, getattr(cause, "value", None)
+        reason = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
+        if "not in struct" in reason or "Key '" in reason and "not in" in reason:
+            return _unknown(key, given)
+        return ConfigError(key, value, reason)
+    if "Could not find" in text and "Available options" in str(cause):
+        lines = str(cause).splitlines()
+        path = lines[0].split("'")[-2] if "'" in lines[0] else "option/?"
+        group, wanted = path.rsplit("/", 1) if "/" in path else ("option", path)
+        opts = [ln.strip() for ln in lines if ln.startswith("\t") and "=" not in ln]
+        extra = EXTRAS.get(wanted, "") if group == "hydra/launcher" else ""
+        return ConfigError(group, wanted, f"unknown {group}; available: {', '.join(opts)}"
+                           + (f" ({wanted} needs: pip install 'mindshare[{extra}]')"
+                              if extra else ""))
+    if "Could not override" in text or "not in struct" in text:
+        return _unknown(text.split("'")[1] if "'" in text else "?", given)
+    return ConfigError("overrides", None, text[:300])
+
+
+def _unknown(key: str, given: dict[str, str]) -> ConfigError:
+    parent = Config()
+    for part in key.split(".")[:-1]:
+        parent = getattr(parent, part, parent)
+    known = ", ".join(f.name for f in dataclasses.fields(parent))
+    return ConfigError(key, given.get(key), f"unknown key; known keys here: {known}")
+
+
+def fail(message: str) -> None:
+    """Print ``mindshare: error: <message>`` on stderr and exit with status 2."""
+    print(f"mindshare: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+_fail = fail
+
+
+def _run_or_sweep(single: Any, sweep: Any) -> Any:
+    """Resolver ``${run_or_sweep:a,b}``: ``a`` in a single run (and in :func:`load_config`),
+    ``b`` in the jobs of a sweep (``mindshare -m``)."""
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return sweep
+    return single
+
+
+OmegaConf.register_new_resolver("run_or_sweep", _run_or_sweep, replace=True)
+
+
+def _task(cfg: DictConfig) -> float:
+    hydra_config = HydraConfig.get()
+    out_dir = Path(hydra_config.runtime.output_dir)
+    overrides = list(hydra_config.overrides.task)
+    if hydra_config.mode == RunMode.MULTIRUN:
+        return _sweep_job(cfg, out_dir, overrides)
+    from sim.sweep.jobs import execute_run, plan_runs, run_job
+
+    try:
+        config = to_config(cfg)
+    except ConfigError as exc:
+        _discard(out_dir)
+        fail(str(exc))
+    t0 = time.perf_counter()
+    if config.replicates > 1:
+        outcome = run_job(config, out_dir, overrides)
+        log.info("%d runs complete, %d failed, %d already complete, %.2f s -> %s",
+                 outcome.complete, outcome.failed, outcome.skipped,
+                 time.perf_counter() - t0, out_dir)
+        if outcome.failed:
+            raise SystemExit(1)
+        return outcome.mean_reach
+    [spec] = plan_runs(config, out_dir, overrides, subdirs=False)
+    try:
+        done = execute_run(spec, reraise=(ConfigError, GraphFileError), overrides=True)
+    except (ConfigError, GraphFileError) as exc:
+        _discard(out_dir)
+        fail(str(exc))
+    if done.status == "failed":
+        sys.stderr.write((out_dir / "traceback.txt").read_text())
+        print(f"mindshare: run failed: {done.error} (traceback in {out_dir})", file=sys.stderr)
+        raise SystemExit(1)
+    s = done.summary
+    log.info("reach %d (%.1f%% of %d agents), %d steps, %.2f s -> %s", s["reach"],
+             100 * s["reach_fraction"], s["n_agents"], s["steps"],
+             time.perf_counter() - t0, out_dir)
+    return float(s["reach"])
+
+
+def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
+    """One job of a sweep: its replicates, each in ``replicate=<r>`` below the job directory.
+    Nothing is raised: failed runs are recorded in their own directories."""
+    from sim.cli.job_compose import take_compose_cpu
+    from sim.cli.launcher_guard import watch_driver
+    from sim.sweep.jobs import fail_job, run_job
+
+    watch_driver()      # a worker of a driver that is killed stops too
+    start = time.process_time()
+    try:
+        config = to_config(cfg)
+    except Exception as exc:  # noqa: BLE001 - recorded in each run directory instead
+        fail_job(job_dir, int(cfg.get("replicate", 0)), int(cfg.get("replicates", 1)), exc,
+                 overrides)
+        log.warning("job failed: %s: %s", job_dir, " ".join(str(exc).split()))
+        return float("nan")
+    setup = take_compose_cpu() + time.process_time() - start     # this job's config, in CPU s
+    return run_job(config, job_dir, overrides, setup_cpu_s=setup).mean_reach
+
+
+#: The nearest directory above the run directory that existed before the command (the run
+#: directory itself if it did), with the names it held then: what a failed run must keep.
+_BEFORE: tuple[Path, frozenset[str]] | None = None
+
+
+def _discard(out_dir: Path) -> None:
+    """Remove what a run that failed on a bad input created: its directory and the empty
+    parents made for it, or, in a run directory that existed before the command, only the
+    entries that were not there. Directories that existed before are always kept."""
+    if _BEFORE is None:          # not known what existed: remove nothing
+        return
+    kept, names = _BEFORE
+    out_dir = out_dir.resolve()
+    if out_dir == kept:
+        for entry in out_dir.iterdir():
+            if entry.name in names:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        return
+    if kept not in out_dir.parents:
+        return
+    shutil.rmtree(out_dir, ignore_errors=True)
+    for parent in out_dir.parents:
+        if parent == kept:
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+
+
+def _remember_run_dir(existing: Path | None) -> None:
+    """Record, before Hydra creates anything, the nearest existing directory above the run
+    directory (from :func:`sim.guards.output_dir.check_run_dir`) and its entries."""
+    global _BEFORE
+    if existing is not None:
+        existing = existing.resolve()
+        _BEFORE = (existing, frozenset(os.listdir(existing)))
+
+
+class Interrupted(KeyboardInterrupt):
+    """The command was asked to stop (``SIGTERM``); ``Ctrl-C`` raises KeyboardInterrupt."""
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+def main() -> None:
+    """Console script ``mindshare``: check the overrides, then hand over to Hydra.
+
+    A sweep (``-m``) exits with status 1 when some of its runs failed or are missing, after a
+    final line saying how many. An interrupt (``Ctrl-C``, ``SIGTERM``) stops the command at
+    once, without a traceback: a sweep prints its final line (complete runs are kept, a rerun
+    of the same command resumes) and the command exits with status 128 + the signal number.
+    """
+    register_configs()
+    args = sys.argv[1:]
+    multirun = any(a in ("-m", "--multirun") for a in args)
+    if not any(a.startswith("-") for a in args):
+        _check(args)
+        try:
+            # a run directory that cannot be created fails here
+            _remember_run_dir(check_run_dir(args))
+        except ConfigError as exc:
+            fail(str(exc))
+    elif multirun and not any(a.startswith("-") and a not in ("-m", "--multirun")
+                              for a in args):
+        first = _first_job([a for a in args if not a.startswith("-")])
+        _check(first)
+        try:
+            check_run_dir(first, "sweep")   # so does a sweep directory
+        except ConfigError as exc:
+            fail(str(exc))
+    if multirun:
+        from sim.cli.launcher_guard import mark_driver
+        mark_driver()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stopped = 0
+    try:
+        hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
+                   version_base="1.3")(_task)()
+    except KeyboardInterrupt as exc:
+        stopped = exc.args[0] if isinstance(exc, Interrupted) else signal.SIGINT
+    finally:
+        if multirun:
+            from sim.cli import sweep_callback as sweep_hydra
+            status = sweep_hydra.exit_status()
+    if stopped:
+        print(f"mindshare: interrupted ({signal.Signals(stopped).name})"
+              + ("; complete runs are kept: rerun the same command to resume"
+                 if multirun else ""), file=sys.stderr, flush=True)
+        raise SystemExit(128 + stopped)
+    if multirun and status:
+        raise SystemExit(status)
+
+
+def _check(overrides: list[str]) -> None:
+    """Compose and validate ``overrides`` as a run would; one-line error and exit 2 if bad."""
+    try:
+        load_config(overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _first_job(args: list[str]) -> list[str]:
+    """The overrides of a sweep's first job on the command line (each swept key at its first
+    value), so that unknown keys and bad types fail on one line before Hydra starts."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(args)
+    except Exception:  # noqa: BLE001 - Hydra reports grammar errors itself
+        return []
+    first = []
+    for override in parsed:
+        if override.is_sweep_override():
+            if not override.is_discrete_sweep():
+                return []
+            value = next(iter(override.sweep_string_iterator()), None)
+            if value is None:
+                return []
+            first.append(f"{override.get_key_element()}={value}")
+        else:
+            first.append(override.input_line)
+    return first

@@ -1,0 +1,39 @@
+"""Where a run or sweep will write, resolved as Hydra resolves it, checked before Hydra creates it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.guards.output_dir import check_output_dir
+
+
+def check_run_dir(overrides: list[str], which: str = "run") -> Path | None:
+    """:func:`check_output_dir` on ``hydra.<which>.dir`` as Hydra resolves it for ``overrides``.
+
+    Args:
+        overrides: the command line's overrides of a single run, or of a sweep's first job
+            (already validated).
+        which: ``run`` (a single run's directory) or ``sweep`` (a sweep's directory).
+
+    Returns:
+        The nearest existing ancestor of the run directory, or None when the directory could
+        not be resolved here (Hydra then reports the problem itself).
+
+    Raises:
+        ConfigError: the run directory cannot be created.
+    """
+    import hydra
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.cli.main import CONFIG_MODULE
+
+    GlobalHydra.instance().clear()
+    try:
+        with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+            cfg = hydra.compose("config", overrides=list(overrides), return_hydra_config=True)
+            path = str(cfg.hydra[which].dir)
+    except Exception:  # noqa: BLE001 - composition errors are the config check's to report
+        return None
+    finally:
+        GlobalHydra.instance().clear()
+    return check_output_dir(f"hydra.{which}.dir", path)

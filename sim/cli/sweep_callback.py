@@ -1,0 +1,261 @@
+"""Hydra glue for sweeps: the manifest, resume and progress around ``mindshare -m``.
+
+Loaded only by the command line (:mod:`sim.cli`) and by Hydra itself (``hydra.callbacks`` in
+``conf/config.yaml``); the rest of ``sim`` never imports it. The work is done by plain
+functions (:mod:`sim.sweep`, :mod:`sim.sweep.manifest`, :mod:`sim.sweep.progress`) that any
+launcher's jobs can call; this module only finds the sweep's jobs the way Hydra's basic sweeper
+does and calls them at the right moments:
+
+- ``on_multirun_start`` (in the driver, before any job): make the sweep directory absolute
+  for the jobs (on other nodes, or under a Ray ``working_dir``, a job's working directory is
+  not the driver's), compose every job's config (a bad level stops the sweep here, on one
+  line, before anything is written; :mod:`sim.cli.job_compose` makes this, and each job's own
+  composition in its process, cost a fraction of Hydra's), list every run in
+  ``sweep.json``, reset runs that are not complete, print the start line and start the
+  progress line;
+- ``on_multirun_end`` (or :func:`finish`, when Hydra stops early): stop the progress line, list
+  failed runs and print the final line, which says how many runs failed.
+
+What happens when processes are killed (a worker, the driver) is :mod:`sim.cli.launcher_guard`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from sim.cli.job_compose import JobConfigLoader, install
+from sim.cli.launcher_guard import guard_launcher
+from sim.outputs.rundir import RunSpec
+from sim.sweep.jobs import plan_runs
+from sim.sweep.manifest import (
+    SweepState,
+    manifest_entries,
+    prepare_resume,
+    sweep_state,
+    write_manifest,
+)
+from sim.sweep.progress import SweepProgress, clock_text
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+#: Failed runs listed one per line before the final line.
+SHOW_FAILED = 10
+
+
+@dataclass
+class SweepRun:
+    """The sweep being run by this process."""
+
+    name: str
+    sweep_dir: Path
+    entries: list[dict[str, Any]]
+    skipped: int
+    progress: SweepProgress
+    start: float
+    outcome: SweepState | None = None
+
+
+#: Set by ``on_multirun_start``, read by :func:`finish` and :func:`exit_status`.
+_CURRENT: SweepRun | None = None
+
+
+def job_overrides(config: DictConfig) -> list[list[str]]:
+    """Each job's overrides, in the order Hydra's basic sweeper launches them: the sweep in
+    ``hydra.sweeper.params`` (from the experiment) crossed with the command line's."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    params = config.hydra.sweeper.get("params") or {}
+    args = [f"{k}={v}" for k, v in params.items()]
+    args += list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
+    parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+    [batch] = BasicSweeper.split_arguments(parser.parse_overrides(args), None)
+    return batch
+
+
+def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> list[RunSpec]:
+    """Compose every job of the sweep (through ``loader``, by default a new
+    :class:`~sim.cli.job_compose.JobConfigLoader`) and list its runs.
+
+    Raises:
+        ConfigError: a job's config is invalid; the message names the job's overrides.
+    """
+    from sim.cli.main import _one_line, to_config
+    from sim.config import ConfigError
+
+    loader = loader or JobConfigLoader(GlobalHydra.instance().config_loader())
+    hydra_config = HydraConfig.instance()
+    saved = hydra_config.cfg
+    specs: list[RunSpec] = []
+    try:
+        for overrides in job_overrides(config):
+            try:
+                job = loader.load_sweep_config(config, list(overrides))
+                # what the job itself will see (set_config would copy the whole config first)
+                hydra_config.cfg = job
+                job_dir = Path(str(OmegaConf.select(job, "hydra.sweep.dir")))
+                subdir = OmegaConf.select(job, "hydra.sweep.subdir")
+                if subdir:
+                    job_dir = job_dir / str(subdir)
+                task = pickle.loads(pickle.dumps(job))      # a copy, 5x faster than deepcopy
+                with open_dict(task):
+                    del task["hydra"]
+                typed = to_config(task)
+            except Exception as exc:  # noqa: BLE001 - every composition error, on one line
+                err = exc if isinstance(exc, ConfigError) else _one_line(exc, list(overrides))
+                raise ConfigError(err.key, err.value,
+                                  f"{err.allowed} (in the job {' '.join(overrides)})") from None
+            specs.extend(plan_runs(typed, job_dir, overrides))
+    finally:
+        hydra_config.cfg = saved
+    return specs
+
+
+def workers(config: DictConfig) -> int | None:
+    """Parallel workers of a joblib launcher (``n_jobs``, -1 = every core), else None."""
+    launcher = config.hydra.get("launcher") or {}
+    if "n_jobs" not in launcher:
+        return None
+    n = int(launcher.get("n_jobs") or 1)
+    if n < 0:
+        import joblib
+
+        n = max(joblib.cpu_count() + 1 + n, 1)
+    return n
+
+
+def launcher_text(config: DictConfig) -> str:
+    """How the jobs run, for the start line: ``2 workers``, ``launcher ray``, ..."""
+    n = workers(config)
+    if n:
+        return f"{n} workers"
+    choice = config.hydra.runtime.choices.get("hydra/launcher")
+    return f"launcher {choice}" if choice else ""
+
+
+def pin_sweep_dir(config: DictConfig) -> Path:
+    """Make ``hydra.sweep.dir`` absolute in every job's config, and return it.
+
+    Jobs compose their config from the driver's ``hydra.overrides.hydra`` plus their own
+    overrides, and resolve a relative sweep directory against *their* working directory: on
+    another node (Ray workers start where ``ray start`` ran) or under a Ray ``working_dir``
+    that is not the driver's. An override naming the driver's absolute path, appended to
+    ``hydra.overrides.hydra``, makes every job write where the driver looks. A path that
+    cannot be written as a quoted override (it holds ``'``, ``\\`` or ``$``) is left as it is.
+    """
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    absolute = Path(os.path.abspath(sweep_dir))
+    if sweep_dir.is_absolute() or any(c in str(absolute) for c in "'\\$"):
+        return absolute
+    with read_write(config.hydra.overrides):
+        config.hydra.overrides.hydra.append(f"hydra.sweep.dir='{absolute}'")
+    return absolute
+
+
+class SweepCallback(Callback):
+    """Writes the manifest and shows progress of ``mindshare -m`` (see the module docstring)."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Plan the sweep, write ``sweep.json``, reset incomplete runs, start the progress."""
+        global _CURRENT
+        from sim.cli.main import fail
+        from sim.config import ConfigError
+
+        if config.hydra.sweeper.get("_target_") != BASIC_SWEEPER:
+            print(f"mindshare: note: sweeper {config.hydra.sweeper.get('_target_')}: no "
+                  "manifest and no progress line (they need the basic sweeper)",
+                  file=sys.stderr)
+            return
+        start = time.perf_counter()
+        pin_sweep_dir(config)
+        loader = JobConfigLoader(GlobalHydra.instance().config_loader())
+        try:
+            specs = plan_sweep(config, loader)
+        except ConfigError as exc:
+            fail(str(exc))
+        _skip_second_validation()
+        loader.ship()           # the jobs start from the bases composed while planning
+        install(config, loader)
+        guard_launcher(config)
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        entries = manifest_entries(sweep_dir, specs)
+        try:
+            write_manifest(sweep_dir, name=str(config.name),
+                           experiment=config.hydra.runtime.choices.get("experiment"),
+                           entries=entries,
+                           overrides=OmegaConf.to_container(config.hydra.overrides.task))
+        except ValueError as exc:
+            fail(str(exc))
+        state = prepare_resume(sweep_dir, entries)
+        hashes = {e["dir"]: e["config_hash"] for e in entries}
+        pending = [(sweep_dir / rel, hashes[rel]) for rel in state.missing]
+        jobs = len({Path(e["dir"]).parent for e in entries})
+        how = launcher_text(config)
+        print(f"{config.name}: {len(entries)} runs in {jobs} jobs"
+              + (f", {len(state.complete)} already complete" if state.complete else "")
+              + (f", {how}" if how else "") + f" -> {sweep_dir}", file=sys.stderr,
+              flush=True)
+        progress = SweepProgress(str(config.name), pending, done_before=len(state.complete))
+        _CURRENT = SweepRun(name=str(config.name), sweep_dir=sweep_dir, entries=entries,
+                            skipped=len(state.complete), progress=progress, start=start)
+        progress.start_thread()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Stop the progress line and print the final line."""
+        finish()
+
+
+def _skip_second_validation() -> None:
+    """Every job has just been composed and checked by :func:`plan_sweep`; the basic sweeper
+    would compose each one again before launching it (``validate_batch_is_legal``), a serial
+    delay of ~0.1 s per job before the first starts. Skip that second pass in this process."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    BasicSweeper.validate_batch_is_legal = lambda self, batch: None
+
+
+def finish() -> SweepState | None:
+    """End the current sweep (once): last progress line, failed runs, final line."""
+    run = _CURRENT
+    if run is None or run.outcome is not None:
+        return None if run is None else run.outcome
+    run.progress.stop()
+    state = run.outcome = sweep_state(run.sweep_dir, run.entries)
+    for rel in state.failed[:SHOW_FAILED]:
+        status = _status(run.sweep_dir / rel)
+        print(f"  failed: {run.sweep_dir / rel}: {status.get('error')}", file=sys.stderr)
+    if len(state.failed) > SHOW_FAILED:
+        print(f"  ... and {len(state.failed) - SHOW_FAILED} more failed runs", file=sys.stderr)
+    done_now = len(state.complete) - run.skipped
+    print(f"{run.name}: {state.total} runs: {len(state.complete)} complete "
+          f"({done_now} run now, {run.skipped} already complete), {len(state.failed)} failed, "
+          f"{len(state.missing)} missing; {clock_text(time.perf_counter() - run.start)} "
+          f"-> {run.sweep_dir}", flush=True)
+    return state
+
+
+def _status(run_dir: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        return json.loads((run_dir / "status.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def exit_status() -> int:
+    """0 when every run of the sweep is complete, 1 when some failed or are missing."""
+    state = finish()
+    if state is None:
+        return 0
+    return 0 if not (state.failed or state.missing) else 1

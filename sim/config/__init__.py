@@ -1,0 +1,36 @@
+"""Typed configuration: the schema of every run, its errors, its reference documentation.
+
+Plain Python: Hydra only registers the schema in its ConfigStore (:mod:`sim.cli`).
+"""
+
+from sim.config.errors import ConfigError, GraphFileError
+from sim.config.reference import (
+    config_reference,
+    config_reference_markdown,
+    render_readme,
+)
+from sim.config.schema import (
+    AuthenticityConfig,
+    BudgetConfig,
+    Cadence,
+    Config,
+    Generator,
+    LayerConfig,
+    LoyaltyConfig,
+    Mode,
+    NetworkConfig,
+    OutputConfig,
+    OwnedConfig,
+    PopulationConfig,
+    Seeding,
+    ShareConfig,
+    StrategyConfig,
+    TopicConfig,
+    Trace,
+    Variant,
+    config_dict,
+    config_hash,
+    validate,
+)
+
+__all__ = ['AuthenticityConfig', 'BudgetConfig', 'Cadence', 'Config', 'ConfigError', 'Generator', 'GraphFileError', 'LayerConfig', 'LoyaltyConfig', 'Mode', 'NetworkConfig', 'OutputConfig', 'OwnedConfig', 'PopulationConfig', 'Seeding', 'ShareConfig', 'StrategyConfig', 'TopicConfig', 'Trace', 'Variant', 'config_dict', 'config_hash', 'config_reference', 'config_reference_markdown', 'render_readme', 'validate']

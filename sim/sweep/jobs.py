@@ -1,0 +1,203 @@
+"""Sweeps in plain Python: the runs of one job, run, skipped or redone, each in its own directory.
+
+A sweep is a set of *jobs* (one per combination of swept values, Hydra's unit of work); a job
+runs ``config.replicates`` replicates one after the other (batched, so that composing the
+config and starting the job are paid once per job, not once per run), each a *run* with its
+own directory ``<job dir>/replicate=<r>``. Any launcher's job calls :func:`run_job`; nothing
+here imports Hydra (the Hydra glue is :mod:`sim.sweep_hydra`).
+
+A run directory (the contract in the README, "Sweeps"):
+
+- ``.hydra/config.yaml``: the resolved config of exactly this run, written first;
+- the run's outputs (:func:`sim.run.write_outputs`), then ``status.json``
+  (``{"status": "complete", "config_hash": ..., "error": null}``), then, last,
+  ``summary.json``: a run is complete when its ``summary.json`` carries the expected hash;
+- on failure, ``traceback.txt`` and ``status.json`` with ``"status": "failed"`` and the error
+  on one line, and no ``summary.json``.
+
+Every file goes through a temporary name and ``os.replace``, so a killed run never leaves a
+file that looks complete; rerunning a job skips its complete runs and redoes the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple, Sequence
+
+from sim.config import Config, config_hash
+from sim.outputs.rundir import (
+    RUN_DIR,
+    RunSpec,
+    config_yaml,
+    reset_run,
+    run_state,
+    status_text,
+    write_run_config,
+)
+
+log = logging.getLogger("mindshare")
+
+
+#: Overrides that choose how many runs a job makes, not what a run computes.
+BATCH_KEYS = ("replicate", "replicates")
+
+
+class RunOutcome(NamedTuple):
+    """How one run ended: ``"complete"`` (with its summary) or ``"failed"`` (with the error)."""
+
+    status: str
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass
+class JobOutcome:
+    """What a job did: runs complete, skipped (already complete) and failed, with errors."""
+
+    complete: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    reach: list[float] = field(default_factory=list)
+
+    @property
+    def mean_reach(self) -> float:
+        """Mean reach of the runs that completed in this job (NaN if none did)."""
+        return sum(self.reach) / len(self.reach) if self.reach else float("nan")
+
+
+def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
+              subdirs: bool = True) -> list[RunSpec]:
+    """The runs of a job: replicates ``replicate`` .. ``replicate + replicates - 1``.
+
+    Args:
+        config: the job's config.
+        job_dir: the job's directory.
+        overrides: the job's overrides; each run's are these without ``replicate`` and
+            ``replicates``, plus ``replicate=<r>`` and ``replicates=1``.
+        subdirs: put each run in ``replicate=<r>`` below ``job_dir``; with ``False`` (allowed
+            for one replicate only) the run is ``job_dir`` itself.
+    """
+    job_dir = Path(job_dir)
+    if not subdirs and config.replicates != 1:
+        raise ValueError("a job of several replicates needs one subdirectory per run")
+    kept = tuple(o for o in overrides if _key(o) not in BATCH_KEYS)
+    first = config.replicate
+    # the runs' configs differ only in `replicate`: dump the YAML once, then set that line
+    text = config_yaml(dataclasses.replace(config, replicates=1))
+    specs = []
+    for r in range(first, first + config.replicates):
+        run = dataclasses.replace(config, replicate=r, replicates=1)
+        specs.append(RunSpec(dir=job_dir / RUN_DIR.format(r) if subdirs else job_dir,
+                             config=run, overrides=kept + (f"replicate={r}", "replicates=1"),
+                             config_hash=config_hash(run),
+                             config_text=text.replace(f"\nreplicate: {first}\n",
+                                                      f"\nreplicate: {r}\n", 1)))
+    return specs
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and its message with whitespace collapsed."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
+
+
+def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
+                overrides: bool = False, timing: dict[str, float] | None = None) -> RunOutcome:
+    """Run one simulation into its directory and say how it ended.
+
+    An exception is recorded in the run's directory (``traceback.txt``, and ``status.json``
+    with the error on one line) and not raised, unless it is one of ``reraise``; interrupts
+    (``KeyboardInterrupt``, ``SystemExit``) always propagate and leave the run missing.
+    ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs); ``timing`` adds
+    figures measured outside the run to its ``timing.json``.
+    """
+    from sim.outputs.files import atomic_write
+    from sim.outputs.results import simulate, write_outputs
+
+    try:
+        spec.dir.mkdir(parents=True)
+    except FileExistsError:
+        reset_run(spec.dir)         # an earlier attempt's end files and temporary files
+    config = spec.config
+    try:
+        write_run_config(spec, overrides=overrides)
+        cpu = time.process_time()
+        result = simulate(config)
+        result.timing["cpu_s"] = time.process_time() - cpu   # this process's CPU seconds
+        result.timing.update(timing or {})
+        extra = {"status.json": lambda tmp: Path(tmp).write_text(
+            status_text("complete", spec.config_hash))}
+        if config.output.chart:
+            extra = {"reach.png": lambda tmp: _chart(result, config, tmp), **extra}
+        write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra)
+    except reraise:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
+        text = traceback.format_exc()
+        atomic_write(spec.dir / "traceback.txt", lambda tmp: Path(tmp).write_text(text))
+        error = one_line(exc)
+        atomic_write(spec.dir / "status.json", lambda tmp: Path(tmp).write_text(
+            status_text("failed", spec.config_hash, error)))
+        return RunOutcome("failed", error=error)
+    return RunOutcome("complete", summary=result.summary)
+
+
+def _chart(result, config: Config, path: str) -> None:
+    from sim.outputs.charts import save_reach_chart
+
+    save_reach_chart(result.timeseries, path, title=f"{config.name}: cumulative reach per layer")
+
+
+def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
+            subdirs: bool = True, setup_cpu_s: float | None = None) -> JobOutcome:
+    """Run the runs of one job that are not complete yet (see :func:`plan_runs`).
+
+    Complete runs (``summary.json`` with the run's config hash) are skipped; failed, killed
+    or stale ones are redone. A run that raises is recorded as failed and the job goes on.
+    ``setup_cpu_s``, the CPU seconds spent making the job's config, plus those spent here
+    listing its runs, is shared among its runs in their ``timing.json`` (``setup_cpu_s``).
+    """
+    outcome = JobOutcome()
+    start = time.process_time()
+    specs = plan_runs(config, job_dir, overrides, subdirs=subdirs)
+    timing = None if setup_cpu_s is None else {"setup_cpu_s": (
+        setup_cpu_s + time.process_time() - start) / max(len(specs), 1)}
+    for spec in specs:
+        if run_state(spec.dir, spec.config_hash) == "complete":
+            outcome.skipped += 1
+            continue
+        done = execute_run(spec, timing=timing)
+        if done.status == "complete":
+            outcome.complete += 1
+            outcome.reach.append(float(done.summary["reach"]))
+        else:
+            outcome.failed += 1
+            outcome.errors.append((str(spec.dir), str(done.error)))
+            log.warning("run failed: %s: %s", spec.dir, done.error)
+    return outcome
+
+
+def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseException,
+             overrides: Sequence[str] = ()) -> None:
+    """Record every run of a job as failed when the job could not even start them (e.g. its
+    config does not convert): ``status.json`` and ``traceback.txt`` in each run directory."""
+    from sim.outputs.files import atomic_write
+
+    text = "".join(traceback.format_exception(error))
+    for r in range(first, first + replicates):
+        run_dir = Path(job_dir) / RUN_DIR.format(r)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        reset_run(run_dir)
+        atomic_write(run_dir / "traceback.txt", lambda tmp: Path(tmp).write_text(text))
+        atomic_write(run_dir / "status.json", lambda tmp: Path(tmp).write_text(
+            status_text("failed", None, one_line(error))))

@@ -1,0 +1,109 @@
+"""The sweep manifest (``sweep.json``) and the state of a sweep's runs, in plain Python.
+
+``sweep.json`` is written when a sweep starts, before any job, and lists every run the sweep
+is expected to make::
+
+    {"name": ..., "experiment": ..., "total": <runs>, "overrides": [<the command's overrides>],
+     "runs": [{"dir": <relative to the sweep dir>, "config_hash": ..., "overrides": [...]}]}
+
+It holds no time stamp, so rerunning the same command writes the same bytes. A run listed in it
+with neither ``summary.json`` (complete) nor a failed ``status.json`` is *missing*.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from sim.outputs.rundir import RunSpec, reset_run, run_state
+
+MANIFEST = "sweep.json"
+
+
+def manifest_entries(sweep_dir: str | Path, runs: Iterable[RunSpec]) -> list[dict[str, Any]]:
+    """The ``runs`` list of a manifest: each run's directory (relative to ``sweep_dir``, in
+    POSIX form), config hash and overrides."""
+    root = Path(sweep_dir).resolve()
+    return [{"dir": Path(spec.dir).resolve().relative_to(root).as_posix(),
+             "config_hash": spec.config_hash, "overrides": list(spec.overrides)}
+            for spec in runs]
+
+
+def write_manifest(sweep_dir: str | Path, *, name: str, experiment: str | None,
+                   entries: Sequence[dict[str, Any]], overrides: Sequence[str] = ()) -> Path:
+    """Write ``sweep.json`` atomically and return its path.
+
+    Raises:
+        ValueError: two runs share a directory (a sweep whose jobs are not told apart by their
+            directory names).
+    """
+    from sim.outputs.files import atomic_write
+
+    dirs = Counter(e["dir"] for e in entries)
+    clash = [d for d, k in dirs.items() if k > 1]
+    if clash:
+        raise ValueError(f"runs share a directory ({clash[0]}): every swept key must appear in "
+                         "the job directory name (hydra.job.config.override_dirname)")
+    root = Path(sweep_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    data = {"name": name, "experiment": experiment, "total": len(entries),
+            "overrides": list(overrides), "runs": list(entries)}
+    text = json.dumps(data, indent=1) + "\n"
+    path = root / MANIFEST
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    return path
+
+
+def read_manifest(sweep_dir: str | Path) -> dict[str, Any]:
+    """``sweep.json`` of a sweep directory.
+
+    Raises:
+        FileNotFoundError: there is no manifest.
+        ValueError: the manifest is not a JSON object with a ``runs`` list.
+    """
+    path = Path(sweep_dir) / MANIFEST
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise ValueError(f"{path}: expected a JSON object with a 'runs' list")
+    return data
+
+
+@dataclass
+class SweepState:
+    """Runs of a sweep by state; each list holds run directories relative to the sweep dir."""
+
+    complete: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Runs in the manifest."""
+        return len(self.complete) + len(self.failed) + len(self.missing)
+
+
+def sweep_state(sweep_dir: str | Path, entries: Sequence[dict[str, Any]] | None = None
+                ) -> SweepState:
+    """Which runs of the manifest are complete, failed or missing (hashes checked)."""
+    root = Path(sweep_dir)
+    entries = read_manifest(root)["runs"] if entries is None else entries
+    state = SweepState()
+    for entry in entries:
+        getattr(state, run_state(root / entry["dir"], entry.get("config_hash"))).append(
+            entry["dir"])
+    return state
+
+
+def prepare_resume(sweep_dir: str | Path, entries: Sequence[dict[str, Any]]) -> SweepState:
+    """Before a sweep (re)starts: find its complete runs and reset every other run directory
+    (earlier failures, killed attempts, runs of another config), so that progress counts only
+    what this attempt does."""
+    root = Path(sweep_dir)
+    state = sweep_state(root, entries)
+    for rel in (*state.failed, *state.missing):
+        if (root / rel).is_dir():
+            reset_run(root / rel)
+    return SweepState(complete=state.complete, missing=[*state.failed, *state.missing])

@@ -1,0 +1,124 @@
+"""Progress of a sweep, read from its run directories: runs done / total, elapsed, ETA.
+
+Jobs run in other processes (or on other machines), so the sweep's driver learns what they did
+from the files they write: a :class:`SweepProgress` looks at the run directories still pending,
+every ``every`` seconds in a background thread, and prints one line. On a terminal the line is
+rewritten in place; otherwise a new line is printed every ``every_log`` seconds. Works with any
+launcher whose jobs write to a file system the driver can read.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from sim.outputs.rundir import run_state
+
+
+def clock_text(seconds: float) -> str:
+    """``75.2`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"``."""
+    s = int(round(max(seconds, 0.0)))
+    h, m = divmod(s, 3600)
+    m, s = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class SweepProgress:
+    """Counts runs as their directories report them complete or failed.
+
+    Args:
+        name: the sweep's name, shown at the start of each line.
+        pending: run directories to watch, with their expected config hash.
+        done_before: runs already complete when the sweep started (skipped).
+        stream: where lines go (default ``sys.stderr``).
+        every: seconds between two looks at the pending directories.
+        every_log: seconds between two lines when ``stream`` is not a terminal.
+        clock: time source.
+    """
+
+    def __init__(self, name: str, pending: Sequence[tuple[Path, str | None]], *,
+                 done_before: int = 0, stream: TextIO | None = None, every: float = 1.0,
+                 every_log: float = 15.0,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.name = name
+        self.pending = list(pending)
+        self.total = len(self.pending) + done_before
+        self.skipped = done_before
+        self.complete = self.failed = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.every, self.every_log, self.clock = every, every_log, clock
+        self.start = clock()
+        self._last_line = self.start
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def done(self) -> int:
+        """Runs finished, skipped ones included."""
+        return self.skipped + self.complete + self.failed
+
+    def poll(self) -> None:
+        """Look at every pending run directory once."""
+        still = []
+        for run_dir, expected in self.pending:
+            state = run_state(run_dir, expected)
+            if state == "complete":
+                self.complete += 1
+            elif state == "failed":
+                self.failed += 1
+            else:
+                still.append((run_dir, expected))
+        self.pending = still
+
+    def line(self) -> str:
+        """``name: 120/400 runs (2 failed), 1:02 elapsed, ETA 1:40``."""
+        elapsed = self.clock() - self.start
+        new = self.complete + self.failed
+        left = self.total - self.done
+        if left == 0:
+            eta = "done"
+        elif new:
+            eta = f"ETA {clock_text(elapsed / new * left)}"
+        else:
+            eta = "ETA --"
+        failed = f" ({self.failed} failed)" if self.failed else ""
+        pct = 100 * self.done / self.total if self.total else 100.0
+        return (f"{self.name}: {self.done}/{self.total} runs ({pct:.0f}%){failed}, "
+                f"{clock_text(elapsed)} elapsed, {eta}")
+
+    def show(self, *, force: bool = False) -> None:
+        """Print the line (in place on a terminal; at most every ``every_log`` s otherwise)."""
+        now = self.clock()
+        if self.tty:
+            self.stream.write("\r\033[K" + self.line())
+        elif force or now - self._last_line >= self.every_log:
+            self.stream.write(self.line() + "\n")
+            self._last_line = now
+        self.stream.flush()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.poll()
+            self.show()
+
+    def start_thread(self) -> None:
+        """Watch in a background (daemon) thread until :meth:`stop`."""
+        self.show(force=True)
+        self._thread = threading.Thread(target=self._loop, name="sweep-progress", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching, take a last look and print the last progress line."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.poll()
+        self.show(force=True)
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,138 @@
+"""A sweep's results at a glance: one row per job (swept values), the mean and 95% interval of
+each headline metric over its replicates.
+
+    python -m sim.sweep.table results/mindset_divide/sweep [--metrics reach,mean_loyalty]
+
+prints the table and writes it next to ``sweep.json`` as ``summary_table.txt`` and
+``summary_table.csv`` (numbers unrounded). Runs are read through the manifest, so failed and
+missing runs are counted, not silently dropped. The interval is ``mean +- 1.96 sd / sqrt(n)``
+over replicates; comparisons between strategies are paired by replicate (common random
+numbers), so a difference is usually better resolved than the two intervals suggest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from sim.outputs.rundir import run_state
+from sim.sweep.manifest import read_manifest
+
+#: Metrics shown by default, those present in the runs' summaries.
+METRICS = ("reach", "reach_personal", "reach_professional", "mean_loyalty")
+#: Override keys that are not factors of the table.
+NOT_FACTORS = ("experiment", "name", "replicate", "replicates")
+
+
+def runs_table(sweep_dir: str | Path) -> pd.DataFrame:
+    """One row per run of the manifest: its override values (as text), ``replicate``,
+    ``status`` and the numbers of its ``summary.json`` (empty unless complete). The swept
+    keys, in the sweep's order, are in ``.attrs["factors"]``."""
+    root = Path(sweep_dir)
+    rows, keys = [], {}
+    for entry in read_manifest(root)["runs"]:
+        pairs = dict(o.lstrip("+~").split("=", 1) for o in entry["overrides"] if "=" in o)
+        row = {k: v for k, v in pairs.items() if k not in NOT_FACTORS}
+        keys.update(dict.fromkeys(row))
+        row["replicate"] = int(pairs.get("replicate", 0))
+        run_dir = root / entry["dir"]
+        row["status"] = run_state(run_dir, entry.get("config_hash"))
+        if row["status"] == "complete":
+            summary = json.loads((run_dir / "summary.json").read_text())
+            row.update({k: v for k, v in summary.items() if k not in row
+                        and isinstance(v, (int, float)) and not isinstance(v, bool)})
+        rows.append(row)
+    runs = pd.DataFrame(rows)
+    runs.attrs["factors"] = [k for k in keys if runs[k].nunique(dropna=False) > 1]
+    return runs
+
+
+def summary_table(runs: pd.DataFrame, by: Sequence[str],
+                  metrics: Sequence[str] = METRICS) -> pd.DataFrame:
+    """Per combination of ``by``: runs complete / expected, and each metric's mean and 95%
+    half-interval (columns ``<metric>`` and ``<metric>_ci``), in the sweep's order."""
+    metrics = [m for m in metrics if m in runs and runs[m].notna().any()]
+    keys = list(by)
+    groups = runs.groupby(keys, sort=False, dropna=False) if keys else [((), runs)]
+    rows = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        done = g[g["status"] == "complete"]
+        row = dict(zip(keys, key))
+        row.update(complete=len(done), runs=len(g), failed=int((g["status"] == "failed").sum()))
+        for m in metrics:
+            values = done[m].dropna().astype(float)
+            row[m] = values.mean() if len(values) else math.nan
+            row[f"{m}_ci"] = (1.96 * values.std(ddof=1) / math.sqrt(len(values))
+                              if len(values) > 1 else math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _fmt(mean: float, ci: float) -> str:
+    if math.isnan(mean):
+        return "-"
+    digits = 0 if abs(mean) >= 100 else 2 if abs(mean) >= 1 else 3
+    return f"{mean:.{digits}f}" + ("" if math.isnan(ci) else f" ± {ci:.{digits}f}")
+
+
+def render(table: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> str:
+    """The table as aligned text: factors, ``runs`` (complete/expected), ``mean ± ci``."""
+    metrics = [m for m in metrics if m in table]
+    header = [*by, "runs", *metrics]
+    body = [[*(str(r[k]) for k in by), f"{r['complete']}/{r['runs']}",
+             *(_fmt(r[m], r[f"{m}_ci"]) for m in metrics)] for _, r in table.iterrows()]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
+              for i, h in enumerate(header)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(b, widths)) for b in body]
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(sweep_dir: str | Path, metrics: Sequence[str] = METRICS) -> str:
+    """Build, write (``summary_table.txt``, ``summary_table.csv``) and return the table text."""
+    from sim.outputs.files import atomic_write
+
+    root = Path(sweep_dir)
+    manifest = read_manifest(root)
+    runs = runs_table(root)
+    by = runs.attrs["factors"]
+    table = summary_table(runs, by, metrics)
+    failed = int((runs["status"] == "failed").sum())
+    missing = int((runs["status"] == "missing").sum())
+    title = (f"{manifest.get('name')}: {len(runs)} runs"
+             + (f", {failed} failed" if failed else "") + (f", {missing} missing" if missing
+                                                           else "")
+             + "; mean ± 95% interval over replicates\n")
+    text = title + render(table, by, metrics)
+    atomic_write(root / "summary_table.txt", lambda tmp: Path(tmp).write_text(text))
+    atomic_write(root / "summary_table.csv", lambda tmp: table.to_csv(tmp, index=False))
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.sweep.table SWEEP_DIR [--metrics a,b]``."""
+    ap = argparse.ArgumentParser(prog="python -m sim.sweep.table",
+                                 description=__doc__.splitlines()[0])
+    ap.add_argument("sweep_dir", type=Path)
+    ap.add_argument("--metrics", default=",".join(METRICS),
+                    help="comma-separated summary.json keys (default: %(default)s)")
+    args = ap.parse_args(argv)
+    try:
+        text = write_summary(args.sweep_dir, [m for m in args.metrics.split(",") if m])
+    except (OSError, ValueError) as exc:
+        print(f"sweep_table: error: {args.sweep_dir}: {' '.join(str(exc).split())}",
+              file=sys.stderr)
+        return 2
+    print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,377 @@
+"""Graph files: reading edge lists and GraphML into canonical edge arrays, and writing them.
+
+This module owns the boundary between files (or networkx graphs) and the canonical edge array
+of :mod:`sim.world.generators` over nodes ``0..n-1``. Node ids of any kind are relabelled
+in sorted order (numeric if every id is an integer, else by string) and kept: ``labels[i]``
+is the id of node i in the file. Edge lists have one ``u v`` pair per line, separated by
+whitespace and/or commas; ``#`` starts a comment; blank lines are ignored; edges are
+undirected. Self-loops and repeated edges are dropped, counted in the report and logged as one
+warning line (logger ``sim.world.graph_files``), not errors. :func:`node_table` gives the mapping
+from agents back to the file's ids, which a run writes as ``nodes.parquet``. The parser works
+on the raw bytes with numpy (~0.2 s per 10^6 lines). Every problem with a file is a
+:class:`GraphFileError` with a one-line message naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from sim.config import GraphFileError
+from sim.world.generators import canonical_edges
+
+__all__ = ["GraphFileError", "GraphFileReport", "edges_to_networkx", "networkx_to_edges",
+           "node_table", "read_graph", "write_edgelist"]
+
+log = logging.getLogger(__name__)
+
+_GRAPHML_SUFFIXES = (".graphml", ".xml")
+#: Bytes of an edge list parsed per block (see :func:`_chunks`).
+_CHUNK = 1 << 23
+_FORMAT = "expected 2: `u v` (whitespace or comma separated, # starts a comment)"
+
+
+@dataclass(frozen=True)
+class GraphFileReport:
+    """What :func:`read_graph` found in a file.
+
+    Attributes:
+        path: the file read.
+        n_nodes: number of distinct node ids (nodes seen only in self-loops included).
+        n_edges: number of undirected edges kept.
+        self_loops_dropped: ``u u`` lines (or GraphML edges) dropped.
+        duplicates_dropped: repeats of an edge already seen, in either direction, dropped.
+        relabelled: False only when the ids were exactly the integers ``0..n-1``.
+    """
+
+    path: str
+    n_nodes: int
+    n_edges: int
+    self_loops_dropped: int
+    duplicates_dropped: int
+    relabelled: bool
+
+
+def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFileReport]:
+    """Read an undirected graph from an edge list or a GraphML file.
+
+    ``.graphml`` and ``.xml`` files are read with :func:`networkx.read_graphml` (directed
+    graphs are made undirected); any other name is read as an edge list (format in the module
+    docstring).
+
+    Args:
+        path: the file.
+
+    Returns:
+        ``(edges, labels, report)``: the canonical edge array over ``0..n-1``; the original
+        id of each node (``int64`` when every id is an integer that fits, else an object
+        array of ``str``, or of ``int`` for integers beyond int64); and a
+        :class:`GraphFileReport`.
+
+    Raises:
+        GraphFileError: the file is missing, a directory, unreadable, binary, malformed or
+            has no edges.
+    """
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise GraphFileError(name, "does not exist")
+    if os.path.isdir(name):
+        raise GraphFileError(name, "is a directory; expected an edge list or GraphML file")
+    if name.lower().endswith(_GRAPHML_SUFFIXES):
+        u, v, labels = _read_graphml(name)
+    else:
+        u, v, labels = _parse_edgelist(name, _read_bytes(name))
+    n = labels.size
+    edges = canonical_edges(u, v, n)
+    loops = int(np.count_nonzero(u == v))
+    if edges.size == 0:
+        extra = f" other than {loops} self-loop(s)" if loops else ""
+        raise GraphFileError(name, f"has no edges{extra}; expected at least one `u v` pair")
+    exact = labels.dtype == np.int64 and labels[0] == 0 and labels[-1] == n - 1
+    report = GraphFileReport(path=name, n_nodes=n, n_edges=len(edges), self_loops_dropped=loops,
+                             duplicates_dropped=u.size - loops - len(edges),
+                             relabelled=not exact)
+    if report.self_loops_dropped or report.duplicates_dropped:
+        log.warning("graph file '%s': dropped %d self-loop(s) and %d duplicate edge(s); kept "
+                    "%d edges between %d nodes", name, report.self_loops_dropped,
+                    report.duplicates_dropped, report.n_edges, report.n_nodes)
+    return edges, labels, report
+
+
+def node_table(layers) -> pd.DataFrame | None:
+    """The file id of every agent on a layer read from a file (``nodes.parquet``).
+
+    Args:
+        layers: the run's layers (:class:`sim.world.layer.Layer`); those with ``labels``
+            (layers read from a graph file) contribute one row per member.
+
+    Returns:
+        A table with columns ``agent`` (int64, the agent index used in every other output),
+        ``layer`` (categorical, the layer's name) and ``label`` (the node's id in the file:
+        int64 when every file's ids are integers that fit, else the id as a string), sorted
+        by layer then agent; ``None`` when no layer came from a file.
+    """
+    layers = list(layers)
+    named = [layer for layer in layers if layer.labels is not None]
+    if not named:
+        return None
+    ints = all(np.asarray(layer.labels).dtype == np.int64 for layer in named)
+    labels = [np.asarray(layer.labels) if ints else np.asarray(layer.labels).astype(str)
+              .astype(object) for layer in named]
+    return pd.DataFrame({
+        "agent": np.concatenate([layer.members for layer in named]).astype(np.int64),
+        "layer": pd.Categorical(np.repeat([layer.name for layer in named],
+                                          [layer.members.size for layer in named]),
+                                categories=[layer.name for layer in layers]),
+        "label": np.concatenate(labels),
+    })
+
+
+def write_edgelist(path: str | os.PathLike, edges: np.ndarray,
+                   labels: np.ndarray | None = None) -> None:
+    """Write edges as a ``u v`` edge list, atomically (temporary file, then rename).
+
+    Args:
+        path: the file to (over)write.
+        edges: array of shape (E, 2) of node indices.
+        labels: optional id per node index, written instead of the index; ids must be
+            non-empty and free of whitespace, commas and ``#`` so the file reads back.
+    """
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    ids = edges if labels is None else np.asarray(labels)[edges]
+    for t in [] if ids.dtype.kind in "iu" else map(str, np.unique(ids)):
+        if not t or any(c.isspace() or c in ",#" for c in t):
+            raise ValueError(f"labels: id {t!r} cannot be written; ids must be non-empty "
+                             "without whitespace, ',' or '#'")
+    name = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(name)),
+                               prefix=f".{os.path.basename(name)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(f"# undirected edge list: {len(edges)} edges, one `u v` pair per line\n")
+            f.write("".join(f"{a} {b}\n" for a, b in ids.tolist()))
+        # mkstemp makes the file 0600; give it the mode a plain open() would have.
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, name)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def edges_to_networkx(n: int, edges: np.ndarray) -> nx.Graph:
+    """An undirected :class:`networkx.Graph` on nodes ``0..n-1`` with the given edges."""
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(np.asarray(edges, dtype=np.int64).reshape(-1, 2).tolist())
+    return g
+
+
+def networkx_to_edges(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical edges and labels of a networkx graph, relabelled as :func:`read_graph` does.
+
+    Nodes are compared as ``str(node)``: ints and integer strings (``"42"``, ``"-7"``) give
+    integer labels if all nodes are such, else labels are strings; two nodes with the same
+    string (``1`` and ``"1"``) raise ValueError. Direction, parallel edges and self-loops are
+    dropped.
+    """
+    if g.number_of_nodes() == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    u, v, labels = _graph_pairs(g)
+    return canonical_edges(u, v, labels.size), labels
+
+
+def _read_bytes(name: str) -> bytes:
+    try:
+        with open(name, "rb") as f:
+            return f.read()
+    except PermissionError:
+        raise GraphFileError(name, "cannot be read (permission denied)") from None
+    except OSError as e:
+        raise GraphFileError(name, f"cannot be read ({e.strerror or e})") from None
+
+
+def _read_graphml(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    try:
+        g = nx.read_graphml(name)
+    except PermissionError:
+        raise GraphFileError(name, "cannot be read (permission denied)") from None
+    except (ET.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError,
+            AttributeError) as e:
+        raise GraphFileError(name, f"does not parse as GraphML ({e or type(e).__name__}); "
+                             "expected a GraphML document, or an edge list named other than "
+                             "*.graphml / *.xml") from None
+    if g.number_of_nodes() == 0:
+        raise GraphFileError(name, "has no edges; the GraphML graph has no nodes")
+    return _graph_pairs(g)
+
+
+def _graph_pairs(g: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node indices of both ends of every edge of ``g`` as stored, and the labels.
+
+    Edges of a directed or multi graph are taken as stored, so reverse and parallel copies
+    reach :func:`canonical_edges` and are counted as duplicates, not merged unseen.
+    """
+    nodes = list(g.nodes())
+    labels, index = _relabel(nodes)
+    position = dict(zip(nodes, index.tolist()))
+    pairs = np.array([(position[a], position[b]) for a, b in g.edges()],
+                     dtype=np.int64).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1], labels
+
+
+def _parse_edgelist(name: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node indices of both ends of every edge line, and the labels, from the file's bytes."""
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    bad = data.find(b"\0")
+    text = data if bad < 0 else data[:bad]
+    if np.frombuffer(text, dtype=np.uint8).max(initial=0) >= 0x80:
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError as e:    # the first byte that is not UTF-8, before any NUL
+            bad = e.start
+    if bad >= 0:
+        raise GraphFileError(name, f"is not a text edge list (binary data at byte {bad}); "
+                             "expected UTF-8 text with one `u v` pair per line")
+    parts = []
+    for buf, sep, starts, ends in _chunks(name, data, skip):
+        ids = _chunk_ints(buf, sep, starts, ends)
+        if ids is None:
+            break
+        parts.append(ids)
+    else:
+        if not parts:
+            raise GraphFileError(name, "has no edges; expected one `u v` pair per line")
+        labels, index = _relabel_ints(np.concatenate(parts))
+        return index[0::2], index[1::2], labels
+    # Some id is not a plain integer: start again and keep every id as bytes.
+    del parts
+    words = [np.array(np.where(sep, np.uint8(0x20), buf).tobytes().split())
+             for buf, sep, _, _ in _chunks(name, data, skip)]
+    uniq, inverse = np.unique(np.concatenate(words), return_inverse=True)
+    del words
+    labels, index = _relabel_words(uniq)
+    index = index[inverse]
+    return index[0::2], index[1::2], labels
+
+
+def _chunks(name: str, data: bytes, skip: int):
+    """Yield ``(bytes, separator mask, token starts, token ends)`` per block of whole lines.
+
+    Blocks of ~8 MiB keep every temporary small enough to be recycled by the allocator; one
+    pass over a 10^7-line file with file-sized temporaries spends most of its time faulting in
+    fresh pages. Comments are blanked, and a line with other than 0 or 2 fields raises.
+    """
+    size, pos, line0 = len(data), skip, 0
+    while pos < size:
+        stop = data.find(b"\n", min(pos + _CHUNK, size - 1))
+        stop = size if stop < 0 else stop + 1
+        buf = np.frombuffer(data, dtype=np.uint8, count=stop - pos, offset=pos)
+        newlines = np.flatnonzero(buf == ord("\n"))
+        hashes = np.flatnonzero(buf == ord("#"))
+        if hashes.size:
+            buf = _blank_comments(buf, hashes, newlines)
+        # Whitespace, control bytes and commas all separate fields; a UTF-8 multi-byte
+        # sequence never contains a byte <= 0x20, so ids in any script stay whole.
+        sep = (buf <= 0x20) | (buf == ord(","))
+        tok, pad = ~sep, np.concatenate(([True], sep, [True]))
+        starts = np.flatnonzero(tok & pad[:-2])
+        ends = np.flatnonzero(tok & pad[2:]) + 1
+        fields = np.bincount(np.searchsorted(newlines, starts), minlength=newlines.size + 1)
+        wrong = np.flatnonzero((fields != 0) & (fields != 2))
+        if wrong.size:
+            k = int(fields[wrong[0]])
+            raise GraphFileError(name, f"has {k} field{'s' * (k != 1)}; {_FORMAT}",
+                                 line=line0 + int(wrong[0]) + 1)
+        if starts.size:
+            yield buf, sep, starts, ends
+        pos, line0 = stop, line0 + newlines.size
+
+
+def _chunk_ints(buf: np.ndarray, sep: np.ndarray, starts: np.ndarray,
+                ends: np.ndarray) -> np.ndarray | None:
+    """The ids of one block as int64 if all are digit strings of <= 18 digits, else None."""
+    length = ends - starts
+    longest = int(length.max())
+    if longest > 18 or np.any(~sep & ((buf < ord("0")) | (buf > ord("9")))):
+        return None
+    ids = np.zeros(starts.size, dtype=np.int64)
+    # Horner's rule, one digit position per round, so the loop runs <= 18 times.
+    for j in range(longest):
+        at = np.flatnonzero(length > j) if j else slice(None)
+        ids[at] = ids[at] * 10 + (buf[starts[at] + j] - ord("0"))
+    return ids
+
+
+def _blank_comments(buf: np.ndarray, hashes: np.ndarray, newlines: np.ndarray) -> np.ndarray:
+    """A copy of ``buf`` with every byte from a line's first ``#`` to its end made a space."""
+    line = np.searchsorted(newlines, hashes)
+    first = np.concatenate(([True], line[1:] != line[:-1]))
+    start, line = hashes[first], line[first]
+    stop = np.append(newlines, buf.size)[line]
+    # +1 at each comment start and -1 at its end; comments never overlap, so the running sum
+    # is 1 exactly inside comments and fits in int8.
+    edge = np.zeros(buf.size + 1, dtype=np.int8)
+    edge[start] = 1
+    edge[stop] -= 1
+    out = buf.copy()
+    out[np.cumsum(edge[:-1], dtype=np.int8).astype(bool)] = 0x20
+    return out
+
+
+def _relabel_ints(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct ints and the index of each id among them."""
+    lo, hi = int(ids.min()), int(ids.max())
+    if lo >= 0 and hi < 4 * ids.size + 1024:
+        # Dense ids (the common case): a presence table beats sorting 2E keys.
+        present = np.zeros(hi + 1, dtype=bool)
+        present[ids] = True
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        return np.flatnonzero(present).astype(np.int64), rank[ids]
+    uniq = np.sort(ids)
+    uniq = uniq[np.concatenate(([True], uniq[1:] != uniq[:-1]))]
+    return uniq, np.searchsorted(uniq, ids)
+
+
+def _relabel_words(uniq: np.ndarray, *, merge: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and the node index of each distinct byte-string id in ``uniq`` (sorted).
+
+    Ids are integers when every one is ``[+-]digits``; spellings of one integer ("7", "07",
+    "+7") then become one node, unless ``merge`` is False, when they stay strings.
+    """
+    body = np.strings.lstrip(uniq, b"+-")
+    sign = np.strings.str_len(uniq) - np.strings.str_len(body)
+    if np.all(np.strings.isdigit(body) & (sign <= 1)):
+        try:
+            values = uniq.astype(np.int64)
+        except (OverflowError, ValueError):
+            values = np.array([int(w) for w in uniq.tolist()], dtype=object)
+        labels, index = np.unique(values, return_inverse=True)
+        if merge or labels.size == uniq.size:
+            return labels, index.astype(np.int64)
+    return np.strings.decode(uniq, "utf-8").astype(object), np.arange(uniq.size)
+
+
+def _relabel(nodes: list) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and the node index of each of ``nodes`` (distinct networkx node keys).
+
+    Nodes are compared through ``str(node)``, so ints and integer strings both come back as
+    integers; distinct nodes stay distinct ("7" and "07" keep their spellings).
+    """
+    words = np.array([str(x).encode("utf-8") for x in nodes])
+    uniq, inverse = np.unique(words, return_inverse=True)
+    if uniq.size < len(nodes):
+        raise ValueError(f"graph nodes: {len(nodes)} nodes have only {uniq.size} distinct "
+                         "ids as strings (e.g. 1 and '1'); relabel them first")
+    labels, index = _relabel_words(uniq, merge=False)
+    return labels, index[inverse].astype(np.int64)

@@ -1,0 +1,163 @@
+"""The world a run happens in: the population and its layers, built from a config.
+
+Each layer's graph draws from its own named stream and memberships from ``population``, so
+changing one layer's parameters leaves the other layer and the population unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from sim.config import Config, ConfigError, Generator, LayerConfig, TopicConfig
+from sim.progress import Progress
+from sim.rng import Streams
+from sim.world.generators import community_small_world, preferential_attachment
+from sim.world.graph_files import read_graph
+from sim.world.layer import Layer
+from sim.world.topics import TopicLayer, follow_topics
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """Population size, layers and the membership matrix (C13).
+
+    Attributes:
+        n: number of agents N.
+        layers: the layers, in a fixed order (personal, professional, topic when enabled; or
+            the one file layer).
+        member: bool array (n_layers, N); ``member[l, i]`` is True when agent i is on layer l.
+        loyalty: initial loyalty L of every agent, in [0, 1] (C11).
+        drivers: (N, 4) weights over the drivers fun, ambition, security, achievement, each
+            row summing to 1 (C4).
+    """
+
+    n: int
+    layers: tuple[Layer, ...]
+    member: np.ndarray
+    loyalty: np.ndarray
+    drivers: np.ndarray
+
+    @cached_property
+    def layer_names(self) -> tuple[str, ...]:
+        return tuple(layer.name for layer in self.layers)
+
+    @cached_property
+    def members_any(self) -> np.ndarray:
+        """Sorted ids of the agents on at least one layer (computed once per world)."""
+        return np.flatnonzero(self.member.any(axis=0))
+
+
+def build_world(config: Config, streams: Streams, *, progress: Progress | None = None) -> World:
+    """Build the population and its layers.
+
+    With ``config.graph`` set, the run has one layer named ``graph`` read from that file, and
+    N is its node count. Otherwise each enabled layer draws its members independently with
+    probability ``membership`` (C13) and generates or loads its graph over them.
+
+    Args:
+        config: a validated config.
+        streams: the run's random streams.
+        progress: reports layers that were slow to build.
+
+    Raises:
+        ConfigError: a file layer with more nodes than the population.
+        GraphFileError: a graph file that does not parse.
+    """
+    if config.graph is not None:
+        edges, labels, _ = read_graph(config.graph)
+        n = len(labels)
+        layer = Layer.from_edges("graph", edges, np.arange(n), n, labels=labels)
+        return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool),
+                     **traits(config, n, streams["population"]))
+
+    n = config.n
+    specs = [(name, getattr(config.network, name)) for name in ("personal", "professional")]
+    specs = [(name, spec) for name, spec in specs if spec.enabled]
+    rng_pop = streams["population"]
+    # One uniform per agent and layer, drawn for both layers whatever is enabled, so that
+    # switching a layer off does not move the other layer's members.
+    u = rng_pop.random((2, n))
+    layers = []
+    progress = progress or Progress(lambda _: None)
+    for name, spec in specs:
+        row = 0 if name == "personal" else 1
+        members = np.flatnonzero(u[row] < spec.membership)
+        progress.begin()
+        layers.append(_build_layer(name, spec, members, n, streams[name]))
+        progress.built(f"the {name} layer: {members.size:,} members, "
+                       f"{layers[-1].n_edges:,} edges")
+    people = traits(config, n, rng_pop)
+    if config.network.topic.enabled:
+        progress.begin()
+        layers.append(_build_topic_layer(config.network.topic, n, streams["topic"]))
+        progress.built(f"the topic layer: {layers[-1].members.size:,} members, "
+                       f"{layers[-1].n_edges:,} follow links")
+    member = np.zeros((len(layers), n), dtype=bool)
+    for k, layer in enumerate(layers):
+        member[k, layer.members] = True
+    return World(n=n, layers=tuple(layers), member=member, **people)
+
+
+def _build_topic_layer(spec: TopicConfig, n: int, rng: np.random.Generator) -> TopicLayer:
+    """The topic layer (C14) from its own stream: members, then the topics they follow."""
+    members = np.flatnonzero(rng.random(n) < spec.membership)
+    topics = max(1, round(members.size * spec.follows / spec.topic_size))
+    follows = follow_topics(members.size, topics=topics, follows=spec.follows,
+                            popularity=spec.popularity, rng=rng)
+    return TopicLayer.from_follows("topic", follows, members, n, topics,
+                                   visibility=spec.visibility)
+
+
+def traits(config: Config, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Initial loyalty ~ Beta(mean * c, (1 - mean) * c) and driver weights ~ Dirichlet(a)."""
+    pop = config.population
+    a = pop.loyalty_mean * pop.loyalty_concentration
+    b = (1.0 - pop.loyalty_mean) * pop.loyalty_concentration
+    loyalty = rng.beta(a, b, size=n)
+    drivers = rng.dirichlet(np.full(4, pop.drivers), size=n).astype(np.float32)
+    return {"loyalty": loyalty, "drivers": drivers}
+
+
+def single_layer_world(layer: Layer, config: Config | None = None, *,
+                       rng: np.random.Generator | None = None) -> World:
+    """A world of one layer whose members are the whole population (tests, benchmarks)."""
+    from sim.config import Config as _Config
+
+    n = layer.n_agents
+    rng = rng if rng is not None else np.random.default_rng(0)
+    return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool),
+                 **traits(config or _Config(), n, rng))
+
+
+def _build_layer(name: str, spec: LayerConfig, members: np.ndarray, n: int,
+                 rng: np.random.Generator) -> Layer:
+    key = f"network.{name}"
+    size = members.size
+    if spec.generator is Generator.file:
+        edges, labels, _ = read_graph(spec.path)
+        if len(labels) > n:
+            raise ConfigError(f"{key}.path", spec.path,
+                              f"has {len(labels)} nodes but n={n}; raise n to at least "
+                              f"{len(labels)}")
+        # The file's nodes become a random subset of the population of the file's size.
+        members = np.sort(rng.choice(n, size=len(labels), replace=False))
+        return Layer.from_edges(name, edges, members, n, labels=labels)
+    if spec.generator is Generator.community_small_world:
+        if size <= spec.mean_degree:
+            raise ConfigError(f"{key}.mean_degree", spec.mean_degree,
+                              f"must be below the layer's {size} members "
+                              f"(n * {key}.membership)")
+        edges, groups = community_small_world(
+            size, mean_degree=spec.mean_degree, rewire=spec.rewire,
+            community_size=spec.community_size, mixing=spec.mixing, rng=rng)
+    else:
+        if size <= spec.m + 1:
+            raise ConfigError(f"{key}.m", spec.m, f"must be below the layer's {size} members - 1 "
+                              f"(n * {key}.membership)")
+        edges, groups = preferential_attachment(
+            size, m=spec.m, company_size=spec.company_size,
+            company_degree=spec.company_degree, rng=rng)
+    return Layer.from_edges(name, edges, members, n, groups=groups)
