@@ -4,6 +4,15 @@ Plain Python: Hydra only registers the schema in its ConfigStore (:mod:`sim.cli`
 """
 
 from sim.config.errors import ConfigError, GraphFileError
+from sim.config.overrides import (
+    BATCH_KEYS,
+    NOT_FACTORS,
+    Override,
+    override_key,
+    override_values,
+    parse_override,
+    without_keys,
+)
 from sim.config.reference import (
     config_reference,
     config_reference_markdown,
@@ -33,4 +42,4 @@ from sim.config.schema import (
     validate,
 )
 
-__all__ = ['AuthenticityConfig', 'BudgetConfig', 'Cadence', 'Config', 'ConfigError', 'Generator', 'GraphFileError', 'LayerConfig', 'LoyaltyConfig', 'Mode', 'NetworkConfig', 'OutputConfig', 'OwnedConfig', 'PopulationConfig', 'Seeding', 'ShareConfig', 'StrategyConfig', 'TopicConfig', 'Trace', 'Variant', 'config_dict', 'config_hash', 'config_reference', 'config_reference_markdown', 'render_readme', 'validate']
+__all__ = ['BATCH_KEYS', 'NOT_FACTORS', 'Override', 'override_key', 'override_values', 'parse_override', 'without_keys', 'AuthenticityConfig', 'BudgetConfig', 'Cadence', 'Config', 'ConfigError', 'Generator', 'GraphFileError', 'LayerConfig', 'LoyaltyConfig', 'Mode', 'NetworkConfig', 'OutputConfig', 'OwnedConfig', 'PopulationConfig', 'Seeding', 'ShareConfig', 'StrategyConfig', 'TopicConfig', 'Trace', 'Variant', 'config_dict', 'config_hash', 'config_reference', 'config_reference_markdown', 'render_readme', 'validate']
