@@ -18,7 +18,7 @@ for c in "$${PYTHON:-}" python3.13 python3.12 python3 \
 done
 endef
 
-.PHONY: help venv demo test test-fast bench docs clean
+.PHONY: help venv demo test test-fast lint bench docs clean
 help:
 	@echo "make demo    one default run, then two experiments in parallel (N = 10,000), then report"
 	@echo "make test    run the whole test suite"
@@ -51,10 +51,16 @@ demo: $(STAMP)
 	  $(VENV)/bin/mindshare-report results/demo_$$e/sweep || exit $$?; \
 	done
 
-test: $(STAMP)
+# Lint first: ruff (pyflakes, bugbear, import order, Google docstrings) and the import contract
+# of the layers (pyproject.toml, [tool.importlinter]); then every test, slow ones included.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sim tests experiments
+	$(VENV)/bin/lint-imports --no-cache
+
+test: lint
 	$(PY) -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: lint
 	$(PY) -m pytest -q -m "not slow"
 
 $(VENV)/.bench: $(STAMP)
