@@ -13,10 +13,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-GRAPH = HERE / "graph.txt"
+ROOT = HERE.parents[1]
+#: The graph file, relative to the repository's root (the working directory of every case), so
+#: that the run's config, and so its ``config_hash``, is the same in every clone.
+GRAPH = "tests/golden/graph.txt"
 #: Files compared, byte for byte (summary.json without its version_* keys; see README.md).
 FILES = ("summary.json", "timeseries.parquet", "activations.parquet")
-STRATEGIES = sorted(p.stem for p in (HERE.parents[1] / "conf" / "strategy").glob("*.yaml"))
+STRATEGIES = sorted(p.stem for p in (ROOT / "conf" / "strategy").glob("*.yaml"))
 BASE = ["n=2000", "seed=11"]
 CASES: dict[str, list[str]] = {
     "default": BASE,
@@ -29,14 +32,21 @@ CASES: dict[str, list[str]] = {
 
 def overrides(case: str) -> list[str]:
     """The overrides of ``case``, with the graph file's path filled in."""
-    return [o.replace("{graph}", str(GRAPH)) for o in CASES[case]]
+    return [o.replace("{graph}", GRAPH) for o in CASES[case]]
 
 
 def write_case(case: str, out: Path) -> None:
-    """Run ``case`` and write its outputs into ``out``."""
+    """Run ``case`` from the repository's root and write its outputs into ``out``."""
+    import os
+
     from sim import load_config, simulate, write_outputs
 
-    write_outputs(simulate(load_config(overrides(case))), out, trace=False)
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        write_outputs(simulate(load_config(overrides(case))), out, trace=False)
+    finally:
+        os.chdir(here)
 
 
 def normalised_summary(path: Path) -> bytes:
