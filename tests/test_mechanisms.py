@@ -325,13 +325,13 @@ def test_incentives_are_offered_while_the_pool_pays_and_claimed_by_brand_shares(
 def test_activity_and_mindsets_follow_their_rates():
     config = load_config(["n=20000", "steps=1", "strategy.posts=1"])
     model = BrandModel(config)
-    active = model._draw_activity()
+    active, goal = model._draw_sessions()
     member = model.world.member
     for k, name in enumerate(model.layer_names):
         spec = getattr(config.network, name)
         assert active[k][member[k]].mean() == pytest.approx(spec.activity, abs=0.02)
         assert not active[k][~member[k]].any()
-        assert model._goal[k][member[k]].mean() == pytest.approx(spec.p_goal, abs=0.02)
+        assert goal[k][member[k]].mean() == pytest.approx(spec.p_goal, abs=0.02)
 
 
 def test_owned_channel_members_receive_later_posts_directly():
