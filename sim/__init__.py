@@ -22,6 +22,8 @@ from sim.config import (
 
 if TYPE_CHECKING:
     from sim.engine.brand import BrandModel
+    from sim.engine.cascade import CascadeModel
+    from sim.engine.factory import make_model
     from sim.engine.kernel import independent_cascades
     from sim.outputs.metrics import structural_virality
     from sim.outputs.results import Result, simulate, write_outputs
@@ -32,15 +34,16 @@ if TYPE_CHECKING:
 #: Names imported on first use, from their modules: the model pulls in Mesa, pandas and
 #: SciPy (~1 s), which the command line does not need to check a config or plan a sweep.
 _LAZY = {"structural_virality": "outputs.metrics", "BrandModel": "engine.brand",
+         "CascadeModel": "engine.cascade", "make_model": "engine.factory",
          "Layer": "world.layer", "independent_cascades": "engine.kernel", "Streams": "rng",
          "Result": "outputs.results", "simulate": "outputs.results",
          "write_outputs": "outputs.results", "World": "world.population",
          "build_world": "world.population"}
 
-__all__ = ["BrandModel", "Config", "ConfigError", "GraphFileError", "Layer", "LayerConfig",
-           "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world", "config_hash",
-           "independent_cascades", "load_config", "report", "simulate", "structural_virality",
-           "write_outputs"]
+__all__ = ["BrandModel", "CascadeModel", "Config", "ConfigError", "GraphFileError", "Layer",
+           "LayerConfig", "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world",
+           "config_hash", "independent_cascades", "load_config", "make_model", "report",
+           "simulate", "structural_virality", "write_outputs"]
 
 
 def load_config(overrides: list[str] | None = None) -> Config:

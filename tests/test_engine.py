@@ -4,8 +4,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim import Layer, World, load_config, simulate
+from sim import ConfigError, Layer, World, load_config, simulate
 from sim.engine.brand import BrandModel
+from sim.engine.cascade import CascadeModel
+from sim.engine.factory import make_model
 from sim.engine.reference import reference_independent_cascade
 from sim.rng import Streams
 from sim.world.population import single_layer_world
@@ -25,7 +27,7 @@ def ba_world():
 def test_vectorised_cascade_matches_per_agent_reference(ba_world, replicate, p):
     config = load_config(["experiment=independent_cascade", f"p={p}", "seeds=3",
                           f"replicate={replicate}"])
-    model = BrandModel(config, world=ba_world).run()
+    model = CascadeModel(config, world=ba_world).run()
     acts = model.activations()
     seeds = acts["agent"][acts["parent"] < 0].tolist()
     expected = reference_independent_cascade(ba_world.layers[0], seeds, p,
@@ -42,7 +44,7 @@ def test_vectorised_cascade_matches_per_agent_reference(ba_world, replicate, p):
 def test_reduction_mode_rebuilds_first_exposures_as_the_trace_records_them(ba_world):
     # the reduction hot path does not track exposures; they are replayed from activations
     config = load_config(["experiment=independent_cascade", "p=0.2", "seeds=3"])
-    model = BrandModel(config, world=ba_world).run()
+    model = CascadeModel(config, world=ba_world).run()
     trace = model.trace()
     first = np.zeros(ba_world.n, dtype=np.int64)
     order = np.argsort(trace["step"], kind="stable")
@@ -138,6 +140,29 @@ def test_consumer_views_read_model_state():
         assert set(view.neighbours(name)) == set(lay.to_networkx().neighbors(agent))
     assert model.consumer(agent) is view
     assert len(model.consumers()) == 500 == len(model.agents)
+
+
+def test_each_model_runs_its_own_mode_and_the_factory_picks_it(ba_world):
+    full = load_config(["n=500", "steps=3"])
+    reduction = load_config(["experiment=independent_cascade", "seeds=3"])
+    assert type(make_model(full)) is BrandModel and BrandModel.mode is full.mode
+    assert type(make_model(reduction, world=ba_world)) is CascadeModel
+    assert CascadeModel.mode is reduction.mode
+    with pytest.raises(ConfigError, match="use CascadeModel"):
+        BrandModel(reduction, world=ba_world)
+    with pytest.raises(ConfigError, match="use BrandModel"):
+        CascadeModel(full)
+
+
+def test_mesa_counters_follow_the_steps(ba_world):
+    model = BrandModel(load_config(["n=500", "steps=4"])).run()
+    assert model.t == model.steps == model.time == 4 and not model.running
+    stepped = BrandModel(load_config(["n=500", "steps=4"]))
+    stepped.step()
+    assert stepped.t == stepped.steps == 1
+    cascade = CascadeModel(load_config(["experiment=independent_cascade", "p=0.3", "seeds=3"]),
+                           world=ba_world).run()
+    assert cascade.steps == cascade.t > 0 and not cascade.running
 
 
 def test_first_of_each_and_distinct_match_numpy_unique():

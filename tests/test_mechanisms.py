@@ -20,7 +20,10 @@ from sim.config import (
 from sim.engine.brand import BrandModel
 from sim.engine.reference import reference_share_probability
 from sim.mechanisms.content import ACTIVATION, content_table, fit, resonance
+from sim.mechanisms.feed import sort_feed
+from sim.mechanisms.incentives import offered, reward_price, rewarded_shares
 from sim.mechanisms.loyalty import detect, update_loyalty
+from sim.mechanisms.owned import join_owned, owned_readers
 from sim.mechanisms.share import share_probability
 from sim.strategies import (
     Ledger,
@@ -265,18 +268,70 @@ def test_listening_moves_placements_to_the_layer_that_engages():
     assert [d["post"] for d in listener.decisions] == [1, 2]
 
 
+# -- feed, owned channel, incentives (C7, C8, C15) ----------------------------------------
+
+class Uniforms:
+    """A stand-in stream handing out given uniforms, to check a rule against hand values."""
+
+    def __init__(self, *values):
+        self.values = list(values)
+
+    def random(self, size):
+        assert size == len(self.values), "one uniform per candidate, drawn at once"
+        return np.array(self.values)
+
+
+def test_the_feed_sorts_pending_exposures_into_seen_kept_and_expired():
+    # sent at 0, 1, 2, 1, 0; the 4th receiver already shared; now t = 2, ttl = 2
+    born = np.array([0, 1, 2, 1, 0])
+    shared = np.array([False, False, False, True, False])
+    active = np.array([True, False, True, True, False])
+    split = sort_feed(born, shared, active, 2, ttl=2)
+    assert split.seen.tolist() == [True, False, False, False, False]     # active, sent before
+    assert split.kept.tolist() == [False, True, True, False, False]      # waited < ttl
+    assert split.expired.tolist() == [False, False, False, False, True]  # waited 2 >= ttl
+    assert sort_feed(born, shared, active, 2, ttl=1).expired.tolist() == [
+        False, True, False, False, True]
+
+
+def test_the_owned_channel_delivers_to_members_who_have_not_shared():
+    members = np.array([True, True, False, True])
+    shared = np.array([False, True, False, False])
+    assert owned_readers(members, shared).tolist() == [0, 3]
+
+
+def test_a_call_to_action_converts_sharers_with_probability_conversion_times_loyalty():
+    sharers = np.array([2, 0, 3, 1])
+    cta = np.array([True, False, True, True])
+    loyalty = np.array([0.9, 0.5, 0.8, 0.2])
+    # thresholds 0.5 * L: agent 2 -> 0.4, agent 3 -> 0.1, agent 1 -> 0.25
+    joined = join_owned(sharers, cta, loyalty, 0.5, rng=Uniforms(0.3, 0.5, 0.05))
+    assert joined.tolist() == [2, 1]
+    # no call to action: nothing is drawn
+    assert join_owned(sharers, np.zeros(4, bool), loyalty, 0.5, rng=None).size == 0
+
+
+def test_incentives_are_offered_while_the_pool_pays_and_claimed_by_brand_shares():
+    assert reward_price(0.2, 0.5) == pytest.approx(0.1)
+    levels = np.array([0.5, 0.5])
+    assert offered(levels, 3).tolist() == [0.5, 0.5]
+    assert offered(levels, 0).tolist() == [0.0, 0.0]
+    # posts 0..2 are brand posts, post 3 the backlash: its relays claim no reward
+    assert rewarded_shares(np.array([0, 2, 3, 2]), 3) == 3
+
+
 # -- the mechanisms inside a run ---------------------------------------------------------
 
 def test_activity_and_mindsets_follow_their_rates():
     config = load_config(["n=20000", "steps=1", "strategy.posts=1"])
     model = BrandModel(config)
-    active = model._draw_activity()
+    active, goal = model._draw_sessions()
     member = model.world.member
     for k, name in enumerate(model.layer_names):
         spec = getattr(config.network, name)
         assert active[k][member[k]].mean() == pytest.approx(spec.activity, abs=0.02)
         assert not active[k][~member[k]].any()
-        assert model._goal[k][member[k]].mean() == pytest.approx(spec.p_goal, abs=0.02)
+        assert goal[k][member[k]].mean() == pytest.approx(spec.p_goal, abs=0.02)
 
 
 def test_owned_channel_members_receive_later_posts_directly():

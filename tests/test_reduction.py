@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim import ConfigError, Layer, World, load_config, simulate
-from sim.engine.brand import BrandModel
+from sim.engine.cascade import CascadeModel
 from sim.engine.kernel import SuccessClock, independent_cascades
 from sim.engine.reference import reference_independent_cascade
 from sim.progress import Progress
@@ -84,7 +84,7 @@ def two_layer_world():
 def test_kernel_matches_the_reference_on_two_layers(two_layer_world, replicate):
     config = load_config(["experiment=independent_cascade", "p=0.2", "seeds=4",
                           f"replicate={replicate}"])
-    model = BrandModel(config, world=two_layer_world).run()
+    model = CascadeModel(config, world=two_layer_world).run()
     acts = model.activations()
     seeds = acts["parent"] < 0
     expected = reference_independent_cascade(
@@ -113,7 +113,7 @@ def test_a_batch_of_cascades_is_the_models_cascades(kind):
     batch = independent_cascades(config, order, world=world)
     assert batch["replicate"].tolist() == order
     for row in batch.itertuples():
-        model = BrandModel(dataclasses.replace(config, replicate=row.replicate),
+        model = CascadeModel(dataclasses.replace(config, replicate=row.replicate),
                            world=world).run()
         assert (row.reach, row.steps, row.edges_examined) == (
             int(model.activated.sum()), model.t, model.edges_examined)
@@ -127,7 +127,7 @@ def test_the_horizon_caps_a_batch_like_a_model():
     batch = independent_cascades(config, range(3), world=world)
     assert (batch["steps"] == 2).all()
     for row in batch.itertuples():
-        model = BrandModel(dataclasses.replace(config, replicate=row.replicate),
+        model = CascadeModel(dataclasses.replace(config, replicate=row.replicate),
                            world=world).run()
         assert row.reach == int(model.activated.sum()) and model.t == 2
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.engine.brand
+import sim.engine.base
 import sim.outputs.results
 from sim import load_config
 from sim.config import config_hash
@@ -160,7 +160,7 @@ def test_two_strategies_on_one_replicate_share_the_world_and_every_unchanged_dra
     runs = {}
     for strategy, replicate in (("broadcast", 0), (other, 0), ("broadcast", 1)):
         tapes = {}
-        monkeypatch.setattr(sim.engine.brand, "Streams", _recording_streams(tapes))
+        monkeypatch.setattr(sim.engine.base, "Streams", _recording_streams(tapes))
         model = BrandModel(load_config([f"strategy={strategy}", "n=2000", "steps=15",
                                         "p=0.12", f"replicate={replicate}"])).run()
         runs[strategy, replicate] = (model, tapes)

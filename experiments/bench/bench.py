@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from sim import Layer, World, load_config, simulate
-from sim.engine.brand import BrandModel
+from sim.engine.cascade import CascadeModel
 from sim.engine.kernel import independent_cascades, random_seeds
 from sim.rng import Streams
 from sim.world.generators import preferential_attachment
@@ -241,7 +241,7 @@ def run_cynetdiff(model: Any, seeds: np.ndarray, degree: np.ndarray) -> tuple[fl
     ``set_seeds`` is inside the timed region because our engine's timed region includes its
     seeding too. cynetdiff draws one uniform per out-edge of every activated node (before
     checking whether the child is already active), so its edges examined are exactly the sum
-    of the activated nodes' degrees, the same definition as ``BrandModel.edges_examined``.
+    of the activated nodes' degrees, the same definition as ``CascadeModel.edges_examined``.
 
     Returns:
         ``(seconds, activated, edges examined)``.
@@ -331,7 +331,7 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
     NDlib (``reset`` + ``iteration`` on a model built once), our timed cascade runs on a
     kernel built once per graph: ``sim.engine.kernel.independent_cascades`` times each
     replicate's streams, seeding and steps. Then, each in a loop of its own so that none is
-    timed amid the others' garbage: cynetdiff from the same seed sets; ``BrandModel(config)
+    timed amid the others' garbage: cynetdiff from the same seed sets; ``CascadeModel(config)
     .run()`` per replicate (a whole Mesa model per cascade, which must find the very same
     cascade); and ``simulate`` (the model plus summary metrics and DataFrames).
 
@@ -362,7 +362,7 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
 
     # Warm-up (replicate `reps`, never timed): first calls pay for imports and caches.
     independent_cascades(base, [reps], world=world)
-    BrandModel(configs[reps], world=world).run()
+    CascadeModel(configs[reps], world=world).run()
     simulate(configs[reps], world=world)
     if not isinstance(cyn, str):
         run_cynetdiff(cyn[0], seed_sets[reps], degree)
@@ -377,9 +377,9 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
             cyn_size.append(size)
             cyn_edges.append(examined)
     model_t, model_same, sim_t = [], True, []
-    for r in prog.iterate(reps, f"BrandModel n={n}"):
+    for r in prog.iterate(reps, f"CascadeModel n={n}"):
         t1 = time.perf_counter()
-        model = BrandModel(configs[r], world=world).run()
+        model = CascadeModel(configs[r], world=world).run()
         model_t.append(time.perf_counter() - t1)
         model_same &= (int(model.activated.sum()) == ours.reach[r]
                        and model.t == ours.steps[r])
@@ -397,7 +397,7 @@ def bench_reduction_size(n: int, reps: int, ndlib_reps: int, args: argparse.Name
     stats["model_same_cascades"] = bool(model_same)
     stats["simulate_mean_time_s"] = float(np.mean(sim_t))
     stats["simulate_median_time_s"] = float(np.median(sim_t))
-    # Paired: BrandModel and simulate(replicate r) replay the kernel's cascade r, so the
+    # Paired: CascadeModel and simulate(replicate r) replay the kernel's cascade r, so the
     # differences are the model's construction and the collection (metrics, DataFrames).
     stats["model_overhead_mean_s"] = float(np.mean(np.subtract(model_t, ours.seconds)))
     stats["simulate_overhead_mean_s"] = float(np.mean(np.subtract(sim_t, model_t)))
@@ -452,7 +452,7 @@ def bench_reduction(sizes: Sequence[int], args: argparse.Namespace,
             "networkx_over_ours_build": ratio(res["networkx_build_s"], res["graph_build_s"]),
         }
         prog.log(f"reduction n={n}: ours {1e3 * ours['mean_time_s']:.2f} ms/cascade "
-                 f"({1e3 * ours['model_mean_time_s']:.2f} ms as a BrandModel), "
+                 f"({1e3 * ours['model_mean_time_s']:.2f} ms as a CascadeModel), "
                  f"cynetdiff {_ms(cyn.get('mean_time_s'))}, ndlib {_ms(nd.get('mean_time_s'))}")
 
     def target(n: int, key: str, test) -> bool | None:

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.engine.brand import BrandModel
+    from sim.engine.base import ModelBase
 
 
 class Consumer(mesa.Agent):
@@ -24,9 +24,9 @@ class Consumer(mesa.Agent):
         index: 0-based row in every per-agent array.
     """
 
-    model: BrandModel
+    model: ModelBase
 
-    def __init__(self, model: BrandModel, index: int) -> None:
+    def __init__(self, model: ModelBase, index: int) -> None:
         super().__init__(model)
         self.index = int(index)
 

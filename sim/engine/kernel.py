@@ -4,7 +4,7 @@ With every effect but the base probability off (``mode=independent_cascade``), t
 independent cascade (C6 with P = p for every exposure): an agent who shares exposes each of its
 neighbours once, and each exposure convinces its receiver with probability ``p``,
 independently. :class:`IndependentCascade` runs it a step at a time on numpy arrays;
-:class:`sim.engine.brand.BrandModel` drives it in reduction mode, and :func:`independent_cascades`
+:class:`sim.engine.cascade.CascadeModel` drives it as a model, and :func:`independent_cascades`
 runs many cascades on one world without building a model for each.
 
 Decisions are drawn by :class:`SuccessClock`: the exposures of a run, numbered in the order
@@ -304,7 +304,7 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
                          progress: Progress | None = None) -> pd.DataFrame:
     """Many reduction-mode cascades on one world: one per replicate, one kernel for all.
 
-    Cascade ``r`` is the cascade that ``BrandModel`` runs on the same world for ``config``
+    Cascade ``r`` is the cascade that ``CascadeModel`` runs on the same world for ``config``
     with ``replicate = r`` (same seeds, same draws, same result), without building a model, a
     recorder or a trace per cascade: the way to draw thousands of cascades on a graph. On a
     graph file the world is the file whatever the replicate, so row ``r`` is also what

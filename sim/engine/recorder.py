@@ -10,7 +10,6 @@ channel's members at the end of the step.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 COUNTERS: tuple[str, ...] = ("sent", "seen", "expired", "activations", "shares", "spillover",
                              "newly_exposed", "backlash_seen", "detractions")
@@ -50,10 +49,6 @@ class Recorder:
             self.row[self.index[counter]] += np.bincount(layers,
                                                          minlength=len(self.layer_names))
 
-    def count(self, counter: str, layer: int, events: int) -> None:
-        """Count ``events`` events on one layer in the current step."""
-        self.row[self.index[counter], layer] += events
-
     def gauge(self, name: str, t: int, values: np.ndarray) -> None:
         """Set gauge ``name`` of step ``t`` (one value per channel)."""
         if name not in self.gauges:
@@ -78,11 +73,6 @@ class Recorder:
                               *self._table.shape[1:]), dtype=np.int64)
             grown[:have] = self._table
             self._table = grown
-
-    @property
-    def table(self) -> dict[str, np.ndarray]:
-        """Each counter's (rows, channels) column of the table (views)."""
-        return {name: self._table[:, k] for name, k in self.index.items()}
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Counters, cumulative columns and gauges, shape (steps recorded, channels)."""
@@ -112,10 +102,3 @@ class Recorder:
         for name, arr in arrays.items():
             data[name] = arr.reshape(-1)
         return data
-
-    def frame(self) -> pd.DataFrame:
-        """The tidy time series as a DataFrame, ``layer`` categorical."""
-        data = self.columns()
-        data["layer"] = pd.Categorical.from_codes(data["layer"],
-                                                  categories=list(self.layer_names))
-        return pd.DataFrame(data)

@@ -65,7 +65,8 @@ def reference_share_probability(*, p0: float, coef, receptivity: float, goal: bo
                                 entertainment: float, insight: float, drivers, tone,
                                 loyalty: float, incentive: float, contacts: int,
                                 fatigue: int) -> float:
-    """The share rule of :mod:`sim.mechanisms.share` for one exposure, written out term by term (C2-C7)."""
+    """The share rule of :mod:`sim.mechanisms.share` for one exposure, written out term by
+    term (C2-C7)."""
     import math
 
     fit = insight if goal else entertainment

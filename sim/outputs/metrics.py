@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config import Mode
+
 
 def structural_virality(parent: np.ndarray) -> float:
     """Mean shortest-path distance over all pairs of nodes of a tree (Goel et al. 2016).
@@ -98,7 +100,7 @@ def largest_tree(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
 def post_audience(model) -> np.ndarray:
     """Agents who saw each brand post (any channel) or were seeded with it, per post."""
     k = model.n_posts
-    if model.reduction:
+    if model.mode is Mode.independent_cascade:
         return model.activated[:k].sum(axis=1) + model.exposed.any(axis=0).sum()
     return ((model.contacts[:k] > 0) | model.activated[:k]).sum(axis=1)
 
@@ -134,7 +136,7 @@ def summarise(model) -> dict[str, float | int | str]:
     brand = acts["post"] < k_posts
     agent, post, parent, layer = (acts[key][brand] for key in ("agent", "post", "parent",
                                                                 "layer"))
-    owned = model.owned if model.owned is not None else -1
+    owned = model.owned if model.mode is Mode.full else -1     # channel index, or none
     reach = int(model.activated[:k_posts].any(axis=0).sum())
     out["reach"] = reach
     out["reach_fraction"] = reach / world.n
@@ -178,7 +180,7 @@ def summarise(model) -> dict[str, float | int | str]:
                                 if shares_k else 0.0)
         out[f"spillover_{name}"] = (float(ts["spillover"][:, k].sum() / sent_k)
                                     if sent_k else 0.0)
-    if not model.reduction:
+    if model.mode is Mode.full:
         out.update(loyalty_outcomes(model, reach))
     return out
 

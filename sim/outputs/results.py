@@ -23,8 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.config import Config, config_hash
-from sim.engine.brand import BrandModel
+from sim.config import Config, Mode, config_hash
+from sim.engine.base import ModelBase
+from sim.engine.factory import make_model
 from sim.guards.memory import check_memory
 from sim.outputs.files import atomic_write
 from sim.outputs.metrics import posts_table, summarise
@@ -51,14 +52,15 @@ class Result:
             row per brand post), ``listening`` (the listening strategy's decisions: step,
             post, split, theta_<layer>), ``nodes`` (layers read from files: agent, layer,
             label).
-        model: the finished model, for inspection.
+        model: the finished model (:class:`sim.engine.brand.BrandModel`, or
+            :class:`sim.engine.cascade.CascadeModel` in reduction mode), for inspection.
         timing: wall seconds spent building the world (``build_s``) and stepping (``run_s``);
             kept out of ``summary`` so that summaries are byte-identical across runs.
     """
 
     summary: dict[str, Any]
     tables: dict[str, pa.Table]
-    model: BrandModel = field(repr=False)
+    model: ModelBase = field(repr=False)
     timing: dict[str, float] = field(default_factory=dict)
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -125,7 +127,7 @@ def simulate(config: Config, *, world: World | None = None,
         check_memory(config)    # a run that would not fit in memory fails here, in one line
         world = build_world(config, Streams(config.seed, config.replicate), progress=progress)
     t1 = time.perf_counter()
-    model = BrandModel(config, world=world).run(progress=progress)
+    model = make_model(config, world=world).run(progress=progress)
     t2 = time.perf_counter()
     summary: dict[str, Any] = {
         "mode": config.mode.value, "seed": config.seed, "replicate": config.replicate,
@@ -140,7 +142,7 @@ def simulate(config: Config, *, world: World | None = None,
         "activations": arrow_columns(model.activations(), coded),
         "trace": arrow_columns(model.trace(), coded),
     }
-    if not model.reduction:
+    if model.mode is Mode.full:
         tables["posts"] = arrow_columns(posts_table(model))
         if model.listener.decisions:
             tables["listening"] = pa.Table.from_pylist(model.listener.decisions)

@@ -94,12 +94,6 @@ class Layer:
         """
         return self._degree
 
-    def is_member(self) -> np.ndarray:
-        """Boolean membership mask over all N agents."""
-        mask = np.zeros(self.n_agents, dtype=bool)
-        mask[self.members] = True
-        return mask
-
     def expand(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The neighbours of ``nodes`` concatenated in CSR order, and where each node's run ends.
 

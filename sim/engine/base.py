@@ -1,0 +1,195 @@
+"""What both models share: a ``mesa.Model`` with the run's streams, world, logs and run loop.
+
+:class:`ModelBase` owns the random streams (and the seed of Mesa's own generator), the world,
+the activation log, the trace of decided exposures, the agent views and the loop that steps a
+model to its end while keeping Mesa's ``steps`` and ``time`` counters. The two models built on
+it are :class:`sim.engine.brand.BrandModel` (the full model, ``mode=full``) and
+:class:`sim.engine.cascade.CascadeModel` (reduction mode, ``mode=independent_cascade``); each
+says which mode it runs in its class attribute ``mode``, which is how outputs tell them apart.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import mesa
+import numpy as np
+
+from sim.config import Config, ConfigError, Mode, Trace
+from sim.engine.agents import Consumer
+from sim.engine.exposures import Exposures
+from sim.engine.recorder import Recorder
+from sim.progress import Progress
+from sim.rng import Streams
+from sim.world.population import World, build_world
+
+#: Columns of :meth:`ModelBase.activations`, in order.
+ACTIVATION_COLUMNS = ("agent", "post", "parent", "layer", "step")
+
+
+class ModelBase(mesa.Model):
+    """A run of one mode on one world: streams, world, logs, agent views and the run loop.
+
+    Subclasses set, before their first step: ``channels`` (layer names, plus ``"owned"`` in
+    full mode), ``n_posts`` and ``post_step``, ``activated`` ((rows, N) bool, row ``c``: who
+    shared post ``c``), ``recorder`` and ``running``; and they implement :meth:`_advance`,
+    :attr:`first_seen` and :attr:`pending`.
+
+    Args:
+        config: a validated config whose ``mode`` is the subclass's :attr:`mode`.
+        world: a prebuilt world to reuse across runs; built from ``config`` when omitted.
+
+    Raises:
+        ConfigError: on a config of another mode (naming the model that runs it).
+    """
+
+    #: The mode this model runs (``Config.mode``).
+    mode: ClassVar[Mode]
+    #: The class that runs the other modes, named in the error a wrong config gets.
+    other: ClassVar[str]
+
+    channels: tuple[str, ...]
+    n_posts: int
+    post_step: np.ndarray
+    activated: np.ndarray
+    recorder: Recorder
+
+    def __init__(self, config: Config, *, world: World | None = None) -> None:
+        if config.mode is not self.mode:
+            raise ConfigError("mode", config.mode.value,
+                              f"{type(self).__name__} runs mode={self.mode.value}; use "
+                              f"{self.other} or sim.engine.factory.make_model")
+        self.streams = Streams(config.seed, config.replicate)
+        # Mesa gets its own seed from stream "mesa" (an int: Mesa builds its generators itself)
+        super().__init__(rng=int(self.streams.sequence("mesa").generate_state(1, np.uint64)[0]))
+        self.config = config
+        self.world = world if world is not None else build_world(config, self.streams)
+        self.n_agents = self.world.n
+        self.layer_names = self.world.layer_names
+        #: the current step; step 0 is the launch, run by the constructor
+        self.t = 0
+        #: contacts examined by sharing so far (exposures created, filtered or not)
+        self.edges_examined = 0
+        self._activations: list[tuple[np.ndarray, np.ndarray | None, np.ndarray,
+                                      np.ndarray | None, int]] = []
+        self._trace: list[tuple[Exposures, np.ndarray, int]] = []
+        self._views: dict[int, Consumer] = {}
+
+    # -- stepping --------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one step through the phases listed in the class docstring."""
+        self._advance()
+
+    def _advance(self) -> bool:
+        """One step; ``False`` when there was nothing left to do (no step taken)."""
+        raise NotImplementedError
+
+    def run(self, *, progress: Progress | None = None) -> ModelBase:
+        """Step until the run ends (:attr:`running` turns false).
+
+        Args:
+            progress: reports the step, reach so far and time left, where the model reports.
+        """
+        # The phases are driven directly rather than through Mesa's per-step event dispatch
+        # (about 20 us a step, which dominates small cascades); Mesa's step and time
+        # counters are kept as model.step() would keep them.
+        while self.running:
+            if not self._advance():
+                break
+            self.steps += 1
+            self.time += 1
+            if progress is not None:
+                self._report(progress)
+        return self
+
+    def _report(self, progress: Progress) -> None:
+        """Report a step to ``progress``; by default nothing (a model opts in)."""
+
+    # -- logs ------------------------------------------------------------------------------
+
+    def _log_activations(self, agents: np.ndarray, posts: np.ndarray | None,
+                         parents: np.ndarray, layers: np.ndarray | None, t: int) -> None:
+        """Append activations to the log (``None`` posts: post 0; ``None`` layers: layer 0)."""
+        self._activations.append((agents, posts, parents, layers, t))
+
+    def _keep_trace(self, seen: Exposures, winners: np.ndarray) -> None:
+        """Keep the step's decided exposures for :meth:`trace` when ``output.write_trace``.
+
+        Args:
+            seen: the exposures decided this step, in decision order.
+            winners: positions in ``seen`` of the exposures that activated their receiver.
+        """
+        if not self.config.output.write_trace:
+            return
+        shared = np.zeros(len(seen), dtype=bool)
+        shared[winners] = True
+        if self.config.output.trace is Trace.activations:
+            seen, shared = seen.take(winners), shared[winners]
+        self._trace.append((seen, shared, self.t))
+
+    def activations(self) -> dict[str, np.ndarray]:
+        """All activations: agent, post, parent (-1 for seeds and roots), layer, step."""
+        if not self._activations:
+            return {k: np.empty(0, dtype=np.int64) for k in ACTIVATION_COLUMNS}
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ACTIVATION_COLUMNS}
+        for agents, posts, parents, layers, t in self._activations:
+            k = agents.size
+            cols["agent"].append(agents.astype(np.int64))
+            cols["post"].append(np.zeros(k, np.int32) if posts is None else posts)
+            cols["parent"].append(parents.astype(np.int64))
+            cols["layer"].append(np.zeros(k, np.int8) if layers is None else layers)
+            cols["step"].append(np.full(k, t, dtype=np.int32))
+        return {k: np.concatenate(v) for k, v in cols.items()}
+
+    def trace(self) -> dict[str, np.ndarray]:
+        """Every decided exposure: parent, child, layer, origin, post, sent, step, shared."""
+        if not self._trace:
+            seen, shared, steps = Exposures.empty(), np.empty(0, bool), np.empty(0, np.int32)
+        else:
+            seen = Exposures.concat([c[0] for c in self._trace])
+            shared = np.concatenate([c[1] for c in self._trace])
+            steps = np.concatenate([np.full(len(c[0]), c[2], dtype=np.int32)
+                                    for c in self._trace])
+        return {"parent": seen.parent, "child": seen.child, "layer": seen.layer,
+                "origin": seen.origin, "post": seen.post, "sent": seen.born, "step": steps,
+                "shared": shared}
+
+    # -- exposure state --------------------------------------------------------------------
+
+    @property
+    def first_seen(self) -> np.ndarray:
+        """(channels, N) int32: step + 1 at which each agent first saw brand content (0: never)."""
+        raise NotImplementedError
+
+    @property
+    def exposed(self) -> np.ndarray:
+        """(channels, N) bool: who has seen brand content on each channel."""
+        return self.first_seen > 0
+
+    @property
+    def pending(self) -> Exposures:
+        """Exposures waiting in feeds (sent, not yet seen)."""
+        raise NotImplementedError
+
+    def _newly_exposed(self, rows: int) -> np.ndarray:
+        """Agents first exposed per step and channel, derived from ``first_seen`` (rows, C)."""
+        out = np.zeros((rows, len(self.channels)), dtype=np.int64)
+        for c, first in enumerate(self.first_seen):
+            seen = first[first > 0] - 1
+            out[:, c] = np.bincount(seen, minlength=rows)[:rows]
+        return out
+
+    # -- agents ----------------------------------------------------------------------------
+
+    def consumer(self, index: int) -> Consumer:
+        """The agent view of row ``index`` (0-based), created and registered on first use."""
+        if not 0 <= index < self.n_agents:
+            raise IndexError(f"agent index {index} outside [0, {self.n_agents - 1}]")
+        if index not in self._views:
+            self._views[index] = Consumer(self, index)
+        return self._views[index]
+
+    def consumers(self) -> list[Consumer]:
+        """Views of every agent, registered with Mesa (``model.agents``) for its tooling."""
+        return [self.consumer(i) for i in range(self.n_agents)]

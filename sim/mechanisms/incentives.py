@@ -1,0 +1,40 @@
+"""Incentives: rewards for sharing, paid from a pool of the budget while it lasts (C7).
+
+A strategy offers an incentive level ``inc`` in [0, 1] on its posts; every share of a brand post
+is then a rewarded share, priced ``budget.incentive * inc`` budget units. The pool is
+``budget.total * strategy.incentive_budget``; the ledger (:class:`sim.strategies.Ledger`) says
+how many rewards it can still pay. While it can pay one more, the incentive raises the share
+probability (the ``b_inc inc_c`` term of :mod:`sim.mechanisms.share`); once it cannot, the
+offer is withdrawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def reward_price(cost: float, level: float) -> float:
+    """Price of one rewarded share: ``budget.incentive * strategy.incentive`` (units per share).
+
+    Args:
+        cost: ``budget.incentive``, the cost of a share rewarded at level 1 (units per share).
+        level: ``strategy.incentive``, the incentive level in [0, 1].
+    """
+    return cost * level
+
+
+def offered(incentive: np.ndarray, payable: int) -> np.ndarray:
+    """The incentive level each exposure's post offers (C7): ``inc_c`` while the pool can
+    still pay a reward, 0 once it can pay none (``payable == 0``).
+
+    Args:
+        incentive: the incentive level of the post of each exposure, in [0, 1].
+        payable: rewards the pool can still pay (count), e.g. ``affordable_rewards(price, 1)``.
+    """
+    return np.zeros_like(incentive) if payable == 0 else incentive
+
+
+def rewarded_shares(posts: np.ndarray, n_posts: int) -> int:
+    """Shares that claim a reward this step: every share of a brand post (post index below
+    ``n_posts``; relays of the backlash are not rewarded) (C7). Unit: shares."""
+    return int(np.sum(posts < n_posts))
