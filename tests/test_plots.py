@@ -29,3 +29,23 @@ def test_the_chart_is_written_as_a_png(tmp_path):
     path = save_reach_chart(_series(["graph"]), tmp_path / "reach.png", title="t")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["reach.png"]   # no temporary left
+
+
+def test_the_run_chart_takes_its_style_from_outputs_not_from_the_report():
+    import subprocess
+    import sys
+
+    from sim.outputs import style
+    from sim.report import style as deck_style
+
+    ax = plot_reach(_series(["personal", "professional"]))
+    assert [mcolors.to_hex(line.get_color()) for line in ax.get_lines()] == [
+        style.LAYER_COLOURS["personal"], style.LAYER_COLOURS["professional"]]
+    assert ax.figure.get_size_inches().tolist() == list(style.SIZE)
+    # one definition: the deck style uses the same frame, resolution and colours
+    for name in ("SIZE", "DPI", "LAYER_COLOURS", "EXTRA_COLOURS"):
+        assert getattr(deck_style, name) is getattr(style, name)
+    probe = "import sys, sim.outputs.charts; print('sim.report.style' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"

@@ -1,9 +1,14 @@
-"""The config reference: every key with its meaning, unit, default and range, for the README."""
+"""The generated parts of the README: the config reference (every key with its meaning, unit,
+default, range and source) and the table of the domain brief's claims; and each key's
+provenance (its claims and source) for the reports."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import Any
 
+from sim.claims import CLAIMS
 from sim.config.schema import Config, _allowed, _walk
 
 
@@ -27,18 +32,58 @@ def config_reference() -> list[tuple[str, str, str, str, str]]:
             allowed, shown = _allowed(meta).removeprefix("must be "), value
         else:
             allowed, shown = "", value
-        doc = meta["doc"] + (f" Source: {meta['source']}." if meta.get("source") else "")
+        source = source_text(meta)
+        doc = meta["doc"] + (f" Source: {source}." if source else "")
         rows.append((key, "null" if shown is None else str(shown), allowed,
                      meta.get("unit", ""), doc))
     return rows
 
 
-_MARKERS = ("<!-- config-reference:start -->", "<!-- config-reference:end -->")
+def source_text(meta: Mapping[str, Any]) -> str:
+    """A key's provenance in words, from its metadata's ``claims`` and ``source``.
+
+    ``C13: professional ~ 1/3 of personal (500M vs 1.5B)`` (claims and what their sources say),
+    ``C10, C12 (assumption)`` (a claim's mechanism, an assumed value), ``C9`` (a claim alone),
+    ``assumption`` (no claim); empty when the key has neither.
+    """
+    ids, note = ", ".join(meta.get("claims", ())), meta.get("source", "")
+    if not ids or not note:
+        return ids or note
+    return f"{ids} (assumption)" if note == "assumption" else f"{ids}: {note}"
+
+
+def key_claims() -> dict[str, tuple[str, ...]]:
+    """Each config key (dotted) with the ids of the claims behind it (possibly none)."""
+    return {key: tuple(f.metadata.get("claims", ())) for key, f, _ in _walk(Config())}
+
+
+def key_sources() -> dict[str, str]:
+    """Each config key (dotted) with its provenance in words (:func:`source_text`)."""
+    return {key: source_text(f.metadata) for key, f, _ in _walk(Config())}
+
+
+def claims_markdown() -> str:
+    """The claims of the domain brief as a Markdown table (pasted into the README)."""
+    lines = ["| claim | statement | source | mechanism in the model |", "|---|---|---|---|"]
+    for c in CLAIMS.values():
+        sources = ", ".join(f"`{s}`" for s in c.sources)
+        lines.append(f"| {c.id} | {c.statement} | {sources} | {c.mechanism} |")
+    return "\n".join(lines)
+
+
+#: The README's generated blocks: their markers and what renders them.
+_BLOCKS = (
+    ("<!-- config-reference:start -->", "<!-- config-reference:end -->",
+     config_reference_markdown),
+    ("<!-- claims:start -->", "<!-- claims:end -->", claims_markdown),
+)
 
 
 def render_readme(text: str) -> str:
-    """``text`` (the README) with its config reference table regenerated from the schema."""
-    start, end = _MARKERS
-    head, rest = text.split(start)
-    _, tail = rest.split(end)
-    return f"{head}{start}\n{config_reference_markdown()}\n{end}{tail}"
+    """``text`` (the README) with its generated tables (the claims, the config reference)
+    regenerated from the claims registry and the schema."""
+    for start, end, render in _BLOCKS:
+        head, rest = text.split(start)
+        _, tail = rest.split(end)
+        text = f"{head}{start}\n{render()}\n{end}{tail}"
+    return text

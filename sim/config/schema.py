@@ -1,7 +1,8 @@
 """Typed configuration: the schema of every run, its documentation and its validation.
 
-Every key is a dataclass field whose ``metadata`` carries its documentation (``doc``), its unit
-and its allowed range. :func:`validate` walks the whole tree and raises :class:`ConfigError` with
+Every key is a dataclass field whose ``metadata`` carries its documentation (``doc``), its unit,
+its allowed range and its provenance (``claims``, ids of :mod:`sim.claims`, and ``source``, in
+words). :func:`validate` walks the whole tree and raises :class:`ConfigError` with
 a one-line message naming the dotted key, the value and what is allowed; the README's config
 reference is generated from the same metadata (:func:`config_reference`), so docs and checks
 cannot drift apart.
@@ -19,6 +20,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from sim.claims import check as check_claims
 from sim.config.errors import ConfigError
 
 
@@ -49,9 +51,23 @@ class Trace(enum.Enum):
 
 
 def _f(default: Any, doc: str, *, lo: float | None = None, hi: float | None = None,
-       unit: str = "", source: str = "", kind: str = "") -> Any:
-    """A dataclass field with its documentation and range in ``metadata``."""
-    meta = {"doc": doc, "lo": lo, "hi": hi, "unit": unit, "source": source, "kind": kind}
+       unit: str = "", claims: tuple[str, ...] = (), source: str = "", kind: str = "") -> Any:
+    """A dataclass field with its documentation, provenance and range in ``metadata``.
+
+    Args:
+        default: the key's default value.
+        doc: what the key means, one or two sentences.
+        lo: smallest allowed value, if any.
+        hi: largest allowed value, if any.
+        unit: the value's unit.
+        claims: ids of the claims of the domain brief behind the key (:mod:`sim.claims`);
+            checked against the registry here, so an unknown id fails at import.
+        source: the provenance in words: what the claims' sources say about the value, or
+            ``assumption`` for a default no source gives.
+        kind: a further check (``even``).
+    """
+    meta = {"doc": doc, "lo": lo, "hi": hi, "unit": unit, "claims": check_claims(claims),
+            "source": source, "kind": kind}
     return field(default=default, metadata=meta)
 
 
@@ -66,7 +82,8 @@ class LayerConfig:
     enabled: bool = _f(True, "Whether this layer exists in the run.")
     membership: float = _f(0.9, "Share of agents who are members of this layer; members are "
                            "drawn independently per layer.", lo=0, hi=1, unit="fraction",
-                           source="C13: professional ~ 1/3 of personal (500M vs 1.5B)")
+                           claims=("C13",),
+                           source="professional ~ 1/3 of personal (500M vs 1.5B)")
     generator: Generator = _f(Generator.community_small_world,
                               "Graph family: community_small_world (clustered, communities), "
                               "preferential_attachment (hubs, company clusters) or file.")
@@ -89,14 +106,16 @@ class LayerConfig:
     activity: float = _f(0.8, "Probability that a member is active on this layer in a step; "
                          "exposures wait in the feed until then.", lo=0, hi=1,
                          unit="per agent per step",
-                         source="C15: personal daily, professional less often (assumption)")
+                         claims=("C15",),
+                         source="personal daily, professional less often (assumption)")
     p_goal: float = _f(0.25, "Probability that an active member's session mindset is `goal` "
                        "(else `leisure`).", lo=0, hi=1, unit="per session",
-                       source="C1, C2: 3x more entertainment on personal, 3x more career on "
-                       "professional")
+                       claims=("C1", "C2"), source="3x more entertainment on personal, 3x more "
+                       "career on professional")
     receptivity: float = _f(1.0, "Multiplier on the share probability of brand content on "
                             "this layer (the result is capped at 1).", lo=0, hi=10,
-                            unit="factor", source="C3: professional = 1.26 x personal")
+                            unit="factor", claims=("C3",),
+                            source="professional = 1.26 x personal")
 
 
 def _personal() -> LayerConfig:
@@ -113,17 +132,18 @@ class TopicConfig:
     """The optional topic platform (C14): agents follow conversations, not people."""
 
     enabled: bool = _f(False, "Whether the topic layer exists in the run (a third, "
-                       "Twitter-like platform; off by default).", source="C14")
+                       "Twitter-like platform; off by default).", claims=("C14",))
     membership: float = _f(0.3, "Share of agents on the topic platform, drawn independently "
                            "of the other layers.", lo=0, hi=1, unit="fraction",
                            source="assumption")
     topic_size: float = _f(50.0, "Mean followers per topic: the number of topics is "
                            "round(members * follows / topic_size), so a share's audience does "
                            "not grow with N.", lo=1, hi=1e7, unit="followers per topic",
-                           source="C14 (assumption)")
+                           claims=("C14",), source="assumption")
     follows: float = _f(3.0, "Mean topics followed per member (1 + Poisson(follows - 1), "
                         "duplicates merged).", lo=1, hi=1000, unit="topics per member",
-                        source="C14: n people follow m conversations (assumption)")
+                        claims=("C14",),
+                        source="n people follow m conversations (assumption)")
     popularity: float = _f(0.5, "Zipf exponent of topic popularity: topic t is chosen with "
                            "weight (t + 1)^-popularity (0: all alike).", lo=0, hi=5,
                            source="assumption")
@@ -132,7 +152,7 @@ class TopicConfig:
                            unit="per follower per post", source="assumption")
     activity: float = _f(0.5, "Probability that a member is active on the topic layer in a "
                          "step.", lo=0, hi=1, unit="per agent per step",
-                         source="C15 (assumption)")
+                         claims=("C15",), source="assumption")
     p_goal: float = _f(0.5, "Probability that an active member's session mindset is `goal`.",
                        lo=0, hi=1, unit="per session", source="assumption")
     receptivity: float = _f(1.0, "Multiplier on the share probability of brand content on "
@@ -150,7 +170,7 @@ class NetworkConfig:
     topic: TopicConfig = _nested(TopicConfig, "The optional topic (Twitter-like) layer.")
     crosspost: float = _f(0.1, "Probability that a sharer also posts the content on each of "
                           "its other layers.", lo=0, hi=1, unit="per share per layer",
-                          source="C6 (assumption)")
+                          claims=("C6",), source="assumption")
     feed_ttl: int = _f(3, "Steps an unseen exposure stays in a member's feed before it "
                        "expires.", lo=1, unit="steps", source="assumption")
 
@@ -184,9 +204,9 @@ class PopulationConfig:
 
     drivers: float = _f(2.0, "Dirichlet concentration of each agent's weights over the "
                         "emotional drivers {fun, ambition, security, achievement}; large = "
-                        "everyone alike.", lo=0.01, hi=1000, source="C4 (assumption)")
+                        "everyone alike.", lo=0.01, hi=1000, claims=("C4",), source="assumption")
     loyalty_mean: float = _f(0.3, "Mean initial loyalty L (Beta distributed).", lo=0.001,
-                             hi=0.999, source="C11 (assumption)")
+                             hi=0.999, claims=("C11",), source="assumption")
     loyalty_concentration: float = _f(10.0, "Concentration a+b of the initial loyalty's Beta "
                                       "distribution.", lo=0.01, hi=1e6,
                                       source="assumption")
@@ -202,21 +222,22 @@ class ShareConfig:
 
     fit: float = _f(3.0, "Weight of content fit with the session mindset (entertainment fits "
                     "leisure, insight fits goal).", lo=0, hi=50, unit="logit per unit fit",
-                    source="C1, C2 (assumption)")
+                    claims=("C1", "C2"), source="assumption")
     emotion: float = _f(2.0, "Weight of emotional resonance (activated drivers . tone).",
-                        lo=0, hi=50, unit="logit per unit resonance", source="C4 (assumption)")
+                        lo=0, hi=50, unit="logit per unit resonance", claims=("C4",),
+                        source="assumption")
     loyalty: float = _f(2.0, "Weight of the agent's loyalty L.", lo=0, hi=50,
-                        unit="logit per unit loyalty", source="C11 (assumption)")
+                        unit="logit per unit loyalty", claims=("C11",), source="assumption")
     incentive: float = _f(1.5, "Weight of the post's incentive level.", lo=0, hi=50,
-                          unit="logit per unit incentive", source="C7 (assumption)")
+                          unit="logit per unit incentive", claims=("C7",), source="assumption")
     social: float = _f(0.5, "Weight of social reinforcement: ln of the number of sharing "
                        "contacts seen for this post.", lo=0, hi=50,
-                       unit="logit per ln(contacts)", source="C6 (assumption)")
+                       unit="logit per ln(contacts)", claims=("C6",), source="assumption")
     fatigue: float = _f(0.3, "Weight of fatigue: ln(1 + brand exposures seen before).", lo=0,
                         hi=50, unit="logit per ln(exposures)", source="assumption")
     threshold: int = _f(1, "Complex contagion: sharing contacts an agent must have seen for a "
                         "post before it can share it (1 = simple contagion).", lo=1, hi=1000,
-                        unit="contacts", source="C6 (assumption)")
+                        unit="contacts", claims=("C6",), source="assumption")
 
 
 @dataclass
@@ -225,18 +246,18 @@ class LoyaltyConfig:
 
     growth: float = _f(0.15, "Growth on a step with engagement: L += growth * q * (1 - L), q "
                        "the step's best engagement quality (1 for a share).", lo=0, hi=1,
-                       unit="per step", source="C11 (assumption)")
+                       unit="per step", claims=("C11",), source="assumption")
     decay: float = _f(0.03, "Drift back to the agent's initial loyalty B on a step without "
                       "engagement: L = B + (L - B) * (1 - decay).", lo=0, hi=1,
-                      unit="per step", source="C11 (assumption)")
+                      unit="per step", claims=("C11",), source="assumption")
     spacing: float = _f(5.0, "Spacing effect: an engagement dt steps after the previous one "
                         "gains only 1 - exp(-dt / spacing) of the full growth, so consecutive "
                         "days add little (0: no such effect).", lo=0, hi=1000, unit="steps",
-                        source="C11: consistency over bursts (assumption)")
+                        claims=("C11",), source="consistency over bursts (assumption)")
     loyal: float = _f(0.7, "Loyalty at or above which an agent counts as loyal.", lo=0, hi=1,
-                      source="C12 (assumption)")
+                      claims=("C12",), source="assumption")
     detractor: float = _f(0.15, "Loyalty below which a detection makes a detractor.", lo=0,
-                          hi=1, source="C12 (assumption)")
+                          hi=1, claims=("C12",), source="assumption")
 
 
 @dataclass
@@ -245,14 +266,14 @@ class AuthenticityConfig:
 
     detection: float = _f(0.05, "Probability that seeing fully inauthentic content reveals "
                           "it; scaled by (1 - authenticity).", lo=0, hi=1, unit="per exposure",
-                          source="C10 (assumption)")
+                          claims=("C10",), source="assumption")
     cut: float = _f(0.5, "Share of loyalty lost on detection.", lo=0, hi=1,
-                    source="C10 (assumption)")
+                    claims=("C10",), source="assumption")
     backlash: float = _f(0.08, "Probability of relaying negative word of mouth, scaled by "
-                         "(1 - L).", lo=0, hi=1, unit="per exposure", source="C10, C12 "
-                         "(assumption)")
+                         "(1 - L).", lo=0, hi=1, unit="per exposure", claims=("C10", "C12"),
+                         source="assumption")
     wom_cut: float = _f(0.1, "Share of loyalty lost per negative word-of-mouth exposure seen.",
-                        lo=0, hi=1, source="C10 (assumption)")
+                        lo=0, hi=1, claims=("C10",), source="assumption")
 
 
 @dataclass
@@ -261,7 +282,7 @@ class OwnedConfig:
 
     conversion: float = _f(0.5, "Probability that a share of a post with a call to action "
                            "converts the sharer, times its loyalty L.", lo=0, hi=1,
-                           unit="per share", source="C8 (assumption)")
+                           unit="per share", claims=("C8",), source="assumption")
     p_goal: float = _f(0.5, "Probability of a goal mindset when reading the owned channel.",
                        lo=0, hi=1, source="assumption")
 
@@ -280,7 +301,7 @@ class BudgetConfig:
                                   source="assumption")
     incentive: float = _f(0.2, "Cost of rewarding one incentivised share, times the "
                           "incentive level.", lo=0, unit="units per share",
-                          source="C7 (assumption)")
+                          claims=("C7",), source="assumption")
 
 
 @dataclass
@@ -309,28 +330,28 @@ class StrategyConfig:
     name: str = _f("broadcast", "Strategy name (one of conf/strategy/*.yaml, or your own).")
     posts: int = _f(10, "Posts in the campaign.", lo=1, hi=10_000)
     cadence: Cadence = _f(Cadence.regular, "regular, or bursty (same posts, grouped).",
-                          source="C11")
+                          claims=("C11",))
     interval: int = _f(5, "Steps between posts (regular); bursts start every interval * "
                        "burst steps.", lo=1, unit="steps")
     burst: int = _f(5, "Posts per burst (bursty cadence).", lo=1)
     first_post: int = _f(0, "Step of the first post.", lo=0, unit="step")
     split: float = _f(0.3, "Share of seeded placements on the professional layer.", lo=0,
-                      hi=1, source="C13 (assumption)")
-    seeding: Seeding = _f(Seeding.random, "Who gets the seeded placements.", source="C9")
+                      hi=1, claims=("C13",), source="assumption")
+    seeding: Seeding = _f(Seeding.random, "Who gets the seeded placements.", claims=("C9",))
     adapted: bool = _f(False, "One content variant per platform (else the generic variant "
-                       "everywhere).", source="C5")
+                       "everywhere).", claims=("C5",))
     generic: Variant = _v(0.6, 0.4, 0.5, 0.2, 0.2, 0.2)
     personal: Variant = _v(0.9, 0.2, 0.6, 0.1, 0.1, 0.1)
     professional: Variant = _v(0.2, 0.9, 0.1, 0.3, 0.3, 0.3)
     incentive: float = _f(0.0, "Incentive level offered for sharing (deals, rewards).", lo=0,
-                          hi=1, source="C7")
+                          hi=1, claims=("C7",))
     incentive_budget: float = _f(0.0, "Share of the budget set aside to pay incentives; "
                                  "incentives stop when it is spent.", lo=0, hi=1)
-    cta: bool = _f(False, "Posts carry a call to action to the owned channel.", source="C8")
+    cta: bool = _f(False, "Posts carry a call to action to the owned channel.", claims=("C8",))
     authenticity: float = _f(1.0, "Authenticity of the content (1 = honest).", lo=0, hi=1,
-                             source="C10")
+                             claims=("C10",))
     listening: bool = _f(False, "Reallocate each post's placements between layers by Thompson "
-                         "sampling on the engagement observed so far.", source="C9")
+                         "sampling on the engagement observed so far.", claims=("C9",))
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Charts: pure functions from tidy tables to matplotlib axes; the model never imports this.
 
-A single run's charts use :data:`STYLE`; each channel (personal, professional, owned, topic,
-graph) has the colour the reports give it (:data:`sim.report.style.LAYER_COLOURS`).
+A single run's charts use :data:`sim.outputs.style.RUN_RC`; each channel (personal,
+professional, owned, topic, graph) has the colour the reports give it
+(:data:`sim.outputs.style.LAYER_COLOURS`).
 """
 
 from __future__ import annotations
@@ -14,17 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.report.style import EXTRA_COLOURS, LAYER_COLOURS
-
-STYLE = {
-    "figure.figsize": (13.33, 7.5),  # 16:9 slide
-    "font.size": 18,
-    "axes.titlesize": 24,
-    "axes.labelsize": 20,
-    "legend.fontsize": 16,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
+from sim.outputs.style import DPI, EXTRA_COLOURS, LAYER_COLOURS, RUN_RC
 
 
 def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -34,7 +25,7 @@ def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
         timeseries: a run's time series (columns ``step``, ``layer``, ``reach``).
         ax: axes to draw on; a new 16:9 figure when omitted.
     """
-    with plt.rc_context(STYLE):
+    with plt.rc_context(RUN_RC):
         if ax is None:
             _, ax = plt.subplots()
         spare = iter(c for c in EXTRA_COLOURS if c not in LAYER_COLOURS.values())
@@ -49,14 +40,15 @@ def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
 
 
 def save_reach_chart(timeseries: pd.DataFrame, path: str | Path, *, title: str) -> Path:
-    """Write the reach chart as a PNG at 200 dpi (through a temporary file, then rename)."""
+    """Write the reach chart as a PNG at :data:`~sim.outputs.style.DPI` (200 dpi), through a
+    temporary file, then rename."""
     from sim.outputs.files import atomic_write
 
-    with plt.rc_context(STYLE):
+    with plt.rc_context(RUN_RC):
         ax = plot_reach(timeseries)
         ax.set_title(title, loc="left")
         fig = ax.figure
         fig.tight_layout()
-        atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=200, format="png"))
+        atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
         plt.close(fig)
     return Path(path)

@@ -20,6 +20,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from sim.claims import claim
 from sim.report.design import short_key, tested_claims
 from sim.report.outcomes import OUTCOMES, display, fmt
 from sim.report.stats import ALPHA, LEVEL
@@ -37,25 +38,6 @@ TRANSPOSE_UP_TO, OUTCOME_ROWS = 4, 8
 ONE_LINE_CHARS = 62
 #: Layouts of the default template.
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
-
-#: The claims of the domain brief that a sweep can test, in a few words.
-CLAIMS = {
-    "C1": "people spend time on personal networks, invest it on professional ones",
-    "C2": "3x more entertainment on personal, 3x more career on professional networks",
-    "C3": "professional users expect brands (+26% receptivity)",
-    "C4": "emotion works on professional networks too",
-    "C5": "adapt each content to each platform",
-    "C6": "followers relay messages into their own networks",
-    "C7": "fun, simple, direct benefits and deals get shared",
-    "C8": "bring consumers to the brand's owned channels",
-    "C9": "listening to communities beats follower counts",
-    "C10": "forcing a perception or lying destroys brand value",
-    "C11": "engagement is consistent, repeated interaction",
-    "C12": "loyalty or rejection is decided quickly and loudly",
-    "C13": "professional networks are about a third of personal ones",
-    "C14": "people follow conversations (topics), not only people",
-    "C15": "people are receptive at relaxed moments",
-}
 
 
 def _text(frame, lines: list[tuple[str, int, bool, RGBColor]], *, align=PP_ALIGN.LEFT) -> None:
@@ -207,7 +189,7 @@ def methods_slide(prs, rep: Any) -> None:
     _title(slide, "Methods")
     done, design = rep.sweep.complete, rep.design
     found = tested_claims(rep)
-    tested = "; ".join(f"{c}: {CLAIMS[c]}" for c in found if c in CLAIMS) or "none named"
+    tested = "; ".join(f"{c}: {claim(c).phrase}" for c in found) or "none named"
     seeds = sorted(done["seed"].dropna().unique().tolist())
     factors = ", ".join(short_key(f) if f != "strategy.name" else "strategy"
                         for f in design.factors) or "none"

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from sim.claims import EXPERIMENTS, ordered
+from sim.config.reference import key_claims, key_sources
 from sim.report.collect import CONFIG_PREFIX
 
 #: Keys that never make a factor.
@@ -191,10 +193,10 @@ def changed_from_defaults(runs: pd.DataFrame) -> pd.DataFrame:
         text), ``varied`` (whether runs differ on it) and ``source`` (the claim, C1..C15,
         or assumption, from the config reference).
     """
-    from sim.config import Config, config_dict, config_reference
+    from sim.config import Config, config_dict
 
     defaults = flatten_defaults(config_dict(Config()))
-    sources = {key: _source(doc) for key, *_, doc in config_reference()}
+    sources = key_sources()
     rows = []
     for key, default in defaults.items():
         col = CONFIG_PREFIX + key
@@ -237,36 +239,25 @@ def _num(text: str) -> Any:
         return text
 
 
-def _source(doc: str) -> str:
-    match = re.search(r"Source: (.*?)\.?$", doc)
-    return match.group(1) if match else ""
-
-
-def claims(sources: pd.Series) -> list[str]:
-    """The claims (``C1``..``C15``) named in a column of sources, in numeric order."""
-    found = {int(c) for text in sources.dropna() for c in re.findall(r"C(\d+)", str(text))}
-    return [f"C{c}" for c in sorted(found)]
+def claims(keys: Iterable[str]) -> list[str]:
+    """The claims (``C1``..``C15``) behind config keys (dotted, as in :func:`flatten_defaults`),
+    read from the schema's metadata, in numeric order; keys the schema does not have add none."""
+    behind = key_claims()
+    return ordered(c for key in keys for c in behind.get(str(key), ()))
 
 
 def experiment_claims(name: str) -> list[str]:
-    """The claims an experiment names in the first comment of its config file
-    (``conf/experiment/<name>.yaml``: ``# Mindset divide (C1, C2, C3, C5): ...``)."""
-    from importlib import resources
-
-    try:
-        text = resources.files("sim.conf").joinpath("experiment", f"{name}.yaml").read_text()
-    except (OSError, ModuleNotFoundError, ValueError):
-        return []
-    header = next((line for line in text.splitlines()
-                   if line.startswith("#") and "@package" not in line), "")
-    return claims(pd.Series([header]))
+    """The claims a shipped experiment (``conf/experiment/<name>.yaml``) tests, from the claims
+    registry (:data:`sim.claims.EXPERIMENTS`); none for an experiment it does not list."""
+    known = EXPERIMENTS.get(name)
+    return list(known.claims) if known is not None else []
 
 
 def tested_claims(rep: Any) -> list[str]:
-    """The claims a sweep tests: those its experiment names, and those behind the parameters
-    it changed from the defaults (their documented sources), in numeric order."""
-    found = set(claims(rep.changed["source"]) if len(rep.changed) else [])
+    """The claims a sweep tests: those its experiment tests, and those behind the parameters
+    it changed from the defaults (the schema's metadata), in numeric order."""
+    found = set(claims(rep.changed["key"]) if len(rep.changed) else [])
     experiment = (rep.sweep.manifest or {}).get("experiment")
     if experiment:
         found |= set(experiment_claims(str(experiment)))
-    return sorted(found, key=lambda c: int(c[1:]))
+    return ordered(found)

@@ -7,7 +7,8 @@ title stating the takeaway, a grey subtitle saying what is plotted, the panels, 
 slide title carries the takeaway instead.
 
 A strategy has the same colour in every chart of every report (:data:`STRATEGY_COLOURS`);
-other arms take colours from :data:`EXTRA_COLOURS` in order.
+other arms take colours from :data:`EXTRA_COLOURS` in order. The frame, the resolution and the
+channel colours come from :mod:`sim.outputs.style`, shared with a single run's chart.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from matplotlib import patheffects  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
-SIZE = (13.33, 7.5)  # inches, 16:9
-DPI = 200
+# the frame, resolution and colours a run's chart shares; LAYER_COLOURS is here for the
+# report's charts, which take every style name from this module
+from sim.outputs.style import DPI, EXTRA_COLOURS, LAYER_COLOURS, SIZE  # noqa: F401
+
 #: Fonts in order of preference; the first one installed is used (DejaVu Sans ships with
 #: matplotlib, so there is always one).
 PREFERRED_FONTS = ("Arial", "Liberation Sans", "Helvetica", "DejaVu Sans")
@@ -64,13 +67,6 @@ STRATEGY_COLOURS = {
     "emotional_pro": "#c0392b", "rational_pro": "#1b3a5c", "promotional": "#7a8b00",
     "bursty": "#17becf", "inauthentic": "#e7298a",
 }
-#: Colours of other arms, in order of appearance.
-EXTRA_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
-                 "#6a3d9a", "#8c564b", "#c0392b", "#7a8b00", "#17becf", "#1b3a5c",
-                 "#7f7f7f", "#b15928", "#fb9a99", "#33a02c"]
-#: Colours of the layers (the cascade drawing).
-LAYER_COLOURS = {"personal": "#3b6fd4", "professional": "#e07b00", "owned": "#2e9e5b",
-                 "topic": "#8e44ad", "graph": "#444444"}
 
 
 def palette(arms: list[str]) -> dict[str, str]:
