@@ -42,6 +42,7 @@ class World:
 
     @cached_property
     def layer_names(self) -> tuple[str, ...]:
+        """Names of the layers, in the order of :attr:`layers`."""
         return tuple(layer.name for layer in self.layers)
 
     @cached_property
