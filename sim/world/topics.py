@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from sim.arrays import first_of_each
 from sim.world.layer import Layer
 
 __all__ = ["TopicLayer", "follow_topics"]
@@ -164,8 +165,6 @@ class TopicLayer(Layer):
         i, topic = self.followed(sharers)
         if topic.size == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32)
-        from sim.arrays import first_of_each
-
         first = first_of_each(np.asarray(posts, dtype=np.int64)[i] * self.n_topics + topic)
         event, topic = i[first], topic[first]
         j, child = self.followers(topic)
@@ -183,7 +182,8 @@ class TopicLayer(Layer):
         g.add_nodes_from(self.members.tolist(), bipartite=0)
         g.add_nodes_from((("topic", t) for t in range(self.n_topics)), bipartite=1)
         agent = np.repeat(np.arange(self.n_agents), np.diff(self.follow_ptr))
-        g.add_edges_from(zip(agent.tolist(), (("topic", int(t)) for t in self.follow_topic)))
+        g.add_edges_from(zip(agent.tolist(), (("topic", int(t)) for t in self.follow_topic),
+                             strict=True))
         return g
 
 
