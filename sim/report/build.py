@@ -1,5 +1,7 @@
-"""The report, end to end: collect a sweep, compare its arms, draw the charts, write the
-summary and the deck. :func:`report` is what ``mindshare-report`` and ``sim.report(...)`` run.
+"""The report, end to end: from a sweep directory to its tables, charts, summary and deck.
+
+:func:`report` collects the sweep, compares its arms, draws the charts and writes the summary
+and the deck; it is what ``mindshare-report`` and ``sim.report(...)`` run.
 """
 
 from __future__ import annotations
@@ -66,8 +68,9 @@ class Report:
         return self.sweep.problems
 
     def sql(self, query: str) -> pd.DataFrame:
-        """Run DuckDB SQL over the report's tables ``runs``, ``timeseries``, ``outcomes`` and
-        ``differences``::
+        """Run DuckDB SQL over the report's tables and return the result.
+
+        The tables are ``runs``, ``timeseries``, ``outcomes`` and ``differences``::
 
             report.sql("SELECT strategy, avg(reach) FROM runs GROUP BY 1")
         """

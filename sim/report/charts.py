@@ -166,8 +166,10 @@ def ranking(ctx: Context, key: str) -> Chart | None:
 
 
 def pareto(means: pd.DataFrame, x: str, y: str) -> list[str]:
-    """Arms that no other arm beats on both ``x`` and ``y`` (higher is better on both), by
-    ``x`` descending."""
+    """Arms that no other arm beats on both ``x`` and ``y``, by ``x`` descending.
+
+    Higher is better on both.
+    """
     pts = means[[x, y]].to_numpy()
     dominated = ((pts[None, :, 0] >= pts[:, None, 0]) & (pts[None, :, 1] >= pts[:, None, 1])
                  & ((pts[None, :, 0] > pts[:, None, 0]) | (pts[None, :, 1] > pts[:, None, 1])))
@@ -176,8 +178,10 @@ def pareto(means: pd.DataFrame, x: str, y: str) -> list[str]:
 
 
 def virality_vs_loyalty(ctx: Context, x: str = "reach", y: str = "loyalty_gain") -> Chart | None:
-    """Each arm's mean reach against its mean loyalty gained, with CIs, every run faint behind,
-    and the Pareto frontier."""
+    """Each arm's mean reach against its mean loyalty gained, with CIs and the Pareto frontier.
+
+    Every run is drawn faint behind the means.
+    """
     if len(ctx.order) < 2 or not {x, y} <= set(ctx.outcomes):
         return None
     ox, oy = OUTCOMES[x], OUTCOMES[y]

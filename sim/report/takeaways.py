@@ -147,12 +147,14 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
 
 
 def tradeoff(frontier: list[str], lead_x: Lead, lead_y: Lead) -> str:
-    """Title of virality vs loyalty, from the Pareto frontier (by means) and the leads on
-    both outcomes (a win is claimed only when both leads are clear).
+    """Title of virality vs loyalty, from the Pareto frontier and the leads on both outcomes.
+
+    A win is claimed only when both leads are clear.
 
     Args:
         frontier: arms no other arm beats on both outcomes (by means), by ``x`` descending.
-        lead_x: the lead on the horizontal outcome; ``lead_y``: on the vertical one.
+        lead_x: the lead on the horizontal outcome.
+        lead_y: the lead on the vertical outcome.
     """
     ox, oy = lead_x.outcome, lead_y.outcome
     top_x, top_y = lead_x.order[0], lead_y.order[0]
@@ -229,7 +231,8 @@ def threshold(takeoff: dict[str, dict[str, float | None]], p_min: float,
     Args:
         takeoff: per layer, per arm, the take-off ``p`` (``-inf``: below the swept range,
             ``None``: no take-off in it); see :func:`sim.report.charts_sweep.takeoff`.
-        p_min: smallest swept ``p``; ``p_max``: largest.
+        p_min: smallest swept ``p``.
+        p_max: largest swept ``p``.
         across_networks: the arms are network choices (``network=...``): compare the
             networks, each at its earliest take-off, rather than the arms on one network.
     """

@@ -36,8 +36,10 @@ def pick_run(ctx: Context) -> pd.Series | None:
 
 
 def largest_tree(acts: pd.DataFrame, n_agents: int) -> pd.DataFrame:
-    """The largest diffusion tree of a run's activations, with ``node``, ``up`` (the parent's
-    node, -1 for the seed) and ``depth`` columns, in breadth-first order."""
+    """The largest diffusion tree of a run's activations, in breadth-first order.
+
+    The tree has ``node``, ``up`` (the parent's node, -1 for the seed) and ``depth`` columns.
+    """
     from sim.outputs.metrics import forest, node_depth
 
     agent = acts["agent"].to_numpy(np.int64)
@@ -59,8 +61,10 @@ def largest_tree(acts: pd.DataFrame, n_agents: int) -> pd.DataFrame:
 
 
 def layout(up: np.ndarray) -> np.ndarray:
-    """Vertical positions of a tree's nodes (``up[0] == -1``, parents before children):
-    leaves evenly spaced in depth-first order, a parent at the middle of its children."""
+    """Vertical positions of a tree's nodes (``up[0] == -1``, parents before children).
+
+    Leaves are evenly spaced in depth-first order, a parent at the middle of its children.
+    """
     n = up.size
     children: list[list[int]] = [[] for _ in range(n)]
     for child in range(1, n):
