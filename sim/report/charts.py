@@ -44,7 +44,7 @@ def _draw_lines(ctx: Context, axes, layers: list[str], column: str, scale: float
                 salt: int, *, zero: bool = True) -> dict[str, pd.DataFrame]:
     """One panel per layer, one line and band per arm; returns the mean curves."""
     means, panel_ends = {}, []
-    for p, (ax, layer) in enumerate(zip(axes, layers)):
+    for p, (ax, layer) in enumerate(zip(axes, layers, strict=True)):
         curves, ends = {}, []
         for k, arm in enumerate(ctx.order):
             steps, mean, low, high = _curves(ctx, layer, column, arm, salt + 101 * p + k, scale)
@@ -143,7 +143,7 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     ax.grid(axis="y", visible=False)
     ax.axvline(0, color=GREY, lw=1)
     span = max(np.nanmax(high), 0) - min(np.nanmin(low), 0) or 1.0
-    for yi, m, lo, hi, mark in zip(y, mean, low, high, rows["letters"]):
+    for yi, m, lo, hi, mark in zip(y, mean, low, high, rows["letters"], strict=True):
         text = fmt(None, m) if scale == 1 else f"{m:.1f}"
         if m >= 0:
             ax.text(max(hi, m) + 0.012 * span, yi, text, va="center", ha="left", fontsize=16,

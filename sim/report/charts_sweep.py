@@ -8,6 +8,7 @@ values. Otherwise they return ``None`` and the report leaves them out.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from sim.report import takeaways
 from sim.report.context import Context, band
@@ -100,9 +101,7 @@ def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
                 and rows.loc[rows["tied_best"], "arm"].iloc[0] == arm)
 
 
-def _outline(j: int, i: int):
-    from matplotlib.patches import Rectangle
-
+def _outline(j: int, i: int) -> Rectangle:
     return Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False, ec="#e69f00", lw=4)
 
 
@@ -155,13 +154,14 @@ def viral_threshold(ctx: Context) -> Chart | None:
     others = [f for f in d.cells if f != DOSE]
     frame = runs.assign(_p=d.values.loc[runs.index, DOSE].astype(float),
                         _others=[cell_label(others, vs) for vs in
-                                 zip(*(d.values.loc[runs.index, f] for f in others))]
+                                 zip(*(d.values.loc[runs.index, f] for f in others),
+                                     strict=True)]
                         if others else "all")
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
     axes = list(axes[0])
     found: dict[str, dict[str, float | None]] = {}
     panel_ends = []
-    for p_i, (ax, layer) in enumerate(zip(axes, layers)):
+    for p_i, (ax, layer) in enumerate(zip(axes, layers, strict=True)):
         members = frame.get(f"members_{layer}", frame["n_agents"]).astype(float)
         share = frame[f"reach_{layer}"].astype(float) / members.where(members > 0)
         layer_frame = frame.assign(_share=share)

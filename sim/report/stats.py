@@ -25,6 +25,7 @@ from __future__ import annotations
 import warnings
 from itertools import combinations
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -138,8 +139,6 @@ def letters(arms: list[str], same: set[frozenset[str]]) -> dict[str, str]:
     of their best arm), so two arms share a letter exactly when no difference was found
     between them.
     """
-    import networkx as nx
-
     graph = nx.Graph()
     graph.add_nodes_from(arms)
     graph.add_edges_from(tuple(pair) for pair in same)
@@ -265,7 +264,8 @@ def rank(arms: pd.DataFrame, diffs: pd.DataFrame) -> pd.DataFrame:
         frame["rank"] = np.arange(1, len(frame) + 1)
         pairs = diffs[(diffs["cell"] == cell) & (diffs["outcome"] == key)]
         same = {frozenset((a, b)) for a, b, d in
-                zip(pairs["arm_a"], pairs["arm_b"], pairs["distinguishable"]) if not d}
+                zip(pairs["arm_a"], pairs["arm_b"], pairs["distinguishable"], strict=True)
+                if not d}
         order = frame["arm"].tolist()
         marks = letters(order, same)
         frame["letters"] = frame["arm"].map(marks)

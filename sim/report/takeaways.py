@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.report.outcomes import LAYER_PEOPLE, OUTCOMES, Outcome, display, told
+from sim.report.outcomes import LAYER_PEOPLE, OUTCOMES, Outcome, display, fmt, told
 
 
 @dataclass
@@ -97,8 +97,6 @@ def _cap(text: str) -> str:
 
 
 def _plain(o: Outcome, value: float) -> str:
-    from sim.report.outcomes import fmt
-
     return fmt(o, value)
 
 
@@ -180,12 +178,12 @@ def loyalty_over_time(ld: Lead, horizon: int) -> str:
                f"over {horizon} days"
     highs = ld.highs or [np.nan] * len(gain)
     # a loss is claimed only when the whole interval of the gain is below zero
-    falls = [a for a, h in zip(ld.order, highs) if h < 0]
+    falls = [a for a, h in zip(ld.order, highs, strict=True) if h < 0]
     if not ld.clear:
         if not falls:
             return (f"No clear leader on loyalty: gains of {min(gain):+.1f} to "
                     f"{max(gain):+.1f} points by day {horizon}")
-        rises = [g for a, g in zip(ld.order, gain) if a not in falls]
+        rises = [g for a, g in zip(ld.order, gain, strict=True) if a not in falls]
         rest = f"; the others gain up to {max(rises):+.1f} points" if rises else ""
         return f"{_names(falls)} lose{'s' if len(falls) == 1 else ''} loyalty by day " \
                f"{horizon}{rest}"

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 
+from sim.outputs.metrics import forest, node_depth
 from sim.report import takeaways
 from sim.report.context import Context
 from sim.report.outcomes import display
@@ -40,8 +42,6 @@ def largest_tree(acts: pd.DataFrame, n_agents: int) -> pd.DataFrame:
 
     The tree has ``node``, ``up`` (the parent's node, -1 for the seed) and ``depth`` columns.
     """
-    from sim.outputs.metrics import forest, node_depth
-
     agent = acts["agent"].to_numpy(np.int64)
     post = acts["post"].to_numpy(np.int64)
     parent = acts["parent"].to_numpy(np.int64)
@@ -107,8 +107,6 @@ def cascade(ctx: Context) -> Chart | None:
     y = layout(up)
     layer = tree["layer"].to_numpy()
     fig, ax = figure()
-    from matplotlib.collections import LineCollection
-
     child = np.arange(1, len(tree))
     parent = up[child]
     cross = layer[child] != layer[parent]
