@@ -19,8 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 #: The 200-run sweep at N = 10,000.
 EXPERIMENT = "mindset_divide"
@@ -82,7 +83,7 @@ def _plan_cpu_s(args: list[str], reps: int = 5) -> tuple[float, float, int]:
 
 def _per_run(sweep: Path, entries: list[dict[str, Any]]) -> tuple[float, float]:
     """Rerun ``entries`` in this process, into a scratch directory, through the same function
-    a sweep's jobs use (:func:`sim.sweep.execute_run`); return the mean CPU seconds per run
+    a sweep's jobs use (:func:`sim.sweep.jobs.execute_run`); return the mean CPU seconds per run
     outside the simulation (preparing the run directory, writing every file) and inside it."""
     from sim.outputs.rundir import RunSpec, config_yaml, read_run_config
     from sim.sweep.jobs import execute_run
@@ -93,7 +94,7 @@ def _per_run(sweep: Path, entries: list[dict[str, Any]]) -> tuple[float, float]:
         # sweep's fixed cost, not a run's
         for k, entry in enumerate([entries[0], *entries]):
             config = read_run_config(sweep / entry["dir"])
-            # a job dumps its config once for all its replicates (sim.sweep.plan_runs)
+            # a job dumps its config once for all its replicates (sim.sweep.jobs.plan_runs)
             spec = RunSpec(dir=Path(tmp) / str(k), config=config, overrides=(),
                            config_hash=entry["config_hash"], config_text=config_yaml(config))
             t = time.process_time()

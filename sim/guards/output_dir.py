@@ -5,11 +5,11 @@ A run writes into a directory that may not exist yet (``results/<name>/<time>``,
 part of that path that exists and proves a directory can be created there, so that a path
 under a regular file, under ``/proc`` or on a read-only file system is refused with one line
 naming the key, the path and the reason, before the world is built. Memory is checked by
-:mod:`sim.memory`.
+:mod:`sim.guards.memory`.
 
-:func:`check_output_dir` is plain Python; :func:`check_run_dir` composes Hydra's own config to
-resolve ``hydra.run.dir`` or ``hydra.sweep.dir`` and is called only by the command line
-(:mod:`sim.cli`), which is why Hydra is imported inside it.
+:func:`check_output_dir` is plain Python; the command line resolves ``hydra.run.dir`` or
+``hydra.sweep.dir`` with Hydra's own config and passes it here
+(:func:`sim.cli.run_dir.check_run_dir`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The report, end to end: collect a sweep, compare its arms, draw the charts, write the
-summary and the deck. :func:`report` is what ``mindshare-report`` and ``sim.report(...)`` run.
+"""The report, end to end: from a sweep directory to its tables, charts, summary and deck.
+
+:func:`report` collects the sweep, compares its arms, draws the charts and writes the summary
+and the deck; it is what ``mindshare-report`` and ``sim.report(...)`` run.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pandas as pd
 
+from sim.outputs.files import atomic_write
+from sim.report import charts as arm_charts  # report() has a `charts` argument
+from sim.report import charts_sweep, stats, summary, tree
 from sim.report.collect import Sweep, collect
+from sim.report.context import Context, footnote
 from sim.report.design import (
     Design,
     changed_from_defaults,
@@ -24,7 +31,7 @@ from sim.report.design import (
     label_arms,
 )
 from sim.report.outcomes import OUTCOMES
-from sim.report.style import Chart
+from sim.report.style import RC, Chart, palette, save
 
 #: Charts of a report, in the order of the deck.
 CHART_ORDER = ("ranking_reach", "reach_over_time", "ranking_loyalty_gain", "loyalty_over_time",
@@ -66,12 +73,13 @@ class Report:
         return self.sweep.problems
 
     def sql(self, query: str) -> pd.DataFrame:
-        """Run DuckDB SQL over the report's tables ``runs``, ``timeseries``, ``outcomes`` and
-        ``differences``::
+        """Run DuckDB SQL over the report's tables and return the result.
+
+        The tables are ``runs``, ``timeseries``, ``outcomes`` and ``differences``::
 
             report.sql("SELECT strategy, avg(reach) FROM runs GROUP BY 1")
         """
-        import duckdb
+        import duckdb  # noqa: PLC0415 - start-up: duckdb only when the tables are queried
 
         con = duckdb.connect()
         try:
@@ -109,10 +117,6 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
     Raises:
         sim.report.collect.ReportError: the sweep directory cannot be read.
     """
-    from sim.outputs.files import atomic_write
-    from sim.report import stats, summary
-    from sim.report.context import Context, footnote
-
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     root = Path(sweep_dir)
@@ -153,8 +157,6 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
 
     if charts and len(complete):
         order = _order(arms, complete)
-        from sim.report.style import palette
-
         ts = sweep.timeseries.merge(complete[["run", "arm", "cell", "seed", "replicate"]],
                                     on="run", how="inner")
         ctx = Context(root=root, runs=complete, timeseries=ts, design=design, arms=arms,
@@ -171,7 +173,8 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
                 files[f"charts/{chart.name}.png"] = chart.files["png"]
                 files[f"charts/{chart.name}.svg"] = chart.files["svg"]
             if deck and rep.charts:
-                from sim.report.deck import write_deck
+                # python-pptx is imported only when a deck is written
+                from sim.report.deck import write_deck  # noqa: PLC0415 - start-up: python-pptx
 
                 files["deck.pptx"] = write_deck(rep, out / "deck.pptx")
                 say("wrote the deck")
@@ -199,27 +202,21 @@ def _order(arms: pd.DataFrame, complete: pd.DataFrame) -> list[str]:
 def draw(ctx: Any, charts_dir: Path, deck_dir: Path | None,
          say: Callable[[str], None]) -> list[Chart]:
     """Draw every chart that applies, save it, and return them in deck order."""
-    from sim.report import charts, charts_sweep, tree
-
     makers = {
-        "ranking_reach": lambda: charts.ranking(ctx, "reach"),
-        "reach_over_time": lambda: charts.reach_over_time(ctx),
-        "ranking_loyalty_gain": lambda: charts.ranking(ctx, "loyalty_gain"),
-        "loyalty_over_time": lambda: charts.loyalty_over_time(ctx),
-        "virality_vs_loyalty": lambda: charts.virality_vs_loyalty(ctx),
+        "ranking_reach": lambda: arm_charts.ranking(ctx, "reach"),
+        "reach_over_time": lambda: arm_charts.reach_over_time(ctx),
+        "ranking_loyalty_gain": lambda: arm_charts.ranking(ctx, "loyalty_gain"),
+        "loyalty_over_time": lambda: arm_charts.loyalty_over_time(ctx),
+        "virality_vs_loyalty": lambda: arm_charts.virality_vs_loyalty(ctx),
         "heatmap": lambda: charts_sweep.heatmap(ctx),
         "viral_threshold": lambda: charts_sweep.viral_threshold(ctx),
         "cascade": lambda: tree.cascade(ctx),
     }
-    import matplotlib.pyplot as plt
-
-    from sim.report.style import RC, save
-
     for name in CHART_ORDER:  # a chart that no longer applies must not linger from a past report
         for kind in ("png", "svg"):
             (charts_dir / f"{name}.{kind}").unlink(missing_ok=True)
     done = []
-    with plt.rc_context(RC):
+    with matplotlib.rc_context(RC):
         for name in CHART_ORDER:
             chart = makers[name]()
             if chart is None:

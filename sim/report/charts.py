@@ -44,7 +44,7 @@ def _draw_lines(ctx: Context, axes, layers: list[str], column: str, scale: float
                 salt: int, *, zero: bool = True) -> dict[str, pd.DataFrame]:
     """One panel per layer, one line and band per arm; returns the mean curves."""
     means, panel_ends = {}, []
-    for p, (ax, layer) in enumerate(zip(axes, layers)):
+    for p, (ax, layer) in enumerate(zip(axes, layers, strict=True)):
         curves, ends = {}, []
         for k, arm in enumerate(ctx.order):
             steps, mean, low, high = _curves(ctx, layer, column, arm, salt + 101 * p + k, scale)
@@ -143,7 +143,7 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     ax.grid(axis="y", visible=False)
     ax.axvline(0, color=GREY, lw=1)
     span = max(np.nanmax(high), 0) - min(np.nanmin(low), 0) or 1.0
-    for yi, m, lo, hi, mark in zip(y, mean, low, high, rows["letters"]):
+    for yi, m, lo, hi, mark in zip(y, mean, low, high, rows["letters"], strict=True):
         text = fmt(None, m) if scale == 1 else f"{m:.1f}"
         if m >= 0:
             ax.text(max(hi, m) + 0.012 * span, yi, text, va="center", ha="left", fontsize=16,
@@ -166,8 +166,10 @@ def ranking(ctx: Context, key: str) -> Chart | None:
 
 
 def pareto(means: pd.DataFrame, x: str, y: str) -> list[str]:
-    """Arms that no other arm beats on both ``x`` and ``y`` (higher is better on both), by
-    ``x`` descending."""
+    """Arms that no other arm beats on both ``x`` and ``y``, by ``x`` descending.
+
+    Higher is better on both.
+    """
     pts = means[[x, y]].to_numpy()
     dominated = ((pts[None, :, 0] >= pts[:, None, 0]) & (pts[None, :, 1] >= pts[:, None, 1])
                  & ((pts[None, :, 0] > pts[:, None, 0]) | (pts[None, :, 1] > pts[:, None, 1])))
@@ -176,8 +178,10 @@ def pareto(means: pd.DataFrame, x: str, y: str) -> list[str]:
 
 
 def virality_vs_loyalty(ctx: Context, x: str = "reach", y: str = "loyalty_gain") -> Chart | None:
-    """Each arm's mean reach against its mean loyalty gained, with CIs, every run faint behind,
-    and the Pareto frontier."""
+    """Each arm's mean reach against its mean loyalty gained, with CIs and the Pareto frontier.
+
+    Every run is drawn faint behind the means.
+    """
     if len(ctx.order) < 2 or not {x, y} <= set(ctx.outcomes):
         return None
     ox, oy = OUTCOMES[x], OUTCOMES[y]

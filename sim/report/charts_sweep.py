@@ -8,6 +8,7 @@ values. Otherwise they return ``None`` and the report leaves them out.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from sim.report import takeaways
 from sim.report.context import Context, band
@@ -28,8 +29,10 @@ def _primary(ctx: Context) -> tuple[str, str, float]:
 
 
 def heatmap(ctx: Context) -> Chart | None:
-    """Mean of the primary outcome for every combination of the sweep's two factors; the best
-    row of each column outlined (solid when it is distinguishable from the runner-up)."""
+    """Mean of the primary outcome for every combination of the sweep's two factors.
+
+    The best row of each column is outlined when it is distinguishable from the runner-up.
+    """
     d = ctx.design
     if len(d.factors) != 2:
         if len(d.factors) > 2:
@@ -85,9 +88,11 @@ def heatmap(ctx: Context) -> Chart | None:
 
 
 def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
-    """Whether ``arm`` is distinguishable from every other arm on reach in the cell where the
-    column factor has ``value`` (known when the column factor alone makes the cells; the share
-    reached ranks as reach does, N being the same)."""
+    """Whether ``arm`` is clearly best on reach in the cell where the column factor is ``value``.
+
+    Clearly: distinguishable from every other arm. Known only when the column factor alone
+    makes the cells; the share reached ranks as reach does, N being the same.
+    """
     if ctx.cell_arms.empty or ctx.design.cells != [cols_key]:
         return False
     cell = cell_label([cols_key], (value,))
@@ -96,9 +101,7 @@ def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
                 and rows.loc[rows["tied_best"], "arm"].iloc[0] == arm)
 
 
-def _outline(j: int, i: int):
-    from matplotlib.patches import Rectangle
-
+def _outline(j: int, i: int) -> Rectangle:
     return Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False, ec="#e69f00", lw=4)
 
 
@@ -111,11 +114,12 @@ def _num(value):
 
 def takeoff(p: np.ndarray, reach: np.ndarray, *, share: float = 0.1, already: float = 0.2,
             rise: float = 0.2) -> float | None:
-    """Take-off point of a reach curve: the ``p`` (linearly interpolated) at which reach has
-    made ``share`` of its whole rise over the swept range, i.e. where campaigns stop
-    fizzling. ``-inf`` when reach is already ``already`` of the layer at the smallest ``p``
-    (take-off below the range); ``None`` when reach rises by less than ``rise`` of the layer
-    over the range (no take-off in it).
+    """Take-off point of a reach curve: the ``p`` where campaigns stop fizzling.
+
+    That is the ``p`` (linearly interpolated) at which reach has made ``share`` of its whole
+    rise over the swept range. ``-inf`` when reach is already ``already`` of the layer at the
+    smallest ``p`` (take-off below the range); ``None`` when reach rises by less than ``rise``
+    of the layer over the range (no take-off in it).
 
     On an Erdos-Renyi graph of mean degree k, with a few seeds, this lands near the
     percolation threshold 1/k, where the steepest rise comes later.
@@ -134,9 +138,11 @@ def takeoff(p: np.ndarray, reach: np.ndarray, *, share: float = 0.1, already: fl
 
 
 def viral_threshold(ctx: Context) -> Chart | None:
-    """Share of each layer's members reached (``reach_<layer> / members_<layer>``: each person
-    once, whatever the number of posts) against the share probability ``p``: one panel per
-    layer, one line per arm with its band, the take-off point marked."""
+    """Share of each layer's members reached against the share probability ``p``.
+
+    The share is ``reach_<layer> / members_<layer>``: each person once, whatever the number of
+    posts. One panel per layer, one line per arm with its band, the take-off point marked.
+    """
     d = ctx.design
     if DOSE not in d.factors or len(d.levels.get(DOSE, [])) < MIN_DOSES:
         return None
@@ -148,13 +154,14 @@ def viral_threshold(ctx: Context) -> Chart | None:
     others = [f for f in d.cells if f != DOSE]
     frame = runs.assign(_p=d.values.loc[runs.index, DOSE].astype(float),
                         _others=[cell_label(others, vs) for vs in
-                                 zip(*(d.values.loc[runs.index, f] for f in others))]
+                                 zip(*(d.values.loc[runs.index, f] for f in others),
+                                     strict=True)]
                         if others else "all")
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
     axes = list(axes[0])
     found: dict[str, dict[str, float | None]] = {}
     panel_ends = []
-    for p_i, (ax, layer) in enumerate(zip(axes, layers)):
+    for p_i, (ax, layer) in enumerate(zip(axes, layers, strict=True)):
         members = frame.get(f"members_{layer}", frame["n_agents"]).astype(float)
         share = frame[f"reach_{layer}"].astype(float) / members.where(members > 0)
         layer_frame = frame.assign(_share=share)

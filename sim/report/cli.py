@@ -47,8 +47,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Console script ``mindshare-report``; returns the exit status."""
     args = parse_args(argv)
-    from sim.report.build import report
-    from sim.report.collect import ReportError
+    # --help and a bad argument answer at once, before pandas and matplotlib load
+    from sim.report.build import report  # noqa: PLC0415 - start-up: arguments first
+    from sim.report.collect import ReportError  # noqa: PLC0415 - start-up: arguments first
 
     t0 = time.perf_counter()
 
@@ -83,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _slides(path: Path) -> int:
-    from pptx import Presentation
+    """Number of slides of the deck at ``path``."""
+    from pptx import Presentation  # noqa: PLC0415 - start-up: python-pptx only after a deck
 
     return len(Presentation(str(path)).slides)
 

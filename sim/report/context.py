@@ -1,5 +1,8 @@
-"""Everything the charts of a report read, gathered once: runs, time series, design, statistics,
-colours, the order of the arms and the footnote.
+"""Everything the charts of a report read, gathered once in a :class:`Context`.
+
+The context holds the runs, time series, design, statistics, colours, the order of the arms
+and the footnote; :func:`band` computes the bootstrap bands of the curves and
+:func:`footnote` the footnote.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Context:
         footnote: the footnote of every chart.
         bootstrap: resamples for the bands.
         seed: seed of the bands' generator.
+        notes: what the charts left out and why (the report lists them).
     """
 
     root: Path
@@ -96,8 +100,11 @@ def band(units: pd.DataFrame, rng: np.random.Generator, b: int,
 
 def footnote(runs: pd.DataFrame, complete: pd.DataFrame, design: Design, fingerprint: str,
              order: list[str]) -> str:
-    """The footnote: runs (failed, missing), arms x replicates, N, horizon, seeds, config
-    fingerprint and version."""
+    """The footnote of every chart, from the runs and the design.
+
+    It tells the runs (failed, missing), arms x replicates, N, horizon, seeds, config
+    fingerprint and version.
+    """
     failed = int((runs["status"] == "failed").sum())
     missing = int((runs["status"] == "missing").sum())
     parts = [f"{len(complete):,} runs" + (f" ({failed} failed, {missing} missing)"

@@ -100,8 +100,11 @@ ARM_NAMES = {"network=both": "Personal + professional", "network=personal": "Per
 
 
 def display(arm: str) -> str:
-    """How an arm is named on a slide: ``adapted`` -> ``Adapted content``, ``network=both``
-    -> ``Both networks``, ``split=0.3`` as is."""
+    """How an arm is named on a slide.
+
+    ``adapted`` -> ``Adapted content``, ``network=both`` -> ``Personal + professional``,
+    ``split=0.3`` as is.
+    """
     if arm in STRATEGY_NAMES:
         return STRATEGY_NAMES[arm]
     if arm in ARM_NAMES:
@@ -113,8 +116,11 @@ def display(arm: str) -> str:
 
 
 def told(outcome: Outcome, better: float, worse: float) -> str | None:
-    """How much better ``better`` is than ``worse``, as told in a title ("1.8x", "12%",
-    "3 points", "2 days"); ``None`` when it cannot be told (a zero or missing baseline)."""
+    """How much better ``better`` is than ``worse``, as told in a title.
+
+    For example "1.8x", "12%", "3 points", "2 days"; ``None`` when it cannot be told (a zero
+    or missing baseline).
+    """
     if outcome.compare == "ratio":
         hi, lo = (better, worse) if outcome.better != "lower" else (worse, better)
         if not (lo > 0 and hi >= lo):

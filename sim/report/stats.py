@@ -25,6 +25,7 @@ from __future__ import annotations
 import warnings
 from itertools import combinations
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -43,8 +44,10 @@ def resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
 
 
 def boot_means(counts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Bootstrap means (b, k) of ``values`` (n, k) under ``counts`` (b, n); NaN values are
-    left out of each resample (the mean is over the units present)."""
+    """Bootstrap means (b, k) of ``values`` (n, k) under ``counts`` (b, n).
+
+    NaN values are left out of each resample (the mean is over the units present).
+    """
     present = ~np.isnan(values)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (counts @ np.where(present, values, 0.0)) / (counts @ present)
@@ -136,8 +139,6 @@ def letters(arms: list[str], same: set[frozenset[str]]) -> dict[str, str]:
     of their best arm), so two arms share a letter exactly when no difference was found
     between them.
     """
-    import networkx as nx
-
     graph = nx.Graph()
     graph.add_nodes_from(arms)
     graph.add_edges_from(tuple(pair) for pair in same)
@@ -226,8 +227,11 @@ def compare(runs: pd.DataFrame, outcomes: list[str], *, b: int = 4000, seed: int
 
 
 def _counts_for(rng: np.random.Generator, counts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The cell's resamples when ``values`` (units, k) has every unit, else resamples of the
-    units it has (rows not all NaN), drawn afresh; complete arms are untouched either way."""
+    """The resamples for ``values`` (units, k): the cell's, or fresh ones of the units it has.
+
+    The cell's ``counts`` when ``values`` has every unit, else resamples of the units it has
+    (rows not all NaN), drawn afresh; complete arms are untouched either way.
+    """
     present = ~np.isnan(values).all(axis=1)
     if present.all():
         return counts
@@ -246,8 +250,11 @@ def _sign(diffs: pd.DataFrame) -> np.ndarray:
 
 
 def rank(arms: pd.DataFrame, diffs: pd.DataFrame) -> pd.DataFrame:
-    """Add ``rank`` (1 = best), ``letters`` (compact letter display) and ``tied_best``
-    (not distinguishable from the rank-1 arm) to the per-arm table."""
+    """Add ``rank``, ``letters`` and ``tied_best`` to the per-arm table.
+
+    ``rank`` is 1 for the best, ``letters`` the compact letter display, ``tied_best`` whether
+    the arm is not distinguishable from the rank-1 arm.
+    """
     if arms.empty:
         return arms.assign(rank=pd.Series(dtype="Int64"), letters="", tied_best=False)
     parts = []
@@ -257,7 +264,8 @@ def rank(arms: pd.DataFrame, diffs: pd.DataFrame) -> pd.DataFrame:
         frame["rank"] = np.arange(1, len(frame) + 1)
         pairs = diffs[(diffs["cell"] == cell) & (diffs["outcome"] == key)]
         same = {frozenset((a, b)) for a, b, d in
-                zip(pairs["arm_a"], pairs["arm_b"], pairs["distinguishable"]) if not d}
+                zip(pairs["arm_a"], pairs["arm_b"], pairs["distinguishable"], strict=True)
+                if not d}
         order = frame["arm"].tolist()
         marks = letters(order, same)
         frame["letters"] = frame["arm"].map(marks)
@@ -268,8 +276,11 @@ def rank(arms: pd.DataFrame, diffs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _nanmean(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
-    """``np.nanmean`` without the warning on all-NaN slices (NaN there): an outcome some arm
-    does not have, such as the professional reach of a sweep's personal-only arm."""
+    """``np.nanmean`` without the warning on all-NaN slices (NaN there).
+
+    Such a slice is an outcome some arm does not have, such as the professional reach of a
+    sweep's personal-only arm.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(values, axis=axis)

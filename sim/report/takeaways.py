@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.report.outcomes import LAYER_PEOPLE, OUTCOMES, Outcome, display, told
+from sim.report.outcomes import LAYER_PEOPLE, OUTCOMES, Outcome, display, fmt, told
 
 
 @dataclass
@@ -97,8 +97,6 @@ def _cap(text: str) -> str:
 
 
 def _plain(o: Outcome, value: float) -> str:
-    from sim.report.outcomes import fmt
-
     return fmt(o, value)
 
 
@@ -147,12 +145,14 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
 
 
 def tradeoff(frontier: list[str], lead_x: Lead, lead_y: Lead) -> str:
-    """Title of virality vs loyalty, from the Pareto frontier (by means) and the leads on
-    both outcomes (a win is claimed only when both leads are clear).
+    """Title of virality vs loyalty, from the Pareto frontier and the leads on both outcomes.
+
+    A win is claimed only when both leads are clear.
 
     Args:
         frontier: arms no other arm beats on both outcomes (by means), by ``x`` descending.
-        lead_x: the lead on the horizontal outcome; ``lead_y``: on the vertical one.
+        lead_x: the lead on the horizontal outcome.
+        lead_y: the lead on the vertical outcome.
     """
     ox, oy = lead_x.outcome, lead_y.outcome
     top_x, top_y = lead_x.order[0], lead_y.order[0]
@@ -178,12 +178,12 @@ def loyalty_over_time(ld: Lead, horizon: int) -> str:
                f"over {horizon} days"
     highs = ld.highs or [np.nan] * len(gain)
     # a loss is claimed only when the whole interval of the gain is below zero
-    falls = [a for a, h in zip(ld.order, highs) if h < 0]
+    falls = [a for a, h in zip(ld.order, highs, strict=True) if h < 0]
     if not ld.clear:
         if not falls:
             return (f"No clear leader on loyalty: gains of {min(gain):+.1f} to "
                     f"{max(gain):+.1f} points by day {horizon}")
-        rises = [g for a, g in zip(ld.order, gain) if a not in falls]
+        rises = [g for a, g in zip(ld.order, gain, strict=True) if a not in falls]
         rest = f"; the others gain up to {max(rises):+.1f} points" if rises else ""
         return f"{_names(falls)} lose{'s' if len(falls) == 1 else ''} loyalty by day " \
                f"{horizon}{rest}"
@@ -229,7 +229,8 @@ def threshold(takeoff: dict[str, dict[str, float | None]], p_min: float,
     Args:
         takeoff: per layer, per arm, the take-off ``p`` (``-inf``: below the swept range,
             ``None``: no take-off in it); see :func:`sim.report.charts_sweep.takeoff`.
-        p_min: smallest swept ``p``; ``p_max``: largest.
+        p_min: smallest swept ``p``.
+        p_max: largest swept ``p``.
         across_networks: the arms are network choices (``network=...``): compare the
             networks, each at its earliest take-off, rather than the arms on one network.
     """

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 
+from sim.outputs.metrics import forest, node_depth
 from sim.report import takeaways
 from sim.report.context import Context
 from sim.report.outcomes import display
@@ -36,10 +38,10 @@ def pick_run(ctx: Context) -> pd.Series | None:
 
 
 def largest_tree(acts: pd.DataFrame, n_agents: int) -> pd.DataFrame:
-    """The largest diffusion tree of a run's activations, with ``node``, ``up`` (the parent's
-    node, -1 for the seed) and ``depth`` columns, in breadth-first order."""
-    from sim.outputs.metrics import forest, node_depth
+    """The largest diffusion tree of a run's activations, in breadth-first order.
 
+    The tree has ``node``, ``up`` (the parent's node, -1 for the seed) and ``depth`` columns.
+    """
     agent = acts["agent"].to_numpy(np.int64)
     post = acts["post"].to_numpy(np.int64)
     parent = acts["parent"].to_numpy(np.int64)
@@ -59,8 +61,10 @@ def largest_tree(acts: pd.DataFrame, n_agents: int) -> pd.DataFrame:
 
 
 def layout(up: np.ndarray) -> np.ndarray:
-    """Vertical positions of a tree's nodes (``up[0] == -1``, parents before children):
-    leaves evenly spaced in depth-first order, a parent at the middle of its children."""
+    """Vertical positions of a tree's nodes (``up[0] == -1``, parents before children).
+
+    Leaves are evenly spaced in depth-first order, a parent at the middle of its children.
+    """
     n = up.size
     children: list[list[int]] = [[] for _ in range(n)]
     for child in range(1, n):
@@ -103,8 +107,6 @@ def cascade(ctx: Context) -> Chart | None:
     y = layout(up)
     layer = tree["layer"].to_numpy()
     fig, ax = figure()
-    from matplotlib.collections import LineCollection
-
     child = np.arange(1, len(tree))
     parent = up[child]
     cross = layer[child] != layer[parent]

@@ -16,8 +16,11 @@ def seed_price(budget: BudgetConfig, layer_name: str) -> float:
 
 
 def layer_split(split: float, layer_names: tuple[str, ...]) -> np.ndarray:
-    """Share of placements per layer: ``split`` on professional, the rest on the personal (or
-    file) layer, none on the topic layer."""
+    """Share of placements per layer, from the professional share ``split``.
+
+    ``split`` goes to the professional layer, the rest to the personal (or file) layer, none
+    to the topic layer.
+    """
     if len(layer_names) == 1:
         return np.ones(1)
     return np.array([0.0 if name in UNSEEDED else split if name == "professional"
@@ -48,6 +51,11 @@ class Ledger:
     lines: dict[str, float] = field(default_factory=dict)
 
     def spend(self, line: str, amount: float) -> None:
+        """Record ``amount`` spent on budget line ``line`` (``posts``, ``seeds``, ``incentive``).
+
+        Raises:
+            RuntimeError: the spend would exceed the total budget.
+        """
         if self.spent + amount > self.total + 1e-9:
             raise RuntimeError(f"budget exceeded: {line} {amount:.3f} with "
                                f"{self.total - self.spent:.3f} left")

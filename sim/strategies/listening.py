@@ -25,6 +25,20 @@ class Listener:
 
     def split(self, step: int, post: int, shares: np.ndarray, seen: np.ndarray,
               rng: np.random.Generator, default: float) -> float:
+        """The professional share of the next post's placements, and the decision recorded.
+
+        Args:
+            step: the current step.
+            post: the post about to be placed.
+            shares: shares of the brand's posts so far, per layer.
+            seen: exposures to the brand's posts so far, per layer.
+            rng: the ``listening`` stream.
+            default: the strategy's fixed split, returned when there is no professional layer
+                to weigh against another.
+
+        Returns:
+            The split, in [0.05, 0.95] (or ``default``).
+        """
         if len(self.layer_names) < 2 or "professional" not in self.layer_names:
             return default
         theta = rng.beta(1 + shares[:, None], 1 + np.maximum(seen - shares, 0)[:, None],

@@ -1,5 +1,9 @@
-"""The world a run happens in: the population, its layers (one graph per platform), graph
-generators and graph files, and the topic layer (C13-C15).
+"""The world a run happens in: the population and its layers (C13-C15).
+
+The population and its layers, one graph per platform, are built in
+:mod:`sim.world.population`; the graph generators are :mod:`sim.world.generators`, graph
+files :mod:`sim.world.graph_files`, a layer :mod:`sim.world.layer` and the topic layer
+:mod:`sim.world.topics`.
 
 NetworkX graphs are the boundary (:func:`sim.world.layer.Layer.from_networkx`); inside, a layer
 is a CSR adjacency the engine reads.

@@ -224,7 +224,7 @@ def _graph_pairs(g: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     nodes = list(g.nodes())
     labels, index = _relabel(nodes)
-    position = dict(zip(nodes, index.tolist()))
+    position = dict(zip(nodes, index.tolist(), strict=True))
     pairs = np.array([(position[a], position[b]) for a, b in g.edges()],
                      dtype=np.int64).reshape(-1, 2)
     return pairs[:, 0], pairs[:, 1], labels

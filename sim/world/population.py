@@ -42,6 +42,7 @@ class World:
 
     @cached_property
     def layer_names(self) -> tuple[str, ...]:
+        """Names of the layers, in the order of :attr:`layers`."""
         return tuple(layer.name for layer in self.layers)
 
     @cached_property
@@ -124,12 +125,10 @@ def traits(config: Config, n: int, rng: np.random.Generator) -> dict[str, np.nda
 def single_layer_world(layer: Layer, config: Config | None = None, *,
                        rng: np.random.Generator | None = None) -> World:
     """A world of one layer whose members are the whole population (tests, benchmarks)."""
-    from sim.config import Config as _Config
-
     n = layer.n_agents
     rng = rng if rng is not None else np.random.default_rng(0)
     return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool),
-                 **traits(config or _Config(), n, rng))
+                 **traits(config or Config(), n, rng))
 
 
 def _build_layer(name: str, spec: LayerConfig, members: np.ndarray, n: int,

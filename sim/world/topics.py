@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from sim.arrays import first_of_each
 from sim.world.layer import Layer
 
 __all__ = ["TopicLayer", "follow_topics"]
@@ -84,8 +85,19 @@ class TopicLayer(Layer):
     @classmethod
     def from_follows(cls, name: str, follows: np.ndarray, members: np.ndarray, n_agents: int,
                      topics: int, *, visibility: float = 1.0) -> TopicLayer:
-        """Build the layer from (local id, topic) pairs; ``members`` maps local ids to global
-        agent ids. The layer's members are the agents who follow at least one topic."""
+        """Build the layer from (local id, topic) pairs of :func:`follow_topics`.
+
+        Args:
+            name: the layer's name.
+            follows: int array (F, 2) of (member local id, topic).
+            members: global agent id of each local id.
+            n_agents: number of agents N.
+            topics: number of topics T.
+            visibility: probability that a follower gets a given post of a topic.
+
+        Returns:
+            The layer; its members are the agents who follow at least one topic.
+        """
         members = np.asarray(members, dtype=np.int64)
         agent = members[follows[:, 0]]
         topic = follows[:, 1].astype(np.int64)
@@ -103,6 +115,7 @@ class TopicLayer(Layer):
 
     @property
     def n_topics(self) -> int:
+        """Number of topics T."""
         return self.topic_ptr.size - 1
 
     @property
@@ -119,8 +132,10 @@ class TopicLayer(Layer):
         return _gather(self.topic_ptr, self.topic_agent, np.asarray(topics))
 
     def neighbours(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every (node, co-follower) pair, one per shared topic, without deduplication across
-        sharers: ``degree(node)`` pairs per node (inspection, k-cores; not the hot path)."""
+        """Every (node, co-follower) pair, one per shared topic, not deduplicated across sharers.
+
+        That is ``degree(node)`` pairs per node, for inspection and k-cores, not the hot path.
+        """
         nodes = np.asarray(nodes)
         i, topic = self.followed(nodes)
         j, agent = self.followers(topic)
@@ -129,6 +144,12 @@ class TopicLayer(Layer):
         return parent[keep], agent[keep].astype(np.int32)
 
     def expand(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The co-followers of ``nodes`` concatenated, and where each node's run ends.
+
+        Returns:
+            ``(children, ends)`` as :meth:`Layer.expand` gives them, from :meth:`neighbours`:
+            ``ends = cumsum(degree[nodes])``.
+        """
         _, children = self.neighbours(nodes)
         return children, np.cumsum(self._degree[np.asarray(nodes)])
 
@@ -144,8 +165,6 @@ class TopicLayer(Layer):
         i, topic = self.followed(sharers)
         if topic.size == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32)
-        from sim.arrays import first_of_each
-
         first = first_of_each(np.asarray(posts, dtype=np.int64)[i] * self.n_topics + topic)
         event, topic = i[first], topic[first]
         j, child = self.followers(topic)
@@ -163,7 +182,8 @@ class TopicLayer(Layer):
         g.add_nodes_from(self.members.tolist(), bipartite=0)
         g.add_nodes_from((("topic", t) for t in range(self.n_topics)), bipartite=1)
         agent = np.repeat(np.arange(self.n_agents), np.diff(self.follow_ptr))
-        g.add_edges_from(zip(agent.tolist(), (("topic", int(t)) for t in self.follow_topic)))
+        g.add_edges_from(zip(agent.tolist(), (("topic", int(t)) for t in self.follow_topic),
+                             strict=True))
         return g
 
 
