@@ -21,6 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.config import override_values
+from sim.outputs.rundir import status_text
+
 STRATEGIES = ("broadcast", "adapted", "ambassadors", "influencers")
 BASE_REPLICATES = 2
 BASE_OVERRIDES = ["n=2000", "steps=30"]
@@ -35,8 +38,7 @@ def clone_sweep(base: Path, root: Path, runs: int, seed: int) -> Path:
     entries = json.loads((base / "sweep.json").read_text())["runs"]
     by_strategy: dict[str, list[Path]] = {}
     for entry in entries:
-        strategy = next(o.split("=", 1)[1] for o in entry["overrides"]
-                        if o.startswith("strategy="))
+        strategy = override_values(entry["overrides"])["strategy"]
         by_strategy.setdefault(strategy, []).append(base / entry["dir"])
     per = runs // len(by_strategy)
     manifest = []
@@ -58,8 +60,7 @@ def clone_sweep(base: Path, root: Path, runs: int, seed: int) -> Path:
             digest = f"{rng.integers(2**63):016x}"
             summary.update(replicate=rep, config_hash=digest)
             (dst / "summary.json").write_text(json.dumps(summary))
-            (dst / "status.json").write_text(json.dumps(
-                {"status": "complete", "config_hash": digest, "error": None}))
+            (dst / "status.json").write_text(status_text("complete", digest))
             manifest.append({"dir": rel, "config_hash": digest,
                              "overrides": [f"strategy={strategy}", f"replicate={rep}"]})
     (root / "sweep.json").write_text(json.dumps(
