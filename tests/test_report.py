@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 from pptx import Presentation
+from synthetic_sweep import write_sweep
 
 import sim
 from sim.report import report
@@ -17,7 +18,6 @@ from sim.report.cli import main
 from sim.report.collect import collect
 from sim.report.design import detect
 from sim.report.style import DPI, SIZE
-from sim.report.synthetic import write_sweep
 
 TINY = ["n=300", "steps=12"]
 #: Run numbers of the synthetic sweep: strategy-major, replicate-minor (4 replicates).
