@@ -159,6 +159,30 @@ def test_factors_come_from_configs_without_a_manifest(sweep, tmp_path):
     assert detect(collect(sweep).runs).factors == ["strategy"]
 
 
+def test_a_run_of_another_config_is_not_complete(sweep, tmp_path):
+    copy = Path(shutil.copytree(sweep, tmp_path / "copy"))
+    entries = json.loads((copy / "sweep.json").read_text())["runs"]
+    done, failed = entries[0], entries[FAILED]
+    # a summary and a failure left in the runs' directories by another config
+    summary = json.loads((copy / done["dir"] / "summary.json").read_text())
+    (copy / done["dir"] / "summary.json").write_text(json.dumps(
+        {**summary, "config_hash": "another"}))
+    status = json.loads((copy / failed["dir"] / "status.json").read_text())
+    (copy / failed["dir"] / "status.json").write_text(json.dumps(
+        {**status, "config_hash": "another"}))
+    runs = collect(copy).runs.set_index("run")
+    assert runs["status"].value_counts().to_dict() == {"complete": 5, "missing": 3}
+    for entry in (done, failed):
+        row = runs.loc[entry["dir"]]
+        assert row["status"] == "missing" and row["error"].startswith("stale: ")
+        assert "another" in row["error"] and row["config_hash"] == entry["config_hash"]
+        assert pd.isna(row["reach"]) and row["strategy"] == "broadcast"
+    assert runs.loc[done["dir"], "replicate"] == 0
+    # without a manifest no run has an expected config: the summary counts as complete
+    (copy / "sweep.json").unlink()
+    assert collect(copy).runs.set_index("run").loc[done["dir"], "status"] == "complete"
+
+
 def test_two_factor_sweep_draws_the_heatmap_and_the_threshold(tmp_path):
     root = write_sweep(tmp_path / "grid", strategies=["broadcast", "adapted"], replicates=2,
                        overrides=["n=200", "steps=8"], grid={"p": [0.05, 0.15, 0.3]})
