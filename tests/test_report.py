@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 from pptx import Presentation
+from synthetic_sweep import write_sweep
 
 import sim
 from sim.report import report
@@ -17,7 +18,6 @@ from sim.report.cli import main
 from sim.report.collect import collect
 from sim.report.design import detect
 from sim.report.style import DPI, SIZE
-from sim.report.synthetic import write_sweep
 
 TINY = ["n=300", "steps=12"]
 #: Run numbers of the synthetic sweep: strategy-major, replicate-minor (4 replicates).
@@ -157,6 +157,30 @@ def test_factors_come_from_configs_without_a_manifest(sweep, tmp_path):
     design = detect(runs)
     assert design.source == "configs" and design.factors == ["strategy.name"]
     assert detect(collect(sweep).runs).factors == ["strategy"]
+
+
+def test_a_run_of_another_config_is_not_complete(sweep, tmp_path):
+    copy = Path(shutil.copytree(sweep, tmp_path / "copy"))
+    entries = json.loads((copy / "sweep.json").read_text())["runs"]
+    done, failed = entries[0], entries[FAILED]
+    # a summary and a failure left in the runs' directories by another config
+    summary = json.loads((copy / done["dir"] / "summary.json").read_text())
+    (copy / done["dir"] / "summary.json").write_text(json.dumps(
+        {**summary, "config_hash": "another"}))
+    status = json.loads((copy / failed["dir"] / "status.json").read_text())
+    (copy / failed["dir"] / "status.json").write_text(json.dumps(
+        {**status, "config_hash": "another"}))
+    runs = collect(copy).runs.set_index("run")
+    assert runs["status"].value_counts().to_dict() == {"complete": 5, "missing": 3}
+    for entry in (done, failed):
+        row = runs.loc[entry["dir"]]
+        assert row["status"] == "missing" and row["error"].startswith("stale: ")
+        assert "another" in row["error"] and row["config_hash"] == entry["config_hash"]
+        assert pd.isna(row["reach"]) and row["strategy"] == "broadcast"
+    assert runs.loc[done["dir"], "replicate"] == 0
+    # without a manifest no run has an expected config: the summary counts as complete
+    (copy / "sweep.json").unlink()
+    assert collect(copy).runs.set_index("run").loc[done["dir"], "status"] == "complete"
 
 
 def test_two_factor_sweep_draws_the_heatmap_and_the_threshold(tmp_path):

@@ -113,6 +113,34 @@ def test_manifest_state_resume_and_summary_table(tmp_path):
         write_manifest(tmp_path, name="t", experiment=None, entries=entries + entries[:1])
 
 
+def test_stale_runs_count_as_missing_and_are_redone_on_resume(tmp_path):
+    overrides = ["strategy=broadcast", *TINY, "replicates=3"]
+    config = load_config(overrides)
+    job = tmp_path / "strategy=broadcast"
+    specs = plan_runs(config, job, overrides)
+    entries = manifest_entries(tmp_path, specs)
+    write_manifest(tmp_path, name="t", experiment=None, entries=entries)
+    run_job(config, job, overrides)
+    dirs = [e["dir"] for e in entries]
+    # run 1 holds a summary, run 2 a failure, both written for another config
+    summary = json.loads((job / "replicate=1" / "summary.json").read_text())
+    (job / "replicate=1" / "summary.json").write_text(json.dumps(
+        {**summary, "config_hash": "another"}))
+    (job / "replicate=2" / "summary.json").unlink()
+    (job / "replicate=2" / "status.json").write_text(json.dumps(
+        {"status": "failed", "config_hash": "another", "error": "old"}))
+    state = sweep_state(tmp_path)
+    assert (state.complete, state.failed) == (dirs[:1], [])
+    assert state.missing == state.stale == dirs[1:] and state.total == 3
+    assert write_summary(tmp_path, ["reach"]).startswith("t: 3 runs, 2 missing;")
+    resume = prepare_resume(tmp_path, entries)
+    assert resume.missing == resume.stale == dirs[1:]
+    assert all(run_state(tmp_path / e["dir"]) == "missing" for e in entries[1:])
+    again = run_job(config, job, overrides)
+    assert (again.complete, again.skipped) == (2, 1)
+    assert sweep_state(tmp_path).complete == dirs
+
+
 def test_progress_counts_runs_as_their_directories_report_them(tmp_path):
     dirs = [tmp_path / f"r{k}" for k in range(4)]
     for d in dirs:

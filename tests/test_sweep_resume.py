@@ -1,5 +1,6 @@
-"""Real sweeps from the command line: every shipped experiment end to end, and a sweep killed
-and resumed that ends with the same bytes as one never interrupted."""
+"""Real sweeps from the command line: every shipped experiment end to end, a sweep killed
+and resumed that ends with the same bytes as one never interrupted, and a sweep that redoes
+the runs another config left in its directories."""
 
 import json
 import os
@@ -12,6 +13,7 @@ import pytest
 from sweep_helpers import (
     KILLABLE,
     MINDSHARE,
+    SMALL,
     differing,
     kill_group,
     run_files,
@@ -87,3 +89,19 @@ def test_a_killed_sweep_resumes_to_the_same_results_as_an_uninterrupted_one(tmp_
     assert uninterrupted.returncode == 0, uninterrupted.stderr[-2000:]
     a, b = run_files(sweep), run_files(sweep_dir(whole))
     assert len(a) > 24 * 5 and differing(a, b) == []
+
+
+@pytest.mark.slow
+def test_a_sweep_redoes_runs_left_by_another_config_as_missing_ones(tmp_path):
+    command = [MINDSHARE, *SMALL, "hydra/launcher=basic"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    sweep = sweep_dir(tmp_path)
+    entries = json.loads((sweep / "sweep.json").read_text())["runs"]
+    stale = sweep / entries[0]["dir"] / "summary.json"
+    stale.write_text(json.dumps({**json.loads(stale.read_text()), "config_hash": "another"}))
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    last = again.stdout.strip().splitlines()[-1]
+    assert "4 runs: 4 complete (1 run now, 3 already complete), 0 failed, 0 missing" in last
+    assert run_state(stale.parent, entries[0]["config_hash"]) == "complete"

@@ -1,9 +1,9 @@
 """Benchmark section ``report``: ``mindshare-report`` on a synthetic sweep of 1,000 runs.
 
-A few real runs (``sim.report.synthetic.write_sweep``: 4 strategies x 2 replicates, N = 2,000,
-30 days) are cloned into 1,000 run directories (4 strategies x 250 replicates) laid out as the
-``mindshare`` command lays out a sweep, each with its own ``summary.json`` (every metric
-scaled by a seeded 1 + 5% noise, so that the statistics have something to compare),
+A few real runs (``write_sweep`` of ``tests/synthetic_sweep.py``: 4 strategies x 2 replicates,
+N = 2,000, 30 days) are cloned into 1,000 run directories (4 strategies x 250 replicates) laid
+out as the ``mindshare`` command lays out a sweep, each with its own ``summary.json`` (every
+metric scaled by a seeded 1 + 5% noise, so that the statistics have something to compare),
 ``.hydra/config.yaml``, ``status.json``, time series and activations, plus ``sweep.json``.
 Then the report is timed three ways: collecting the tables alone, tables and statistics
 (``charts=False``), and the whole report with charts and deck. See ``README.md``.
@@ -14,12 +14,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sim.config import override_values
+from sim.outputs.rundir import status_text
+
+#: Where ``synthetic_sweep.py`` is: the sweep writer lives with the tests, its main users.
+TESTS = Path(__file__).resolve().parents[2] / "tests"
 
 STRATEGIES = ("broadcast", "adapted", "ambassadors", "influencers")
 BASE_REPLICATES = 2
@@ -35,8 +42,7 @@ def clone_sweep(base: Path, root: Path, runs: int, seed: int) -> Path:
     entries = json.loads((base / "sweep.json").read_text())["runs"]
     by_strategy: dict[str, list[Path]] = {}
     for entry in entries:
-        strategy = next(o.split("=", 1)[1] for o in entry["overrides"]
-                        if o.startswith("strategy="))
+        strategy = override_values(entry["overrides"])["strategy"]
         by_strategy.setdefault(strategy, []).append(base / entry["dir"])
     per = runs // len(by_strategy)
     manifest = []
@@ -58,8 +64,7 @@ def clone_sweep(base: Path, root: Path, runs: int, seed: int) -> Path:
             digest = f"{rng.integers(2**63):016x}"
             summary.update(replicate=rep, config_hash=digest)
             (dst / "summary.json").write_text(json.dumps(summary))
-            (dst / "status.json").write_text(json.dumps(
-                {"status": "complete", "config_hash": digest, "error": None}))
+            (dst / "status.json").write_text(status_text("complete", digest))
             manifest.append({"dir": rel, "config_hash": digest,
                              "overrides": [f"strategy={strategy}", f"replicate={rep}"]})
     (root / "sweep.json").write_text(json.dumps(
@@ -80,7 +85,10 @@ def bench_report(runs: int, seed: int, log) -> dict[str, Any]:
     """
     from sim.report import report
     from sim.report.collect import collect
-    from sim.report.synthetic import write_sweep
+
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    from synthetic_sweep import write_sweep
 
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         tmp = Path(tmp)

@@ -37,7 +37,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.cli.job_compose import JobConfigLoader, install
 from sim.cli.launcher_guard import guard_launcher
-from sim.outputs.rundir import RunSpec
+from sim.outputs.rundir import RunSpec, read_status
 from sim.sweep.jobs import plan_runs
 from sim.sweep.manifest import (
     SweepState,
@@ -232,7 +232,7 @@ def finish() -> SweepState | None:
     run.progress.stop()
     state = run.outcome = sweep_state(run.sweep_dir, run.entries)
     for rel in state.failed[:SHOW_FAILED]:
-        status = _status(run.sweep_dir / rel)
+        status = read_status(run.sweep_dir / rel) or {}
         print(f"  failed: {run.sweep_dir / rel}: {status.get('error')}", file=sys.stderr)
     if len(state.failed) > SHOW_FAILED:
         print(f"  ... and {len(state.failed) - SHOW_FAILED} more failed runs", file=sys.stderr)
@@ -242,15 +242,6 @@ def finish() -> SweepState | None:
           f"{len(state.missing)} missing; {clock_text(time.perf_counter() - run.start)} "
           f"-> {run.sweep_dir}", flush=True)
     return state
-
-
-def _status(run_dir: Path) -> dict[str, Any]:
-    import json
-
-    try:
-        return json.loads((run_dir / "status.json").read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def exit_status() -> int:

@@ -11,7 +11,7 @@ files written, and ``rep.sql(...)`` to query the tables with DuckDB). Modules: `
 (runs into tables), ``design`` (what was swept), ``stats`` (bootstrap, paired differences,
 Holm, ranks), ``takeaways`` (titles from the data), ``style`` (the deck style), ``charts``,
 ``charts_sweep`` and ``tree`` (the charts), ``summary`` (Markdown and HTML), ``deck``
-(python-pptx), ``cli`` (the command), ``synthetic`` (small sweeps written from Python).
+(python-pptx) and ``cli`` (the command).
 Heavy libraries are imported only when a report is made, so ``import sim`` stays cheap.
 """
 

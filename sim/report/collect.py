@@ -6,7 +6,11 @@ the manifest gets one row of :attr:`Sweep.runs`, with its ``status``:
 
 - ``complete``: ``summary.json`` is there (it is written last);
 - ``failed``: ``status.json`` says so (its one-line ``error`` is kept);
-- ``missing``: listed in the manifest but never started, or started and never finished.
+- ``missing``: listed in the manifest but never started, or started and never finished, or
+  *stale*: its files are of another config than the manifest's (the sweep would redo it).
+
+The states are those of :mod:`sim.outputs.rundir`, checked against the manifest's config hash
+for the runs it lists.
 
 Nothing is dropped silently: failed and missing runs keep their row, with empty metrics.
 Summaries are small JSON files read one by one; resolved configs are YAML files, parsed once
@@ -26,10 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.outputs.files import read_json_object
+from sim.config import override_values
+from sim.outputs import rundir
+from sim.outputs.rundir import RunState
 
 #: Files whose presence makes a directory a run directory.
-RUN_MARKERS = ("summary.json", "status.json")
+RUN_MARKERS = (rundir.SUMMARY, rundir.STATUS)
 #: Column prefix of the resolved config's keys in the runs table.
 CONFIG_PREFIX = "config."
 #: Top-level config lines read apart from the rest of the text (so equal texts parse once).
@@ -83,7 +89,7 @@ def find_runs(root: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
             dirnames[:] = []
             continue
         if (any(m in filenames for m in RUN_MARKERS)
-                or (".hydra" in dirnames and (here / ".hydra" / "config.yaml").is_file())):
+                or (".hydra" in dirnames and (here / rundir.CONFIG).is_file())):
             found.append(here)
             dirnames[:] = []
             continue
@@ -137,12 +143,8 @@ class _ConfigReader:
         self._loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         self._cache: dict[str, dict[str, Any]] = {}
 
-    def load(self, text: str) -> Any:
-        """Parse a YAML text with the fastest safe loader available."""
-        return self._yaml.load(text, Loader=self._loader)
-
-    def read(self, path: Path) -> dict[str, Any]:
-        text = path.read_text()
+    def parse(self, text: str) -> dict[str, Any]:
+        """A resolved config's YAML text as flat keys."""
         own = {m.group(1): int(m.group(2)) for m in _RUN_LINES.finditer(text)}
         rest = _RUN_LINES.sub("", text)
         flat = self._cache.get(rest)
@@ -157,8 +159,7 @@ class _ConfigReader:
 def _from_overrides(overrides: list[str]) -> dict[str, Any]:
     """The run keys a manifest entry's overrides set (for runs that never started)."""
     out: dict[str, Any] = {}
-    for item in overrides or []:
-        key, _, value = str(item).lstrip("+~").partition("=")
+    for key, value in override_values(str(o) for o in overrides or []).items():
         if key in ("seed", "replicate"):
             out[key] = int(value) if value.isdigit() else None
         elif key in ("strategy", "strategy.name"):
@@ -166,42 +167,45 @@ def _from_overrides(overrides: list[str]) -> dict[str, Any]:
     return out
 
 
-def _read_overrides(path: Path, configs: _ConfigReader) -> str | None:
-    """``.hydra/overrides.yaml`` as a JSON list, or ``None``."""
-    try:
-        items = configs.load(path.read_text())
-    except Exception:  # yaml errors are not ValueErrors; an unreadable file is just unknown
-        return None
-    return json.dumps([str(i) for i in items]) if isinstance(items, list) else None
+def read_run(run_dir: Path, configs: _ConfigReader,
+             entry: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One row of the runs table (without ``run``): status, error, metrics and config keys.
 
-
-def read_run(run_dir: Path, configs: _ConfigReader) -> dict[str, Any]:
-    """One row of the runs table (without ``run``): status, error, metrics and config keys."""
+    ``entry`` is the run's entry in the manifest, if it has one: a run whose files are of
+    another config than the entry's hash is stale, a missing run with the entry's hash and
+    the config keys of the entry's overrides (its files describe a run the sweep no longer
+    has).
+    """
+    expected = entry.get("config_hash") if entry else None
+    run = rundir.read_run(run_dir, expected)
+    if run.state is RunState.STALE:
+        keys = _from_overrides(entry.get("overrides", []))
+        return {"status": "missing", "config_hash": expected,
+                "error": f"stale: its files are of another config (hash {run.found_hash}, "
+                         f"the manifest's is {expected})",
+                **{CONFIG_PREFIX + k: v for k, v in keys.items()}}
     row: dict[str, Any] = {"status": "missing", "error": None}
-    overrides_file = run_dir / ".hydra" / "overrides.yaml"
-    if overrides_file.is_file():
-        row["overrides"] = _read_overrides(overrides_file, configs)
-    config_file = run_dir / ".hydra" / "config.yaml"
-    if config_file.is_file():
-        try:
-            row.update({CONFIG_PREFIX + k: v for k, v in configs.read(config_file).items()})
-        except (OSError, ValueError, Exception) as exc:  # yaml errors are not ValueErrors
-            row["error"] = f".hydra/config.yaml unreadable: {' '.join(str(exc).split())[:200]}"
-    status_file = run_dir / "status.json"
-    status = read_json_object(status_file) if status_file.is_file() else None
-    if (run_dir / "summary.json").is_file():
-        summary = read_json_object(run_dir / "summary.json")
-        if summary is None:
-            row.update(status="failed", error="summary.json is not a JSON object")
-        else:
-            row.update(summary)
-            row["status"] = "complete"
-            row["error"] = None
-    elif status is not None and status.get("status") == "failed":
+    overrides = rundir.read_run_overrides(run_dir)
+    if overrides is not None:
+        row["overrides"] = json.dumps(overrides)
+    try:
+        text = rundir.read_config_text(run_dir)
+        if text is not None:
+            row.update({CONFIG_PREFIX + k: v for k, v in configs.parse(text).items()})
+    except Exception as exc:  # noqa: BLE001 - yaml errors are not ValueErrors; one row's error
+        row["error"] = f".hydra/config.yaml unreadable: {' '.join(str(exc).split())[:200]}"
+    if run.state is RunState.COMPLETE:
+        row.update(run.summary)
+        row["status"] = "complete"
+        row["error"] = None
+    elif run.state is RunState.FAILED:
         row["status"] = "failed"
-        row["error"] = " ".join(str(status.get("error") or "failed (no error given)").split())
-        row["config_hash"] = status.get("config_hash")
-    elif status is None and row["error"] is None:
+        row["error"] = " ".join(str(run.status.get("error") or "failed (no error given)")
+                                .split())
+        row["config_hash"] = run.status.get("config_hash")
+    elif (run_dir / rundir.SUMMARY).is_file():
+        row["error"] = "summary.json is not a JSON object"
+    elif run.status is None and row["error"] is None:
         row["error"] = "started, never finished (no summary.json, no status.json)"
     else:
         row["error"] = row["error"] or "no summary.json although status.json says complete"
@@ -227,12 +231,13 @@ def collect(root: str | Path, *, skip: tuple[Path, ...] = ()) -> Sweep:
         raise ReportError(f"{root}: no run directories (summary.json, status.json or "
                           ".hydra/config.yaml) and no sweep.json below it")
     configs = _ConfigReader()
+    entries = {Path(str(e.get("dir", ""))).as_posix(): e
+               for e in (manifest or {}).get("runs", [])}
     rows: dict[str, dict[str, Any]] = {}
     for d in dirs:
         rel = d.relative_to(root).as_posix()
-        rows[rel] = {"run": rel, **read_run(d, configs)}
-    for entry in (manifest or {}).get("runs", []):
-        rel = Path(str(entry.get("dir", ""))).as_posix()
+        rows[rel] = {"run": rel, **read_run(d, configs, entries.get(rel))}
+    for rel, entry in entries.items():
         listed = json.dumps([str(o) for o in entry.get("overrides", [])])
         if rel in rows:
             rows[rel]["overrides"] = listed

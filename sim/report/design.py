@@ -24,11 +24,10 @@ from typing import Any
 import pandas as pd
 
 from sim.claims import EXPERIMENTS, ordered
+from sim.config import NOT_FACTORS, override_values
 from sim.config.reference import key_claims, key_sources
 from sim.report.collect import CONFIG_PREFIX
 
-#: Keys that never make a factor.
-NOT_FACTORS = ("seed", "replicate", "replicates", "name", "experiment")
 #: Keys examined first, in this order.
 FIRST = ("strategy", "strategy.name", "p")
 #: The dose factor with its own chart (the viral threshold); never the arm.
@@ -87,12 +86,9 @@ def _override_table(runs: pd.DataFrame) -> pd.DataFrame | None:
         return None
     rows = []
     for text in runs["overrides"]:
-        row: dict[str, Any] = {}
-        for item in json.loads(text) if isinstance(text, str) else []:
-            key, sep, value = str(item).lstrip("+~").partition("=")
-            if sep and not key.startswith("hydra."):
-                row[key] = _parse(value)
-        rows.append(row)
+        items = json.loads(text) if isinstance(text, str) else []
+        rows.append({key: _parse(value) for key, value in override_values(map(str, items)).items()
+                     if not key.startswith("hydra.")})
     return pd.DataFrame(rows, index=runs.index)
 
 

@@ -3,20 +3,9 @@
 A sweep is a set of *jobs* (one per combination of swept values, Hydra's unit of work); a job
 runs ``config.replicates`` replicates one after the other (batched, so that composing the
 config and starting the job are paid once per job, not once per run), each a *run* with its
-own directory ``<job dir>/replicate=<r>``. Any launcher's job calls :func:`run_job`; nothing
-here imports Hydra (the Hydra glue is :mod:`sim.sweep_hydra`).
-
-A run directory (the contract in the README, "Sweeps"):
-
-- ``.hydra/config.yaml``: the resolved config of exactly this run, written first;
-- the run's outputs (:func:`sim.run.write_outputs`), then ``status.json``
-  (``{"status": "complete", "config_hash": ..., "error": null}``), then, last,
-  ``summary.json``: a run is complete when its ``summary.json`` carries the expected hash;
-- on failure, ``traceback.txt`` and ``status.json`` with ``"status": "failed"`` and the error
-  on one line, and no ``summary.json``.
-
-Every file goes through a temporary name and ``os.replace``, so a killed run never leaves a
-file that looks complete; rerunning a job skips its complete runs and redoes the others.
+own directory ``<job dir>/replicate=<r>`` laid out as :mod:`sim.outputs.rundir` says. Any
+launcher's job calls :func:`run_job`; nothing here imports Hydra (the Hydra glue is
+:mod:`sim.cli`). Rerunning a job skips its complete runs and redoes the others.
 """
 
 from __future__ import annotations
@@ -25,26 +14,25 @@ import dataclasses
 import logging
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
-from sim.config import Config, config_hash
+from sim.config import BATCH_KEYS, Config, config_hash, without_keys
 from sim.outputs.rundir import (
     RUN_DIR,
     RunSpec,
+    RunState,
+    complete_status,
     config_yaml,
     reset_run,
     run_state,
-    status_text,
+    write_failure,
     write_run_config,
 )
 
 log = logging.getLogger("mindshare")
-
-
-#: Overrides that choose how many runs a job makes, not what a run computes.
-BATCH_KEYS = ("replicate", "replicates")
 
 
 class RunOutcome(NamedTuple):
@@ -86,7 +74,7 @@ def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = ()
     job_dir = Path(job_dir)
     if not subdirs and config.replicates != 1:
         raise ValueError("a job of several replicates needs one subdirectory per run")
-    kept = tuple(o for o in overrides if _key(o) not in BATCH_KEYS)
+    kept = without_keys(overrides, BATCH_KEYS)
     first = config.replicate
     # the runs' configs differ only in `replicate`: dump the YAML once, then set that line
     text = config_yaml(dataclasses.replace(config, replicates=1))
@@ -99,10 +87,6 @@ def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = ()
                              config_text=text.replace(f"\nreplicate: {first}\n",
                                                       f"\nreplicate: {r}\n", 1)))
     return specs
-
-
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
 
 
 def one_line(exc: BaseException) -> str:
@@ -121,7 +105,6 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
     ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs); ``timing`` adds
     figures measured outside the run to its ``timing.json``.
     """
-    from sim.outputs.files import atomic_write
     from sim.outputs.results import simulate, write_outputs
 
     try:
@@ -135,19 +118,15 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
         result = simulate(config)
         result.timing["cpu_s"] = time.process_time() - cpu   # this process's CPU seconds
         result.timing.update(timing or {})
-        extra = {"status.json": lambda tmp: Path(tmp).write_text(
-            status_text("complete", spec.config_hash))}
+        extra = complete_status(spec.config_hash)
         if config.output.chart:
             extra = {"reach.png": lambda tmp: _chart(result, config, tmp), **extra}
         write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra)
     except reraise:
         raise
     except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
-        text = traceback.format_exc()
-        atomic_write(spec.dir / "traceback.txt", lambda tmp: Path(tmp).write_text(text))
         error = one_line(exc)
-        atomic_write(spec.dir / "status.json", lambda tmp: Path(tmp).write_text(
-            status_text("failed", spec.config_hash, error)))
+        write_failure(spec.dir, spec.config_hash, error, traceback.format_exc())
         return RunOutcome("failed", error=error)
     return RunOutcome("complete", summary=result.summary)
 
@@ -173,7 +152,7 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
     timing = None if setup_cpu_s is None else {"setup_cpu_s": (
         setup_cpu_s + time.process_time() - start) / max(len(specs), 1)}
     for spec in specs:
-        if run_state(spec.dir, spec.config_hash) == "complete":
+        if run_state(spec.dir, spec.config_hash) is RunState.COMPLETE:
             outcome.skipped += 1
             continue
         done = execute_run(spec, timing=timing)
@@ -191,13 +170,9 @@ def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseExcept
              overrides: Sequence[str] = ()) -> None:
     """Record every run of a job as failed when the job could not even start them (e.g. its
     config does not convert): ``status.json`` and ``traceback.txt`` in each run directory."""
-    from sim.outputs.files import atomic_write
-
     text = "".join(traceback.format_exception(error))
     for r in range(first, first + replicates):
         run_dir = Path(job_dir) / RUN_DIR.format(r)
         run_dir.mkdir(parents=True, exist_ok=True)
         reset_run(run_dir)
-        atomic_write(run_dir / "traceback.txt", lambda tmp: Path(tmp).write_text(text))
-        atomic_write(run_dir / "status.json", lambda tmp: Path(tmp).write_text(
-            status_text("failed", None, one_line(error))))
+        write_failure(run_dir, None, one_line(error), text)

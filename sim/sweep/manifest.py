@@ -6,19 +6,20 @@ is expected to make::
     {"name": ..., "experiment": ..., "total": <runs>, "overrides": [<the command's overrides>],
      "runs": [{"dir": <relative to the sweep dir>, "config_hash": ..., "overrides": [...]}]}
 
-It holds no time stamp, so rerunning the same command writes the same bytes. A run listed in it
-with neither ``summary.json`` (complete) nor a failed ``status.json`` is *missing*.
+It holds no time stamp, so rerunning the same command writes the same bytes. Each listed run's
+state is read from its directory by :mod:`sim.outputs.rundir`, against the listed hash.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from sim.outputs.rundir import RunSpec, reset_run, run_state
+from sim.outputs.rundir import RunSpec, RunState, reset_run, run_state
 
 MANIFEST = "sweep.json"
 
@@ -73,11 +74,16 @@ def read_manifest(sweep_dir: str | Path) -> dict[str, Any]:
 
 @dataclass
 class SweepState:
-    """Runs of a sweep by state; each list holds run directories relative to the sweep dir."""
+    """Runs of a sweep by state; each list holds run directories relative to the sweep dir.
+
+    A stale run (its files are of another config) is to be redone like a missing one, so it is
+    counted in ``missing``; ``stale`` lists those runs of ``missing`` apart.
+    """
 
     complete: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -87,13 +93,17 @@ class SweepState:
 
 def sweep_state(sweep_dir: str | Path, entries: Sequence[dict[str, Any]] | None = None
                 ) -> SweepState:
-    """Which runs of the manifest are complete, failed or missing (hashes checked)."""
+    """Which runs of the manifest are complete, failed, missing or stale (hashes checked)."""
     root = Path(sweep_dir)
     entries = read_manifest(root)["runs"] if entries is None else entries
     state = SweepState()
+    lists = {RunState.COMPLETE: state.complete, RunState.FAILED: state.failed,
+             RunState.MISSING: state.missing, RunState.STALE: state.missing}
     for entry in entries:
-        getattr(state, run_state(root / entry["dir"], entry.get("config_hash"))).append(
-            entry["dir"])
+        run = run_state(root / entry["dir"], entry.get("config_hash"))
+        lists[run].append(entry["dir"])
+        if run is RunState.STALE:
+            state.stale.append(entry["dir"])
     return state
 
 
@@ -106,4 +116,5 @@ def prepare_resume(sweep_dir: str | Path, entries: Sequence[dict[str, Any]]) -> 
     for rel in (*state.failed, *state.missing):
         if (root / rel).is_dir():
             reset_run(root / rel)
-    return SweepState(complete=state.complete, missing=[*state.failed, *state.missing])
+    return SweepState(complete=state.complete, missing=[*state.failed, *state.missing],
+                      stale=state.stale)

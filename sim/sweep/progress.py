@@ -12,22 +12,24 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import TextIO
 
-from sim.outputs.rundir import run_state
+from sim.outputs.rundir import RunState, run_state
 
 
 def clock_text(seconds: float) -> str:
     """``75.2`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"``."""
-    s = int(round(max(seconds, 0.0)))
+    s = round(max(seconds, 0.0))
     h, m = divmod(s, 3600)
     m, s = divmod(m, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class SweepProgress:
-    """Counts runs as their directories report them complete or failed.
+    """Counts runs as their directories report them complete or failed (missing and stale
+    ones are still pending).
 
     Args:
         name: the sweep's name, shown at the start of each line.
@@ -66,9 +68,9 @@ class SweepProgress:
         still = []
         for run_dir, expected in self.pending:
             state = run_state(run_dir, expected)
-            if state == "complete":
+            if state is RunState.COMPLETE:
                 self.complete += 1
-            elif state == "failed":
+            elif state is RunState.FAILED:
                 self.failed += 1
             else:
                 still.append((run_dir, expected))

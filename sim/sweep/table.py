@@ -5,7 +5,7 @@ each headline metric over its replicates.
 
 prints the table and writes it next to ``sweep.json`` as ``summary_table.txt`` and
 ``summary_table.csv`` (numbers unrounded). Runs are read through the manifest, so failed and
-missing runs are counted, not silently dropped. The interval is ``mean +- 1.96 sd / sqrt(n)``
+missing runs (stale ones, of another config, among them) are counted, not silently dropped. The interval is ``mean +- 1.96 sd / sqrt(n)``
 over replicates; comparisons between strategies are paired by replicate (common random
 numbers), so a difference is usually better resolved than the two intervals suggest.
 """
@@ -13,39 +13,37 @@ numbers), so a difference is usually better resolved than the two intervals sugg
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
-from sim.outputs.rundir import run_state
+from sim.config import NOT_FACTORS, override_values
+from sim.outputs.rundir import RunState, read_run
 from sim.sweep.manifest import read_manifest
 
 #: Metrics shown by default, those present in the runs' summaries.
 METRICS = ("reach", "reach_personal", "reach_professional", "mean_loyalty")
-#: Override keys that are not factors of the table.
-NOT_FACTORS = ("experiment", "name", "replicate", "replicates")
 
 
 def runs_table(sweep_dir: str | Path) -> pd.DataFrame:
     """One row per run of the manifest: its override values (as text), ``replicate``,
-    ``status`` and the numbers of its ``summary.json`` (empty unless complete). The swept
-    keys, in the sweep's order, are in ``.attrs["factors"]``."""
+    ``status`` (a :class:`~sim.outputs.rundir.RunState` value) and the numbers of its
+    ``summary.json`` (empty unless complete). The swept keys, in the sweep's order, are in
+    ``.attrs["factors"]``."""
     root = Path(sweep_dir)
     rows, keys = [], {}
     for entry in read_manifest(root)["runs"]:
-        pairs = dict(o.lstrip("+~").split("=", 1) for o in entry["overrides"] if "=" in o)
+        pairs = override_values(entry["overrides"])
         row = {k: v for k, v in pairs.items() if k not in NOT_FACTORS}
         keys.update(dict.fromkeys(row))
         row["replicate"] = int(pairs.get("replicate", 0))
-        run_dir = root / entry["dir"]
-        row["status"] = run_state(run_dir, entry.get("config_hash"))
-        if row["status"] == "complete":
-            summary = json.loads((run_dir / "summary.json").read_text())
-            row.update({k: v for k, v in summary.items() if k not in row
+        run = read_run(root / entry["dir"], entry.get("config_hash"))
+        row["status"] = str(run.state)
+        if run.state is RunState.COMPLETE:
+            row.update({k: v for k, v in run.summary.items() if k not in row
                         and isinstance(v, (int, float)) and not isinstance(v, bool)})
         rows.append(row)
     runs = pd.DataFrame(rows)
@@ -105,7 +103,8 @@ def write_summary(sweep_dir: str | Path, metrics: Sequence[str] = METRICS) -> st
     by = runs.attrs["factors"]
     table = summary_table(runs, by, metrics)
     failed = int((runs["status"] == "failed").sum())
-    missing = int((runs["status"] == "missing").sum())
+    # a stale run is one to redo, as a missing one is
+    missing = int(runs["status"].isin([RunState.MISSING, RunState.STALE]).sum())
     title = (f"{manifest.get('name')}: {len(runs)} runs"
              + (f", {failed} failed" if failed else "") + (f", {missing} missing" if missing
                                                            else "")

@@ -1,12 +1,13 @@
 """Small sweeps written from Python in the sweep directory contract, without the command line.
 
-For trying the report on a laptop, for its tests and for the benchmark: every (strategy,
-grid point, replicate) becomes a run directory with ``.hydra/config.yaml``, the run's
-outputs (:func:`sim.outputs.results.write_outputs`), ``status.json``, and the sweep gets its
-``sweep.json`` manifest. Runs can be made to fail or to go missing on purpose, to see how the
-report lists them.
+For the report's tests and its benchmark (``experiments/bench/bench_report.py``): every
+(strategy, grid point, replicate) becomes a run directory written by the run-directory
+contract's writers (:mod:`sim.outputs.rundir`: ``.hydra/config.yaml``, the run's outputs,
+``status.json``, ``summary.json``), and the sweep gets its ``sweep.json`` manifest
+(:mod:`sim.sweep.manifest`). Runs can be made to fail or to go missing on purpose, to see how
+the report lists them.
 
->>> from sim.report.synthetic import write_sweep
+>>> from synthetic_sweep import write_sweep
 >>> sweep = write_sweep("/tmp/tiny", strategies=["broadcast", "adapted"], replicates=2,
 ...                     overrides=["n=300", "steps=10"])       # doctest: +SKIP
 """
@@ -14,10 +15,21 @@ report lists them.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from sim import load_config
+from sim.config import config_hash
+from sim.outputs.results import simulate, write_outputs
+from sim.outputs.rundir import (
+    RunSpec,
+    complete_status,
+    reset_run,
+    write_failure,
+    write_run_config,
+)
+from sim.sweep.manifest import write_manifest
 
 
 def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "adapted"),
@@ -42,18 +54,11 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
         fail: run numbers written as failed runs (``status.json`` with an error and
             ``traceback.txt``, no ``summary.json``).
         missing: run numbers listed in the manifest but never started (no directory).
-        name: the sweep's name in the manifest.
+        name: the sweep's name (and experiment) in the manifest.
 
     Returns:
         The sweep directory.
     """
-    from omegaconf import OmegaConf
-
-    from sim import load_config
-    from sim.config import config_hash
-    from sim.outputs.files import atomic_write
-    from sim.outputs.results import simulate, write_outputs
-
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     grid = dict(grid or {})
@@ -62,36 +67,23 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
     entries = []
     jobs = itertools.product(strategies, points, range(replicates))
     for k, (strategy, point, rep) in enumerate(jobs):
-        run_overrides = [f"strategy={strategy}", *(f"{key}={v}" for key, v in point.items()),
-                         f"seed={seed}", f"replicate={rep}", *overrides]
+        swept = [f"strategy={strategy}", *(f"{key}={v}" for key, v in point.items())]
+        run_overrides = [*swept, f"seed={seed}", f"replicate={rep}", *overrides]
         config = load_config(run_overrides)
-        digest = config_hash(config)
-        job = ",".join([f"strategy={strategy}", *(f"{key}={v}" for key, v in point.items())])
-        rel = f"{job}/replicate={rep}"
-        entries.append({"dir": rel, "config_hash": digest, "overrides": run_overrides})
+        spec = RunSpec(dir=root / ",".join(swept) / f"replicate={rep}", config=config,
+                       overrides=tuple(run_overrides), config_hash=config_hash(config))
+        entries.append({"dir": spec.dir.relative_to(root).as_posix(),
+                        "config_hash": spec.config_hash, "overrides": run_overrides})
         if k in missing:
             continue
-        run_dir = root / rel
-        (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
-        text = OmegaConf.to_yaml(OmegaConf.structured(config))
-        atomic_write(run_dir / ".hydra" / "config.yaml", lambda tmp: Path(tmp).write_text(text))
+        reset_run(spec.dir)             # an earlier sweep's run in the same directory
+        write_run_config(spec)
         if k in fail:
             error = f"RuntimeError: run {k} failed on purpose (synthetic sweep)"
-            (run_dir / "traceback.txt").write_text(f"Traceback (most recent call last):\n"
-                                                    f"{error}\n")
-            status = {"status": "failed", "config_hash": digest, "error": error}
+            write_failure(spec.dir, spec.config_hash, error,
+                          f"Traceback (most recent call last):\n{error}\n")
         else:
-            write_outputs(simulate(config), run_dir, trace=False)
-            status = {"status": "complete", "config_hash": digest, "error": None}
-        write_json(run_dir / "status.json", status)
-    write_json(root / "sweep.json", {"name": name, "experiment": name, "total": len(entries),
-                                     "runs": entries})
+            write_outputs(simulate(config), spec.dir, trace=False,
+                          extra=complete_status(spec.config_hash))
+    write_manifest(root, name=name, experiment=name, entries=entries)
     return root
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON through a temporary file (:func:`sim.outputs.results.atomic_write`)."""
-    from sim.outputs.files import atomic_write
-
-    text = json.dumps(data, indent=2) + "\n"
-    atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text))
