@@ -4,7 +4,6 @@ import copy
 import pickle
 from pathlib import Path
 
-import hydra
 import pytest
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -13,8 +12,8 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf, open_dict
 
 import sim.cli.job_compose as sweep_compose
+from sim.cli.compose import initialized, register_configs, to_config
 from sim.cli.job_compose import JobConfigLoader, take_compose_cpu
-from sim.cli.main import CONFIG_MODULE, register_configs, to_config
 from sim.cli.sweep_callback import job_overrides
 from sim.config import config_hash
 
@@ -25,10 +24,8 @@ EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "expe
 @pytest.fixture()
 def loader():
     register_configs()
-    GlobalHydra.instance().clear()
-    with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+    with initialized():
         yield GlobalHydra.instance().config_loader()
-    GlobalHydra.instance().clear()
 
 
 def _master(loader, overrides):

@@ -1,7 +1,7 @@
 """Hydra glue for sweeps: the manifest, resume and progress around ``mindshare -m``.
 
-Loaded only by the command line (:mod:`sim.cli`) and by Hydra itself (``hydra.callbacks`` in
-``conf/config.yaml``); the rest of ``sim`` never imports it. The work is done by plain
+Loaded only by the command line (:mod:`sim.cli.main`) and by Hydra itself (``hydra.callbacks``
+in ``conf/config.yaml``); the rest of ``sim`` never imports it. The work is done by plain
 functions (:mod:`sim.sweep`, :mod:`sim.sweep.manifest`, :mod:`sim.sweep.progress`) that any
 launcher's jobs can call; this module only finds the sweep's jobs the way Hydra's basic sweeper
 does and calls them at the right moments:
@@ -35,8 +35,11 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from sim.cli.compose import to_config
+from sim.cli.errors import config_error, fail
 from sim.cli.job_compose import JobConfigLoader, install
 from sim.cli.launcher_guard import guard_launcher
+from sim.config import ConfigError
 from sim.outputs.rundir import RunSpec
 from sim.sweep.jobs import plan_runs
 from sim.sweep.manifest import (
@@ -90,9 +93,6 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
     Raises:
         ConfigError: a job's config is invalid; the message names the job's overrides.
     """
-    from sim.cli.main import _one_line, to_config
-    from sim.config import ConfigError
-
     loader = loader or JobConfigLoader(GlobalHydra.instance().config_loader())
     hydra_config = HydraConfig.instance()
     saved = hydra_config.cfg
@@ -112,7 +112,7 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
                     del task["hydra"]
                 typed = to_config(task)
             except Exception as exc:  # noqa: BLE001 - every composition error, on one line
-                err = exc if isinstance(exc, ConfigError) else _one_line(exc, list(overrides))
+                err = exc if isinstance(exc, ConfigError) else config_error(exc, list(overrides))
                 raise ConfigError(err.key, err.value,
                                   f"{err.allowed} (in the job {' '.join(overrides)})") from None
             specs.extend(plan_runs(typed, job_dir, overrides))
@@ -128,7 +128,7 @@ def workers(config: DictConfig) -> int | None:
         return None
     n = int(launcher.get("n_jobs") or 1)
     if n < 0:
-        import joblib
+        import joblib  # only for n_jobs < 0; importing joblib costs ~0.1 s of start-up
 
         n = max(joblib.cpu_count() + 1 + n, 1)
     return n
@@ -168,9 +168,6 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Plan the sweep, write ``sweep.json``, reset incomplete runs, start the progress."""
         global _CURRENT
-        from sim.cli.main import fail
-        from sim.config import ConfigError
-
         if config.hydra.sweeper.get("_target_") != BASIC_SWEEPER:
             print(f"mindshare: note: sweeper {config.hydra.sweeper.get('_target_')}: no "
                   "manifest and no progress line (they need the basic sweeper)",
