@@ -13,7 +13,7 @@ from omegaconf import OmegaConf, open_dict
 
 import sim.cli.job_compose as sweep_compose
 from sim.cli.compose import initialized, register_configs, to_config
-from sim.cli.job_compose import JobConfigLoader, take_compose_cpu
+from sim.cli.job_compose import JobConfigLoader, composed_bases, forget_bases, take_compose_cpu
 from sim.cli.sweep_callback import job_overrides
 from sim.config import config_hash
 
@@ -64,7 +64,7 @@ def test_every_job_of_every_experiment_is_the_config_hydra_composes(loader, expe
               fast.load_sweep_config(master, list(overrides)))
     # one base per combination of config-group choices, not one composition per job
     groups = {tuple(o for o in job if o.split("=")[0] in ("strategy", "network")) for job in jobs}
-    assert len(sweep_compose._BASES) == len(groups) < len(jobs)
+    assert composed_bases() == len(groups) < len(jobs)
 
 
 def test_group_and_value_overrides_on_the_command_line_and_hydra_overrides(loader):
@@ -107,8 +107,7 @@ def test_the_loader_carries_the_driver_bases_to_a_job_process(loader, monkeypatc
     travelled = pickle.loads(pickle.dumps(fast))
     assert travelled.sweep == fast.sweep
     # in the job's process: nothing composed yet, and Hydra may not compose at all
-    monkeypatch.setattr(sweep_compose, "_BASES", {})
-    monkeypatch.setattr(sweep_compose, "_SWEEP", None)
+    forget_bases()
     real = [loader.load_sweep_config(master, job) for job in jobs[:3]]
     monkeypatch.setattr(type(loader), "load_configuration", None)
     for job, expected in zip(jobs, real):

@@ -30,13 +30,18 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.cli.compose import to_config
 from sim.cli.errors import config_error, fail
+from sim.cli.hydra_internals import (
+    is_basic_sweeper,
+    job_hydra_config,
+    skip_second_validation,
+    sweep_jobs,
+)
 from sim.cli.job_compose import JobConfigLoader, install
 from sim.cli.launcher_guard import guard_launcher
 from sim.config import ConfigError
@@ -51,7 +56,6 @@ from sim.sweep.manifest import (
 )
 from sim.sweep.progress import SweepProgress, clock_text
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 #: Failed runs listed one per line before the final line.
 SHOW_FAILED = 10
 
@@ -76,14 +80,11 @@ _CURRENT: SweepRun | None = None
 def job_overrides(config: DictConfig) -> list[list[str]]:
     """Each job's overrides, in the order Hydra's basic sweeper launches them: the sweep in
     ``hydra.sweeper.params`` (from the experiment) crossed with the command line's."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
     params = config.hydra.sweeper.get("params") or {}
     args = [f"{k}={v}" for k, v in params.items()]
     args += list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
     parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
-    [batch] = BasicSweeper.split_arguments(parser.parse_overrides(args), None)
-    return batch
+    return sweep_jobs(parser.parse_overrides(args))
 
 
 def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> list[RunSpec]:
@@ -94,15 +95,11 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
         ConfigError: a job's config is invalid; the message names the job's overrides.
     """
     loader = loader or JobConfigLoader(GlobalHydra.instance().config_loader())
-    hydra_config = HydraConfig.instance()
-    saved = hydra_config.cfg
     specs: list[RunSpec] = []
-    try:
-        for overrides in job_overrides(config):
-            try:
-                job = loader.load_sweep_config(config, list(overrides))
-                # what the job itself will see (set_config would copy the whole config first)
-                hydra_config.cfg = job
+    for overrides in job_overrides(config):
+        try:
+            job = loader.load_sweep_config(config, list(overrides))
+            with job_hydra_config(job):     # what the job itself will see
                 job_dir = Path(str(OmegaConf.select(job, "hydra.sweep.dir")))
                 subdir = OmegaConf.select(job, "hydra.sweep.subdir")
                 if subdir:
@@ -111,13 +108,11 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
                 with open_dict(task):
                     del task["hydra"]
                 typed = to_config(task)
-            except Exception as exc:  # noqa: BLE001 - every composition error, on one line
-                err = exc if isinstance(exc, ConfigError) else config_error(exc, list(overrides))
-                raise ConfigError(err.key, err.value,
-                                  f"{err.allowed} (in the job {' '.join(overrides)})") from None
-            specs.extend(plan_runs(typed, job_dir, overrides))
-    finally:
-        hydra_config.cfg = saved
+        except Exception as exc:  # noqa: BLE001 - every composition error, on one line
+            err = exc if isinstance(exc, ConfigError) else config_error(exc, list(overrides))
+            raise ConfigError(err.key, err.value,
+                              f"{err.allowed} (in the job {' '.join(overrides)})") from None
+        specs.extend(plan_runs(typed, job_dir, overrides))
     return specs
 
 
@@ -168,7 +163,7 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Plan the sweep, write ``sweep.json``, reset incomplete runs, start the progress."""
         global _CURRENT
-        if config.hydra.sweeper.get("_target_") != BASIC_SWEEPER:
+        if not is_basic_sweeper(config):
             print(f"mindshare: note: sweeper {config.hydra.sweeper.get('_target_')}: no "
                   "manifest and no progress line (they need the basic sweeper)",
                   file=sys.stderr)
@@ -180,7 +175,7 @@ class SweepCallback(Callback):
             specs = plan_sweep(config, loader)
         except ConfigError as exc:
             fail(str(exc))
-        _skip_second_validation()
+        skip_second_validation()     # every job was just composed and checked by plan_sweep
         loader.ship()           # the jobs start from the bases composed while planning
         install(config, loader)
         guard_launcher(config)
@@ -210,15 +205,6 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the progress line and print the final line."""
         finish()
-
-
-def _skip_second_validation() -> None:
-    """Every job has just been composed and checked by :func:`plan_sweep`; the basic sweeper
-    would compose each one again before launching it (``validate_batch_is_legal``), a serial
-    delay of ~0.1 s per job before the first starts. Skip that second pass in this process."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
-    BasicSweeper.validate_batch_is_legal = lambda self, batch: None
 
 
 def finish() -> SweepState | None:
