@@ -35,6 +35,7 @@ log = logging.getLogger("mindshare")
 
 
 def _task(cfg: DictConfig) -> float:
+    """Hydra's task function: a single run (or its batch of replicates), or a sweep's job."""
     hydra_config = HydraConfig.get()
     out_dir = Path(hydra_config.runtime.output_dir)
     overrides = list(hydra_config.overrides.task)
