@@ -48,7 +48,7 @@ __all__ = ["BrandModel", "CascadeModel", "Config", "ConfigError", "GraphFileErro
 
 def load_config(overrides: list[str] | None = None) -> Config:
     """Compose and validate a config as the ``mindshare`` command does (see :mod:`sim.cli`)."""
-    from sim.cli.main import load_config as _load
+    from sim.cli.compose import load_config as _load  # Hydra (~0.2 s) only when asked for
 
     return _load(overrides)
 

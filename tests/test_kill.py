@@ -172,7 +172,7 @@ def test_a_broken_pool_is_launched_again_once_then_the_sweep_stops(monkeypatch):
     launch, calls = fake_launch([died])
     err = io.StringIO()
     with redirect_stderr(err):
-        assert guard._guarded(launch, "local")(None, [["a=1"], ["a=2"]], 0) == ["done"]
+        assert guard.guarded(launch, "local")(None, [["a=1"], ["a=2"]], 0) == ["done"]
     assert len(calls) == 2
     assert err.getvalue() == ("mindshare: a worker process died (SIGKILL(-9)); launching the 2 "
                               "jobs again (complete runs are kept)\n")
@@ -180,7 +180,7 @@ def test_a_broken_pool_is_launched_again_once_then_the_sweep_stops(monkeypatch):
     launch, calls = fake_launch([died, died, died])
     err = io.StringIO()
     with redirect_stderr(err), pytest.raises(SystemExit) as stop:
-        guard._guarded(launch, "local")(None, [["a=1"]], 0)
+        guard.guarded(launch, "local")(None, [["a=1"]], 0)
     assert stop.value.code == 1 and len(calls) == 1 + guard.RELAUNCHES
     assert err.getvalue().splitlines()[-1].startswith(
         "mindshare: error: a worker process died again (SIGKILL(-9)); the sweep stops: rerun "
@@ -189,7 +189,7 @@ def test_a_broken_pool_is_launched_again_once_then_the_sweep_stops(monkeypatch):
     launch, calls = fake_launch([RuntimeError("cluster\nunreachable")])
     err = io.StringIO()
     with redirect_stderr(err), pytest.raises(SystemExit):
-        guard._guarded(launch, "submitit_slurm")(None, [["a=1"]], 0)
+        guard.guarded(launch, "submitit_slurm")(None, [["a=1"]], 0)
     assert len(calls) == 1
     assert err.getvalue() == ("mindshare: error: launcher submitit_slurm failed (RuntimeError: "
                               "cluster unreachable); the sweep stops with its unfinished runs "
@@ -198,7 +198,7 @@ def test_a_broken_pool_is_launched_again_once_then_the_sweep_stops(monkeypatch):
     monkeypatch.setenv("HYDRA_FULL_ERROR", "1")
     launch, _ = fake_launch([RuntimeError("boom")])
     with pytest.raises(RuntimeError, match="boom"):
-        guard._guarded(launch, "ray")(None, [["a=1"]], 0)
+        guard.guarded(launch, "ray")(None, [["a=1"]], 0)
 
 
 def test_only_a_process_the_driver_started_watches_it(monkeypatch):

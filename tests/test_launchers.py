@@ -136,20 +136,15 @@ def test_a_running_ray_cluster_writes_the_same_bytes_as_the_basic_launcher(tmp_p
 def test_the_slurm_launcher_config_submits_one_core_per_job():
     # what `mindshare -m hydra/launcher=slurm hydra.launcher.partition=...` hands to submitit
     import hydra
-    from hydra.core.global_hydra import GlobalHydra
     from hydra.utils import instantiate
 
-    from sim.cli.main import CONFIG_MODULE, register_configs
+    from sim.cli.compose import initialized, register_configs
 
     register_configs()
-    GlobalHydra.instance().clear()
-    try:
-        with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
-            cfg = hydra.compose("config", return_hydra_config=True,
-                                overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu",
-                                           "hydra.launcher.account=lab"])
-    finally:
-        GlobalHydra.instance().clear()
+    with initialized():
+        cfg = hydra.compose("config", return_hydra_config=True,
+                            overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu",
+                                       "hydra.launcher.account=lab"])
     launcher = instantiate(cfg.hydra.launcher)
     assert type(launcher).__name__ == "SlurmLauncher"
     assert {k: launcher.params[k] for k in ("partition", "account", "cpus_per_task", "mem_gb",
@@ -160,12 +155,12 @@ def test_the_slurm_launcher_config_submits_one_core_per_job():
 
 
 def test_a_launcher_whose_extra_is_missing_is_named_with_its_install_command():
-    from sim.cli.main import _one_line
+    from sim.cli.errors import config_error
 
     # what Hydra says of `hydra/launcher=slurm` when hydra-submitit-launcher is not installed
     missing = Exception("In 'hydra/launcher/slurm': Could not find "
                         "'hydra/launcher/submitit_slurm'\n\nAvailable options in "
                         "'hydra/launcher':\n\tbasic\n\tjoblib\n\tlocal\n\tslurm")
-    assert str(_one_line(missing)) == (
+    assert str(config_error(missing)) == (
         "hydra/launcher='submitit_slurm': unknown hydra/launcher; available: basic, joblib, "
         "local, slurm (submitit_slurm needs: pip install 'mindshare[slurm]')")

@@ -4,7 +4,6 @@ import copy
 import pickle
 from pathlib import Path
 
-import hydra
 import pytest
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -13,8 +12,8 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf, open_dict
 
 import sim.cli.job_compose as sweep_compose
-from sim.cli.job_compose import JobConfigLoader, take_compose_cpu
-from sim.cli.main import CONFIG_MODULE, register_configs, to_config
+from sim.cli.compose import initialized, register_configs, to_config
+from sim.cli.job_compose import JobConfigLoader, composed_bases, forget_bases, take_compose_cpu
 from sim.cli.sweep_callback import job_overrides
 from sim.config import config_hash
 
@@ -25,10 +24,8 @@ EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "expe
 @pytest.fixture()
 def loader():
     register_configs()
-    GlobalHydra.instance().clear()
-    with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+    with initialized():
         yield GlobalHydra.instance().config_loader()
-    GlobalHydra.instance().clear()
 
 
 def _master(loader, overrides):
@@ -67,7 +64,7 @@ def test_every_job_of_every_experiment_is_the_config_hydra_composes(loader, expe
               fast.load_sweep_config(master, list(overrides)))
     # one base per combination of config-group choices, not one composition per job
     groups = {tuple(o for o in job if o.split("=")[0] in ("strategy", "network")) for job in jobs}
-    assert len(sweep_compose._BASES) == len(groups) < len(jobs)
+    assert composed_bases() == len(groups) < len(jobs)
 
 
 def test_group_and_value_overrides_on_the_command_line_and_hydra_overrides(loader):
@@ -110,8 +107,7 @@ def test_the_loader_carries_the_driver_bases_to_a_job_process(loader, monkeypatc
     travelled = pickle.loads(pickle.dumps(fast))
     assert travelled.sweep == fast.sweep
     # in the job's process: nothing composed yet, and Hydra may not compose at all
-    monkeypatch.setattr(sweep_compose, "_BASES", {})
-    monkeypatch.setattr(sweep_compose, "_SWEEP", None)
+    forget_bases()
     real = [loader.load_sweep_config(master, job) for job in jobs[:3]]
     monkeypatch.setattr(type(loader), "load_configuration", None)
     for job, expected in zip(jobs, real):

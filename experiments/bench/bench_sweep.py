@@ -54,8 +54,8 @@ def _plan_cpu_s(args: list[str], reps: int = 5) -> tuple[float, float, int]:
     from hydra.types import RunMode
 
     import sim.cli.job_compose as sweep_compose
+    from sim.cli.compose import CONFIG_MODULE, register_configs
     from sim.cli.job_compose import JobConfigLoader
-    from sim.cli.main import CONFIG_MODULE, register_configs
     from sim.cli.sweep_callback import job_overrides, plan_sweep
 
     register_configs()

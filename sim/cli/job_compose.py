@@ -1,7 +1,9 @@
 """Composition of a sweep's job configs at a fraction of Hydra's cost: Hydra launcher glue.
 
-Loaded only by the command line's sweep glue (:mod:`sim.cli.sweep_callback`) and by the processes that
-run a sweep's jobs; the rest of ``sim`` never imports it.
+Loaded only by the command line's sweep glue (:mod:`sim.cli.sweep_callback`) and by the
+processes that run a sweep's jobs; the rest of ``sim`` never imports it. What it needs of
+Hydra's internals (applying overrides, the override directory name, config groups, the
+launchers' loader) it gets from :mod:`sim.cli.hydra_internals`.
 
 Hydra composes every job of a sweep from scratch, twice: once in the driver, which checks every
 job and lists its runs before any starts, and once in the process that runs the job. A
@@ -25,19 +27,24 @@ the driver's: where the driver found the configs, which a job on another node on
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import os
 import pickle
 import time
 import uuid
 from typing import Any
 
-from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from sim.cli.hydra_internals import (
+    apply_values,
+    compose_jobs_with,
+    is_group,
+    launcher_class,
+    override_dirname,
+)
 
 #: Bases composed by this process for the sweep :data:`_SWEEP`, by (config name, group and
 #: Hydra overrides in order). A process that runs jobs of several sweeps (a pool's worker, a
@@ -49,6 +56,18 @@ _SWEEP: str | None = None
 SHIP_LIMIT = 1 << 20
 #: CPU seconds this process spent making job configs since :func:`take_compose_cpu`.
 _spent = 0.0
+
+
+def composed_bases() -> int:
+    """How many bases this process holds for its current sweep."""
+    return len(_BASES)
+
+
+def forget_bases() -> None:
+    """Forget the bases this process composed, as a new process would start."""
+    global _SWEEP
+    _BASES.clear()
+    _SWEEP = None
 
 
 def take_compose_cpu() -> float:
@@ -103,8 +122,8 @@ class JobConfigLoader:
         parsed = OverridesParser.create(config_loader=self.loader).parse_overrides(lines)
         if any(_unusual(o) for o in parsed):
             return self.loader.load_sweep_config(master, sweep_overrides)
-        is_value = [not o.is_hydra_override()
-                    and not self.loader.repository.group_exists(o.key_or_group) for o in parsed]
+        is_value = [not o.is_hydra_override() and not is_group(self.loader, o.key_or_group)
+                    for o in parsed]
         values = [o for o, v in zip(parsed, is_value) if v]
         base_lines = tuple(o.input_line for o, v in zip(parsed, is_value) if not v)
         name = str(master.hydra.job.config_name)
@@ -118,14 +137,12 @@ class JobConfigLoader:
         if config.hydra.runtime.cwd != os.getcwd():      # a base from the driver
             with read_write(config.hydra.runtime):
                 config.hydra.runtime.cwd = os.getcwd()
-        ConfigLoaderImpl._apply_overrides_to_config(values, config)
+        apply_values(values, config)
         app = [o for o in parsed if not o.is_hydra_override()]
-        dirname = config.hydra.job.config.override_dirname
         with open_dict(config.hydra):
             config.hydra.overrides.task = [o.input_line for o in app]
-            config.hydra.job.override_dirname = get_overrides_dirname(
-                overrides=app, kv_sep=dirname.kv_sep, item_sep=dirname.item_sep,
-                exclude_keys=dirname.exclude_keys)
+            config.hydra.job.override_dirname = override_dirname(
+                app, config.hydra.job.config.override_dirname)
         OmegaConf.copy_cache(from_config=master, to_config=config)
         return config
 
@@ -137,21 +154,8 @@ def _unusual(override: Override) -> bool:
 
 
 def install(config: DictConfig, loader: JobConfigLoader) -> None:
-    """Make the sweep's launcher class (``hydra.launcher._target_``) compose its jobs through
-    ``loader``, in this process: every launcher Hydra ships composes a job with
-    ``hydra_context.config_loader.load_sweep_config``, and gets its context in ``setup``."""
-    from hydra.utils import get_class
-
-    target = (config.hydra.get("launcher") or {}).get("_target_")
-    if not target:
-        return
-    cls = get_class(str(target))
-    setup = getattr(cls.setup, "unwrapped", cls.setup)
-
-    @functools.wraps(setup)
-    def wrapped(self: Any, *, hydra_context: Any, **kwargs: Any) -> None:
-        setup(self, hydra_context=dataclasses.replace(hydra_context, config_loader=loader),
-              **kwargs)
-
-    wrapped.unwrapped = setup  # type: ignore[attr-defined]
-    cls.setup = wrapped
+    """Make the sweep's launcher (``hydra.launcher._target_``) compose its jobs through
+    ``loader``, in this process."""
+    launcher = launcher_class(config)
+    if launcher is not None:
+        compose_jobs_with(launcher, loader)

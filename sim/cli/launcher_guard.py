@@ -1,10 +1,10 @@
 """What keeps a sweep whole when its processes are killed: Hydra launcher glue.
 
-Loaded only by the command line (:mod:`sim.cli`) and the sweep callback
-(:mod:`sim.cli.sweep_callback`); the rest of ``sim`` never imports it. Every file of a run is written
-under a temporary name and renamed, and ``summary.json`` comes last, so a process killed at
-any moment leaves no file truncated and no run that looks complete; this module sees to the
-processes themselves:
+Loaded only by the command line (:mod:`sim.cli.main`) and the sweep callback
+(:mod:`sim.cli.sweep_callback`); the rest of ``sim`` never imports it. Every file of a run is
+written under a temporary name and renamed, and ``summary.json`` comes last, so a process killed
+at any moment leaves no file truncated and no run that looks complete; this module sees to the
+processes themselves (patching the launcher through :mod:`sim.cli.hydra_internals`):
 
 - **A worker that dies** (``kill -9``, or the kernel ending it for want of memory) breaks the
   local launcher's process pool (joblib), which stops every worker and would end the sweep
@@ -29,10 +29,13 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from omegaconf import DictConfig
+
+from sim.cli.hydra_internals import launcher_class, replace_launch
 
 #: Times the jobs of a sweep are launched again after a worker process died.
 RELAUNCHES = 1
@@ -88,22 +91,24 @@ def guard_launcher(config: DictConfig) -> None:
     sweep stops (``SystemExit(1)``, after which the command prints the final line). With
     ``HYDRA_FULL_ERROR=1`` other errors keep their traceback.
     """
-    from hydra.utils import get_class
-
-    target = (config.hydra.get("launcher") or {}).get("_target_")
-    if not target:
+    launcher = launcher_class(config)
+    if launcher is None:
         return
-    cls = get_class(str(target))
-    if getattr(cls.launch, "guarded", False):
-        return
-    name = config.hydra.runtime.choices.get("hydra/launcher") or cls.__name__
-    cls.launch = _guarded(cls.launch, str(name))
+    name = str(config.hydra.runtime.choices.get("hydra/launcher") or launcher.__name__)
+    replace_launch(launcher, lambda launch: guarded(launch, name))
 
 
-def _guarded(launch: Callable[..., Sequence[Any]], name: str) -> Callable[..., Sequence[Any]]:
+def guarded(launch: Callable[..., Sequence[Any]], name: str) -> Callable[..., Sequence[Any]]:
+    """``launch`` (a launcher's method), launched again after a worker died, and stopping the
+    sweep with one line on any other failure (see :func:`guard_launcher`).
+
+    Args:
+        launch: the launcher class's ``launch(self, job_overrides, initial_job_idx)``.
+        name: the launcher's name in messages (``joblib``, ``ray``, ...).
+    """
     @functools.wraps(launch)
-    def guarded(self: Any, job_overrides: Sequence[Sequence[str]],
-                initial_job_idx: int) -> Sequence[Any]:
+    def launch_guarded(self: Any, job_overrides: Sequence[Sequence[str]],
+                       initial_job_idx: int) -> Sequence[Any]:
         attempt = 0
         while True:
             try:
@@ -124,8 +129,7 @@ def _guarded(launch: Callable[..., Sequence[Any]], name: str) -> Callable[..., S
                      "stops with its unfinished runs missing (the same command resumes it)")
             raise SystemExit(1)
 
-    guarded.guarded = True  # type: ignore[attr-defined]
-    return guarded
+    return launch_guarded
 
 
 def _say(line: str) -> None:

@@ -1,18 +1,16 @@
-"""The command line: the only module that imports Hydra (with its sweep glue,
-:mod:`sim.cli.sweep_callback`).
+"""The console script ``mindshare``: check the command line, run it, exit with its status.
 
 ``mindshare key=value ...`` composes ``conf/config.yaml`` over the typed schema in
-:mod:`sim.config`, checks it (one-line error, exit 2, nothing written, when it is wrong), runs
-:func:`sim.simulate` and writes the run's outputs into the directory Hydra chose.
+:mod:`sim.config` (:mod:`sim.cli.compose`), checks it (one-line error, exit 2, nothing written,
+when it is wrong; :mod:`sim.cli.errors`), runs :func:`sim.simulate` and writes the run's outputs
+into the directory Hydra chose. A run that fails on a bad input removes what it created.
 ``mindshare -m ...`` runs a sweep: each Hydra job runs its batch of replicates through
 :func:`sim.sweep.run_job` (complete runs skipped, failed ones recorded, never raised), and the
-command exits 1 after a final line when some runs failed. :func:`load_config` gives notebooks
-the same composition and checks.
+command exits 1 after a final line (:mod:`sim.cli.sweep_callback`) when some runs failed.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import shutil
@@ -23,122 +21,27 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra.core.config_store import ConfigStore
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf import DictConfig
 
+from sim.cli.compose import CONFIG_MODULE, VERSION_BASE, load_config, register_configs, to_config
+from sim.cli.errors import fail
 from sim.cli.run_dir import check_run_dir
-from sim.config import Config, ConfigError, GraphFileError
+from sim.config import ConfigError, GraphFileError
 
 log = logging.getLogger("mindshare")
-CONFIG_MODULE = "sim.conf"
-#: Launchers that come with an optional extra of the package.
-EXTRAS = {"ray": "ray", "submitit_slurm": "slurm", "submitit_local": "slurm"}
-
-
-def register_configs() -> None:
-    """Register the schema so that ``conf/config.yaml`` is checked against it."""
-    ConfigStore.instance().store(name="base_config", node=Config)
-
-
-def load_config(overrides: list[str] | None = None) -> Config:
-    """Compose the config exactly as the CLI does and return it typed and validated.
-
-    Args:
-        overrides: Hydra overrides, e.g. ``["experiment=independent_cascade", "p=0.2"]``.
-
-    Raises:
-        ConfigError: a bad key, type or value, with a one-line message.
-    """
-    register_configs()
-    GlobalHydra.instance().clear()
-    try:
-        with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
-            cfg = hydra.compose("config", overrides=list(overrides or []))
-    except Exception as exc:  # Hydra's composition errors carry the reason in their cause
-        raise _one_line(exc, overrides or []) from exc
-    finally:
-        GlobalHydra.instance().clear()
-    return to_config(cfg)
-
-
-def to_config(cfg: DictConfig) -> Config:
-    """Convert a composed DictConfig (without Hydra's own node) to a validated :class:`Config`."""
-    try:
-        return OmegaConf.to_object(cfg)
-    except ConfigError:
-        raise
-    except OmegaConfBaseException as exc:
-        raise _one_line(exc) from exc
-
-
-def _one_line(exc: BaseException, overrides: list[str] = ()) -> ConfigError:
-    """Turn Hydra / OmegaConf errors into a one-line :class:`ConfigError`."""
-    given = dict(o.lstrip("+~").split("=", 1) for o in overrides if "=" in o)
-    cause = exc
-    while cause.__cause__ is not None and not isinstance(cause, (OmegaConfBaseException,
-                                                                 ConfigError)):
-        cause = cause.__cause__
-    if isinstance(cause, ConfigError):
-        return cause
-    text = " ".join(str(cause).split())
-    if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-        key, value = cause.full_key, getattr(cause, "value", None)
-        reason = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
-        if "not in struct" in reason or "Key '" in reason and "not in" in reason:
-            return _unknown(key, given)
-        return ConfigError(key, value, reason)
-    if "Could not find" in text and "Available options" in str(cause):
-        lines = str(cause).splitlines()
-        path = lines[0].split("'")[-2] if "'" in lines[0] else "option/?"
-        group, wanted = path.rsplit("/", 1) if "/" in path else ("option", path)
-        opts = [ln.strip() for ln in lines if ln.startswith("\t") and "=" not in ln]
-        extra = EXTRAS.get(wanted, "") if group == "hydra/launcher" else ""
-        return ConfigError(group, wanted, f"unknown {group}; available: {', '.join(opts)}"
-                           + (f" ({wanted} needs: pip install 'mindshare[{extra}]')"
-                              if extra else ""))
-    if "Could not override" in text or "not in struct" in text:
-        return _unknown(text.split("'")[1] if "'" in text else "?", given)
-    return ConfigError("overrides", None, text[:300])
-
-
-def _unknown(key: str, given: dict[str, str]) -> ConfigError:
-    parent = Config()
-    for part in key.split(".")[:-1]:
-        parent = getattr(parent, part, parent)
-    known = ", ".join(f.name for f in dataclasses.fields(parent))
-    return ConfigError(key, given.get(key), f"unknown key; known keys here: {known}")
-
-
-def fail(message: str) -> None:
-    """Print ``mindshare: error: <message>`` on stderr and exit with status 2."""
-    print(f"mindshare: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-_fail = fail
-
-
-def _run_or_sweep(single: Any, sweep: Any) -> Any:
-    """Resolver ``${run_or_sweep:a,b}``: ``a`` in a single run (and in :func:`load_config`),
-    ``b`` in the jobs of a sweep (``mindshare -m``)."""
-    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        return sweep
-    return single
-
-
-OmegaConf.register_new_resolver("run_or_sweep", _run_or_sweep, replace=True)
 
 
 def _task(cfg: DictConfig) -> float:
+    """Hydra's task function: a single run (or its batch of replicates), or a sweep's job."""
     hydra_config = HydraConfig.get()
     out_dir = Path(hydra_config.runtime.output_dir)
     overrides = list(hydra_config.overrides.task)
     if hydra_config.mode == RunMode.MULTIRUN:
         return _sweep_job(cfg, out_dir, overrides)
+    # here, not on top: checking a config before Hydra starts must not import a run's modules
     from sim.sweep.jobs import execute_run, plan_runs, run_job
 
     try:
@@ -175,6 +78,7 @@ def _task(cfg: DictConfig) -> float:
 def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
     """One job of a sweep: its replicates, each in ``replicate=<r>`` below the job directory.
     Nothing is raised: failed runs are recorded in their own directories."""
+    # here, not on top: only a sweep's job processes need them (start-up of the command)
     from sim.cli.job_compose import take_compose_cpu
     from sim.cli.launcher_guard import watch_driver
     from sim.sweep.jobs import fail_job, run_job
@@ -228,7 +132,7 @@ def _discard(out_dir: Path) -> None:
 
 def _remember_run_dir(existing: Path | None) -> None:
     """Record, before Hydra creates anything, the nearest existing directory above the run
-    directory (from :func:`sim.guards.output_dir.check_run_dir`) and its entries."""
+    directory (from :func:`sim.cli.run_dir.check_run_dir`) and its entries."""
     global _BEFORE
     if existing is not None:
         existing = existing.resolve()
@@ -270,19 +174,22 @@ def main() -> None:
         except ConfigError as exc:
             fail(str(exc))
     if multirun:
-        from sim.cli.launcher_guard import mark_driver
+        from sim.cli.launcher_guard import mark_driver  # a sweep's module: start-up of a run
+
         mark_driver()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stopped = 0
     try:
         hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config",
-                   version_base="1.3")(_task)()
+                   version_base=VERSION_BASE)(_task)()
     except KeyboardInterrupt as exc:
         stopped = exc.args[0] if isinstance(exc, Interrupted) else signal.SIGINT
     finally:
         if multirun:
-            from sim.cli import sweep_callback as sweep_hydra
-            status = sweep_hydra.exit_status()
+            # here, not on top: a single run does not need the sweep's modules (start-up)
+            from sim.cli.sweep_callback import exit_status
+
+            status = exit_status()
     if stopped:
         print(f"mindshare: interrupted ({signal.Signals(stopped).name})"
               + ("; complete runs are kept: rerun the same command to resume"
@@ -303,8 +210,6 @@ def _check(overrides: list[str]) -> None:
 def _first_job(args: list[str]) -> list[str]:
     """The overrides of a sweep's first job on the command line (each swept key at its first
     value), so that unknown keys and bad types fail on one line before Hydra starts."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     try:
         parsed = OverridesParser.create().parse_overrides(args)
     except Exception:  # noqa: BLE001 - Hydra reports grammar errors itself

@@ -1,9 +1,13 @@
-"""Where a run or sweep will write, resolved as Hydra resolves it, checked before Hydra creates it."""
+"""Where a run or sweep will write, resolved as Hydra resolves it, checked before Hydra
+creates it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import hydra
+
+from sim.cli.compose import initialized
 from sim.guards.output_dir import check_output_dir
 
 
@@ -22,18 +26,10 @@ def check_run_dir(overrides: list[str], which: str = "run") -> Path | None:
     Raises:
         ConfigError: the run directory cannot be created.
     """
-    import hydra
-    from hydra.core.global_hydra import GlobalHydra
-
-    from sim.cli.main import CONFIG_MODULE
-
-    GlobalHydra.instance().clear()
     try:
-        with hydra.initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+        with initialized():
             cfg = hydra.compose("config", overrides=list(overrides), return_hydra_config=True)
             path = str(cfg.hydra[which].dir)
     except Exception:  # noqa: BLE001 - composition errors are the config check's to report
         return None
-    finally:
-        GlobalHydra.instance().clear()
     return check_output_dir(f"hydra.{which}.dir", path)

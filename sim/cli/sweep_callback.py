@@ -1,7 +1,7 @@
 """Hydra glue for sweeps: the manifest, resume and progress around ``mindshare -m``.
 
-Loaded only by the command line (:mod:`sim.cli`) and by Hydra itself (``hydra.callbacks`` in
-``conf/config.yaml``); the rest of ``sim`` never imports it. The work is done by plain
+Loaded only by the command line (:mod:`sim.cli.main`) and by Hydra itself (``hydra.callbacks``
+in ``conf/config.yaml``); the rest of ``sim`` never imports it. The work is done by plain
 functions (:mod:`sim.sweep`, :mod:`sim.sweep.manifest`, :mod:`sim.sweep.progress`) that any
 launcher's jobs can call; this module only finds the sweep's jobs the way Hydra's basic sweeper
 does and calls them at the right moments:
@@ -30,13 +30,21 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from sim.cli.compose import to_config
+from sim.cli.errors import config_error, fail
+from sim.cli.hydra_internals import (
+    is_basic_sweeper,
+    job_hydra_config,
+    skip_second_validation,
+    sweep_jobs,
+)
 from sim.cli.job_compose import JobConfigLoader, install
 from sim.cli.launcher_guard import guard_launcher
+from sim.config import ConfigError
 from sim.outputs.rundir import RunSpec, read_status
 from sim.sweep.jobs import plan_runs
 from sim.sweep.manifest import (
@@ -48,7 +56,6 @@ from sim.sweep.manifest import (
 )
 from sim.sweep.progress import SweepProgress, clock_text
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 #: Failed runs listed one per line before the final line.
 SHOW_FAILED = 10
 
@@ -73,14 +80,11 @@ _CURRENT: SweepRun | None = None
 def job_overrides(config: DictConfig) -> list[list[str]]:
     """Each job's overrides, in the order Hydra's basic sweeper launches them: the sweep in
     ``hydra.sweeper.params`` (from the experiment) crossed with the command line's."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
     params = config.hydra.sweeper.get("params") or {}
     args = [f"{k}={v}" for k, v in params.items()]
     args += list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
     parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
-    [batch] = BasicSweeper.split_arguments(parser.parse_overrides(args), None)
-    return batch
+    return sweep_jobs(parser.parse_overrides(args))
 
 
 def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> list[RunSpec]:
@@ -90,19 +94,12 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
     Raises:
         ConfigError: a job's config is invalid; the message names the job's overrides.
     """
-    from sim.cli.main import _one_line, to_config
-    from sim.config import ConfigError
-
     loader = loader or JobConfigLoader(GlobalHydra.instance().config_loader())
-    hydra_config = HydraConfig.instance()
-    saved = hydra_config.cfg
     specs: list[RunSpec] = []
-    try:
-        for overrides in job_overrides(config):
-            try:
-                job = loader.load_sweep_config(config, list(overrides))
-                # what the job itself will see (set_config would copy the whole config first)
-                hydra_config.cfg = job
+    for overrides in job_overrides(config):
+        try:
+            job = loader.load_sweep_config(config, list(overrides))
+            with job_hydra_config(job):     # what the job itself will see
                 job_dir = Path(str(OmegaConf.select(job, "hydra.sweep.dir")))
                 subdir = OmegaConf.select(job, "hydra.sweep.subdir")
                 if subdir:
@@ -111,13 +108,11 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
                 with open_dict(task):
                     del task["hydra"]
                 typed = to_config(task)
-            except Exception as exc:  # noqa: BLE001 - every composition error, on one line
-                err = exc if isinstance(exc, ConfigError) else _one_line(exc, list(overrides))
-                raise ConfigError(err.key, err.value,
-                                  f"{err.allowed} (in the job {' '.join(overrides)})") from None
-            specs.extend(plan_runs(typed, job_dir, overrides))
-    finally:
-        hydra_config.cfg = saved
+        except Exception as exc:  # noqa: BLE001 - every composition error, on one line
+            err = exc if isinstance(exc, ConfigError) else config_error(exc, list(overrides))
+            raise ConfigError(err.key, err.value,
+                              f"{err.allowed} (in the job {' '.join(overrides)})") from None
+        specs.extend(plan_runs(typed, job_dir, overrides))
     return specs
 
 
@@ -128,7 +123,7 @@ def workers(config: DictConfig) -> int | None:
         return None
     n = int(launcher.get("n_jobs") or 1)
     if n < 0:
-        import joblib
+        import joblib  # only for n_jobs < 0; importing joblib costs ~0.1 s of start-up
 
         n = max(joblib.cpu_count() + 1 + n, 1)
     return n
@@ -168,10 +163,7 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Plan the sweep, write ``sweep.json``, reset incomplete runs, start the progress."""
         global _CURRENT
-        from sim.cli.main import fail
-        from sim.config import ConfigError
-
-        if config.hydra.sweeper.get("_target_") != BASIC_SWEEPER:
+        if not is_basic_sweeper(config):
             print(f"mindshare: note: sweeper {config.hydra.sweeper.get('_target_')}: no "
                   "manifest and no progress line (they need the basic sweeper)",
                   file=sys.stderr)
@@ -183,7 +175,7 @@ class SweepCallback(Callback):
             specs = plan_sweep(config, loader)
         except ConfigError as exc:
             fail(str(exc))
-        _skip_second_validation()
+        skip_second_validation()     # every job was just composed and checked by plan_sweep
         loader.ship()           # the jobs start from the bases composed while planning
         install(config, loader)
         guard_launcher(config)
@@ -213,15 +205,6 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the progress line and print the final line."""
         finish()
-
-
-def _skip_second_validation() -> None:
-    """Every job has just been composed and checked by :func:`plan_sweep`; the basic sweeper
-    would compose each one again before launching it (``validate_batch_is_legal``), a serial
-    delay of ~0.1 s per job before the first starts. Skip that second pass in this process."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
-    BasicSweeper.validate_batch_is_legal = lambda self, batch: None
 
 
 def finish() -> SweepState | None:
