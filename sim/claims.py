@@ -1,6 +1,7 @@
-"""The claims of the domain brief (C1-C15), as data: the one place that says what each claim
-states, where it comes from, which mechanism of the model implements it, and which claims each
-shipped experiment tests.
+"""The claims of the domain brief (C1-C15), as data, and which claims each shipped experiment tests.
+
+This is the one place that says what each claim states, where it comes from and which mechanism
+of the model implements it.
 
 The config schema tags its keys with claim ids, the config reference and the README cite them,
 and the reports name the claims a sweep tests; all of them read this registry, so an id is

@@ -33,7 +33,7 @@ def test_vectorised_cascade_matches_per_agent_reference(ba_world, replicate, p):
     expected = reference_independent_cascade(ba_world.layers[0], seeds, p,
                                              Streams(config.seed, replicate)["sharing"])
     got = {int(a): (int(s), int(par), int(k)) for a, s, par, k in
-           zip(acts["agent"], acts["step"], acts["parent"], acts["layer"])}
+           zip(acts["agent"], acts["step"], acts["parent"], acts["layer"], strict=True)}
     assert got == expected
     # the run ends at the first step after which no exposure is pending: the last step that
     # activated someone, or the one after it when those agents still had neighbours to try

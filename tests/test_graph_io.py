@@ -271,8 +271,8 @@ def test_block_boundaries_do_not_change_the_result(tmp_path, monkeypatch):
 def _layer_pairs(layer, label_of: dict) -> set[frozenset]:
     """The layer's edges as pairs of file ids, through the nodes.parquet mapping."""
     rows = np.repeat(np.arange(layer.n_agents), layer.degree())
-    return {frozenset((label_of[a], label_of[b])) for a, b in zip(rows.tolist(),
-                                                                   layer.indices.tolist())}
+    return {frozenset((label_of[a], label_of[b]))
+            for a, b in zip(rows.tolist(), layer.indices.tolist(), strict=True)}
 
 
 @pytest.mark.parametrize("ids, dtype", [
@@ -297,7 +297,7 @@ def test_relabelled_ids_are_mapped_back_in_nodes_parquet(tmp_path, ids, dtype):
     assert str(nodes["label"].dtype) == dtype
     assert nodes["agent"].tolist() == list(range(5)) and set(nodes["layer"]) == {"graph"}
     assert sorted(map(str, nodes["label"])) == sorted(map(str, ids))
-    label_of = dict(zip(nodes["agent"], nodes["label"]))
+    label_of = dict(zip(nodes["agent"], nodes["label"], strict=True))
     [layer] = result.model.world.layers
     expected = {frozenset((str(ids[a]), str(ids[b]))) for a, b in pairs if a != b}
     assert {frozenset(map(str, p)) for p in _layer_pairs(layer, label_of)} == expected
@@ -324,7 +324,7 @@ def test_file_layer_in_a_larger_population_maps_its_members(tmp_path):
     assert set(nodes["layer"]) == {"personal"}      # generated layers have no file ids
     assert nodes["agent"].tolist() == personal.members.tolist()
     assert nodes["agent"].max() < 200 and len(nodes) == 30
-    label_of = dict(zip(nodes["agent"], nodes["label"]))
+    label_of = dict(zip(nodes["agent"], nodes["label"], strict=True))
     expected = {frozenset((ids[i], ids[(i + j) % 30])) for i in range(30) for j in (1, 7)}
     assert _layer_pairs(personal, label_of) == expected
 

@@ -40,7 +40,7 @@ def test_layer_sizes_follow_the_generators_and_the_built_world_agrees():
     n, layers = layer_sizes(config)
     assert n == 20000 and [layer.name for layer in layers] == ["personal", "professional"]
     world = simulate(config).model.world
-    for expected, built in zip(layers, world.layers):
+    for expected, built in zip(layers, world.layers, strict=True):
         assert expected.members == pytest.approx(built.members.size, rel=0.03)
         assert expected.edges == pytest.approx(built.n_edges, rel=0.05)
         # the CSR arrays, member ids and groups the built layer keeps

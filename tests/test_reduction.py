@@ -91,7 +91,7 @@ def test_kernel_matches_the_reference_on_two_layers(two_layer_world, replicate):
         two_layer_world.layers, acts["agent"][seeds].tolist(), 0.2,
         Streams(config.seed, replicate)["sharing"], acts["layer"][seeds].tolist())
     got = {int(a): (int(s), int(par), int(k)) for a, s, par, k in
-           zip(acts["agent"], acts["step"], acts["parent"], acts["layer"])}
+           zip(acts["agent"], acts["step"], acts["parent"], acts["layer"], strict=True)}
     assert got == expected
     assert {k for _, _, k in expected.values()} == {0, 1}   # both layers took part
 
@@ -152,7 +152,7 @@ def test_derived_counters_agree_with_the_trace(kind):
     ts, trace, acts = result.timeseries, result.trace, result.activations
     names = list(world.layer_names)
     steps = result.summary["steps"]
-    for k, name in enumerate(names):
+    for name in names:
         series = ts[ts["layer"] == name].set_index("step")
         on = trace[trace["layer"] == name]
         seen = np.bincount(on["step"], minlength=steps + 1)[:steps + 1]

@@ -55,7 +55,7 @@ def test_world_depends_only_on_its_streams():
     w1 = build_world(load_config(["n=2000", "p=0.1"]), Streams(1, 0))
     w2 = build_world(load_config(["n=2000", "p=0.9", "seeds=50"]), Streams(1, 0))
     assert np.array_equal(w1.member, w2.member)
-    for l1, l2 in zip(w1.layers, w2.layers):
+    for l1, l2 in zip(w1.layers, w2.layers, strict=True):
         assert np.array_equal(l1.indices, l2.indices)
     # changing the professional layer leaves the personal layer and memberships unchanged
     w3 = build_world(load_config(["n=2000", "network.professional.m=3"]), Streams(1, 0))

@@ -31,10 +31,10 @@ def test_a_post_shared_into_a_topic_reaches_each_follower_once_per_topic():
     layer = tiny()
     # agents 1 and 2 share post 0 in the same step: topic 0 carries it once, from agent 1
     event, child = layer.reach(np.array([1, 2]), np.array([0, 0]))
-    assert list(zip(event.tolist(), child.tolist())) == [(0, 2), (0, 3)]
+    assert list(zip(event.tolist(), child.tolist(), strict=True)) == [(0, 2), (0, 3)]
     # agent 3 shares post 0, agent 1 post 1: different posts are not merged
     event, child = layer.reach(np.array([3, 1]), np.array([0, 1]))
-    got = sorted(zip(event.tolist(), child.tolist()))
+    got = sorted(zip(event.tolist(), child.tolist(), strict=True))
     assert got == [(0, 1), (0, 2), (0, 4), (1, 2), (1, 3)]
 
 
@@ -68,7 +68,7 @@ def test_the_topic_layer_leaves_the_other_layers_and_the_population_unchanged():
     off = build_world(load_config(["n=3000"]), Streams(0, 0))
     on = build_world(load_config(["n=3000", "network.topic.enabled=true"]), Streams(0, 0))
     assert on.layer_names == ("personal", "professional", "topic")
-    for a, b in zip(off.layers, on.layers[:2]):
+    for a, b in zip(off.layers, on.layers[:2], strict=True):
         assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert np.array_equal(off.loyalty, on.loyalty) and np.array_equal(off.drivers, on.drivers)
     topic = on.layers[2]

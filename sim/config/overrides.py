@@ -21,8 +21,11 @@ _PREFIXES = "+~"
 
 
 class Override(NamedTuple):
-    """One override: ``key`` without its ``+``/``++``/``~`` prefix, and ``value`` as written
-    (None for a deletion ``~key`` without a value)."""
+    """One override: its ``key`` and its ``value``.
+
+    ``key`` is without its ``+``/``++``/``~`` prefix; ``value`` is as written (None for a
+    deletion ``~key`` without a value).
+    """
 
     key: str
     value: str | None

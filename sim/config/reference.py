@@ -1,6 +1,9 @@
-"""The generated parts of the README: the config reference (every key with its meaning, unit,
-default, range and source) and the table of the domain brief's claims; and each key's
-provenance (its claims and source) for the reports."""
+"""The generated parts of the README, and each config key's provenance for the reports.
+
+The README's generated parts are the config reference (every key with its meaning, unit,
+default, range and source) and the table of the domain brief's claims; a key's provenance is
+its claims and its source.
+"""
 
 from __future__ import annotations
 
@@ -80,8 +83,11 @@ _BLOCKS = (
 
 
 def render_readme(text: str) -> str:
-    """``text`` (the README) with its generated tables (the claims, the config reference)
-    regenerated from the claims registry and the schema."""
+    """``text`` (the README) with its generated tables regenerated.
+
+    The tables are the claims, regenerated from the claims registry, and the config reference,
+    regenerated from the schema.
+    """
     for start, end, render in _BLOCKS:
         head, rest = text.split(start)
         _, tail = rest.split(end)

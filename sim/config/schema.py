@@ -2,10 +2,10 @@
 
 Every key is a dataclass field whose ``metadata`` carries its documentation (``doc``), its unit,
 its allowed range and its provenance (``claims``, ids of :mod:`sim.claims`, and ``source``, in
-words). :func:`validate` walks the whole tree and raises :class:`ConfigError` with
-a one-line message naming the dotted key, the value and what is allowed; the README's config
-reference is generated from the same metadata (:func:`config_reference`), so docs and checks
-cannot drift apart.
+words). :func:`validate` walks the whole tree and raises
+:class:`~sim.config.errors.ConfigError` with a one-line message naming the dotted key, the value
+and what is allowed; the README's config reference is generated from the same metadata
+(:func:`sim.config.reference.config_reference`), so docs and checks cannot drift apart.
 
 This module is plain Python: Hydra only registers these classes in its ConfigStore
 (:mod:`sim.cli`).
@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
+import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from sim.claims import check as check_claims
 from sim.config.errors import ConfigError
@@ -485,13 +488,10 @@ def config_dict(config: Config) -> dict[str, Any]:
 
 
 def config_hash(config: Config) -> str:
-    """A 16-hex-digit fingerprint of every key of a resolved config (seed and replicate
-    included): two runs with the same hash compute the same numbers.
+    """A 16-hex-digit fingerprint of every key of a resolved config, seed and replicate included.
 
-    ``sha256`` of the canonical JSON of :func:`config_dict` (sorted keys, floats by ``repr``).
+    Two runs with the same hash compute the same numbers. It is the ``sha256`` of the canonical
+    JSON of :func:`config_dict` (sorted keys, floats by ``repr``).
     """
-    import hashlib
-    import json
-
     text = json.dumps(config_dict(config), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

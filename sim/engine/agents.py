@@ -38,8 +38,10 @@ class Consumer(mesa.Agent):
                      if world.member[k, self.index])
 
     def neighbours(self, layer: str) -> np.ndarray:
-        """0-based indices of this person's contacts on ``layer`` (on the topic layer: the
-        co-followers of its topics), sorted."""
+        """0-based indices of this person's contacts on ``layer``, sorted.
+
+        On the topic layer its contacts are the co-followers of its topics.
+        """
         lay = self.model.world.layers[self.model.world.layer_names.index(layer)]
         _, contacts = lay.neighbours(np.array([self.index]))
         return np.unique(contacts).astype(np.int64)

@@ -186,8 +186,10 @@ class BrandModel(ModelBase):
         return True
 
     def _post(self) -> None:
-        """Phase 1: pay for and place each post scheduled now, and deliver it to the owned
-        channel (C5, C8, C9)."""
+        """Phase 1: pay for and place each post scheduled now, and deliver it to the owned channel.
+
+        Claims C5, C8 and C9.
+        """
         for post in np.flatnonzero(self.post_step == self.t):
             self._place(int(post))
             self._deliver_owned(int(post))
@@ -259,8 +261,11 @@ class BrandModel(ModelBase):
         return pend.take(split.seen), pend.take(split.kept)
 
     def _receive(self, seen: Exposures, goal: np.ndarray) -> Reception:
-        """Phase 4: P per seen exposure (:mod:`sim.mechanisms.share`), which are brand posts,
-        and the engagement quality of the brand ones; counts contacts, exposures and fatigue.
+        """Phase 4: each seen exposure's P, which ones are brand posts, the brand ones' quality.
+
+        P comes from :mod:`sim.mechanisms.share` (the share rule for brand posts, the backlash
+        relay for negative word of mouth); quality is the engagement quality of each brand
+        exposure. Also counts contacts, exposures and fatigue.
 
         Args:
             seen: the exposures seen this step.
@@ -427,6 +432,8 @@ class BrandModel(ModelBase):
         return f"reach {int(self.activated[:self.n_posts].any(axis=0).sum()):,}"
 
     def _at(self, state: np.ndarray, row: np.ndarray, agent: np.ndarray) -> np.ndarray:
-        """``state[row, agent]`` for a (rows, N) array, through a flat index: several times
-        faster than tuple indexing on millions of entries."""
+        """``state[row, agent]`` for a (rows, N) array, through a flat index.
+
+        Several times faster than tuple indexing on millions of entries.
+        """
         return np.take(state.reshape(-1), row.astype(np.int64) * self.n_agents + agent)

@@ -99,8 +99,10 @@ class CascadeModel(ModelBase):
         return self._pending_exposures()[0]
 
     def _pending_exposures(self) -> tuple[Exposures, np.ndarray]:
-        """The pending exposures, and their positions among all the exposures the kernel's
-        next step decides."""
+        """The pending exposures, and their positions in the kernel's next step.
+
+        A position is an index among all the exposures that step decides.
+        """
         parents, children, layers = self._cascade.exposures()
         live = (~self.activated[0][children]).nonzero()[0]
         k, lay = live.size, layers[live]
@@ -123,8 +125,10 @@ class CascadeModel(ModelBase):
         return lambda rows: self._replay()[name][:rows]
 
     def _replay(self) -> dict[str, np.ndarray]:
-        """What is not counted while stepping, rebuilt from the activation log in one pass
-        over the activated agents' neighbours (cached until the next step).
+        """What is not counted while stepping, rebuilt from the activation log.
+
+        The rebuild is one pass over the activated agents' neighbours, cached until the next
+        step.
 
         An agent activated at step s on layer l shares there at s and sends one exposure to
         each neighbour on l not yet active at the end of s; every exposure sent at s is seen

@@ -47,6 +47,7 @@ class Exposures:
 
     @classmethod
     def empty(cls) -> Exposures:
+        """A batch of no exposures, each field with its dtype."""
         return cls(**{name: np.empty(0, dtype=dt) for name, dt in _DTYPES.items()})
 
     def __len__(self) -> int:
@@ -64,6 +65,7 @@ class Exposures:
 
     @staticmethod
     def concat(batches: list[Exposures]) -> Exposures:
+        """The batches end to end, as one batch (a lone non-empty batch is returned as is)."""
         batches = [b for b in batches if len(b)]
         if not batches:
             return Exposures.empty()

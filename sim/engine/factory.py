@@ -14,8 +14,10 @@ MODELS: dict[Mode, type[ModelBase]] = {Mode.full: BrandModel,
 
 
 def make_model(config: Config, *, world: World | None = None) -> ModelBase:
-    """The model for ``config``: :class:`BrandModel` in full mode, :class:`CascadeModel` in
-    reduction mode (``mode=independent_cascade``).
+    """The model for ``config``, of the class its ``mode`` names in :data:`MODELS`.
+
+    :class:`BrandModel` in full mode, :class:`CascadeModel` in reduction mode
+    (``mode=independent_cascade``).
 
     Args:
         config: a validated config.

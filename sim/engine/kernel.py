@@ -27,6 +27,7 @@ from sim.config import Config, ConfigError, Mode
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.layer import Layer
+from sim.world.population import build_world
 
 _UNCLAIMED = 0
 _ACTIVE = np.iinfo(np.int64).max
@@ -271,8 +272,15 @@ class IndependentCascade:
 
 
 def check_seeds(k: int, members_any: np.ndarray) -> None:
-    """Refuse more seeds than agents on at least one layer (a :class:`ConfigError` on
-    ``seeds``)."""
+    """Refuse more seeds than agents on at least one layer.
+
+    Args:
+        k: number of seeds.
+        members_any: ids of the agents on at least one layer.
+
+    Raises:
+        ConfigError: on ``seeds``, when ``k`` is larger than ``members_any.size``.
+    """
     if k > members_any.size:
         raise ConfigError("seeds", k, f"must be <= {members_any.size}, the number of agents "
                           "on at least one layer")
@@ -328,8 +336,6 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
         raise ConfigError("mode", config.mode.value, "must be independent_cascade for "
                           "independent_cascades()")
     if world is None:
-        from sim.world.population import build_world
-
         world = build_world(config, Streams(config.seed, 0))
     members_any = world.members_any
     check_seeds(config.seeds, members_any)

@@ -90,8 +90,10 @@ class Recorder:
         return out
 
     def columns(self) -> dict[str, np.ndarray]:
-        """The tidy time series as columns, one row per (step, layer); ``layer`` holds the
-        index of the layer in ``layer_names``."""
+        """The tidy time series as columns, one row per (step, layer).
+
+        ``layer`` holds the index of the layer in ``layer_names``.
+        """
         arrays = self.arrays()
         steps = self.last + 1
         n_layers = len(self.layer_names)

@@ -7,6 +7,7 @@ random streams. They are far too slow for real runs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,7 +38,7 @@ def reference_independent_cascade(layers: Layer | Sequence[Layer], seeds: list[i
     """
     layers = [layers] if isinstance(layers, Layer) else list(layers)
     seed_layers = seed_layers or [0] * len(seeds)
-    state = {int(s): (0, -1, int(k)) for s, k in sorted(zip(seeds, seed_layers))}
+    state = {int(s): (0, -1, int(k)) for s, k in sorted(zip(seeds, seed_layers, strict=True))}
     frontier = list(state)
     number = 0                                            # exposures decided so far
     success = rng.geometric(p) - 1 if p > 0 else -1       # number of the next success
@@ -65,14 +66,14 @@ def reference_share_probability(*, p0: float, coef, receptivity: float, goal: bo
                                 entertainment: float, insight: float, drivers, tone,
                                 loyalty: float, incentive: float, contacts: int,
                                 fatigue: int) -> float:
-    """The share rule of :mod:`sim.mechanisms.share` for one exposure, written out term by
-    term (C2-C7)."""
-    import math
+    """The share rule of :mod:`sim.mechanisms.share` for one exposure, written out term by term.
 
+    The rule implements claims C2-C7.
+    """
     fit = insight if goal else entertainment
     activation = (0.25, 1.0, 1.0, 1.0) if goal else (1.0, 0.25, 0.25, 0.25)
-    weights = [a * w for a, w in zip(activation, drivers)]
-    res = sum(w * t for w, t in zip(weights, tone)) / max(sum(weights), 1e-12)
+    weights = [a * w for a, w in zip(activation, drivers, strict=True)]
+    res = sum(w * t for w, t in zip(weights, tone, strict=True)) / max(sum(weights), 1e-12)
     p0 = min(max(p0, 1e-17), 1 - 1e-17)
     z = math.log(p0 / (1 - p0))
     z = max(-40.0, min(40.0, z))

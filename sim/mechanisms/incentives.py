@@ -24,8 +24,10 @@ def reward_price(cost: float, level: float) -> float:
 
 
 def offered(incentive: np.ndarray, payable: int) -> np.ndarray:
-    """The incentive level each exposure's post offers (C7): ``inc_c`` while the pool can
-    still pay a reward, 0 once it can pay none (``payable == 0``).
+    """The incentive level each exposure's post offers (C7).
+
+    It is ``inc_c`` while the pool can still pay a reward, and 0 once it can pay none
+    (``payable == 0``).
 
     Args:
         incentive: the incentive level of the post of each exposure, in [0, 1].
@@ -35,6 +37,9 @@ def offered(incentive: np.ndarray, payable: int) -> np.ndarray:
 
 
 def rewarded_shares(posts: np.ndarray, n_posts: int) -> int:
-    """Shares that claim a reward this step: every share of a brand post (post index below
-    ``n_posts``; relays of the backlash are not rewarded) (C7). Unit: shares."""
+    """The number of shares that claim a reward this step (C7).
+
+    Every share of a brand post (post index below ``n_posts``) claims one; relays of the
+    backlash are not rewarded.
+    """
     return int(np.sum(posts < n_posts))

@@ -38,6 +38,8 @@ def update_loyalty(loyalty: np.ndarray, baseline: np.ndarray, last: np.ndarray, 
         quality: its engagement quality in [0, 1].
         sharers: agents who shared a brand post this step.
         negative: agent of each negative word-of-mouth exposure seen this step.
+        cfg: ``loyalty``: ``growth``, ``decay`` and ``spacing``.
+        auth: ``authenticity``: ``wom_cut``.
     """
     q = np.zeros(loyalty.size)
     np.maximum.at(q, engaged, quality)

@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.outputs.files import atomic_write
 from sim.outputs.style import DPI, EXTRA_COLOURS, LAYER_COLOURS, RUN_RC
 
 
@@ -40,10 +41,10 @@ def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
 
 
 def save_reach_chart(timeseries: pd.DataFrame, path: str | Path, *, title: str) -> Path:
-    """Write the reach chart as a PNG at :data:`~sim.outputs.style.DPI` (200 dpi), through a
-    temporary file, then rename."""
-    from sim.outputs.files import atomic_write
+    """Write the reach chart as a PNG at :data:`~sim.outputs.style.DPI` (200 dpi).
 
+    The PNG is written to a temporary file, then renamed to ``path``.
+    """
     with plt.rc_context(RUN_RC):
         ax = plot_reach(timeseries)
         ax.set_title(title, loc="left")

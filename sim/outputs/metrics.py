@@ -129,7 +129,7 @@ def summarise(model) -> dict[str, float | int | str]:
     acts = model.activations()
     ts = model.recorder.arrays()
     out: dict[str, float | int | str] = {"n_agents": int(world.n)}
-    for k, layer in enumerate(world.layers):
+    for layer in world.layers:
         out[f"members_{layer.name}"] = int(layer.members.size)
         out[f"edges_{layer.name}"] = int(layer.n_edges)
 

@@ -13,10 +13,11 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,8 +55,9 @@ class Result:
             label).
         model: the finished model (:class:`sim.engine.brand.BrandModel`, or
             :class:`sim.engine.cascade.CascadeModel` in reduction mode), for inspection.
-        timing: wall seconds spent building the world (``build_s``) and stepping (``run_s``);
-            kept out of ``summary`` so that summaries are byte-identical across runs.
+        timing: wall seconds spent building the world (``build_s``), stepping (``run_s``) and
+            collecting the tables (``collect_s``); kept out of ``summary`` so that summaries are
+            byte-identical across runs.
     """
 
     summary: dict[str, Any]
@@ -73,22 +75,27 @@ class Result:
 
     @property
     def timeseries(self) -> pd.DataFrame:
+        """The time series, one row per step and layer (table ``timeseries``)."""
         return self.frame("timeseries")
 
     @property
     def trace(self) -> pd.DataFrame:
+        """Every decided exposure (table ``trace``)."""
         return self.frame("trace")
 
     @property
     def activations(self) -> pd.DataFrame:
+        """One row per (post, agent) activation (table ``activations``)."""
         return self.frame("activations")
 
     @property
     def posts(self) -> pd.DataFrame:
+        """One row per brand post, in full mode (table ``posts``)."""
         return self.frame("posts")
 
     @property
     def decisions(self) -> pd.DataFrame:
+        """The listening strategy's decisions (table ``listening``)."""
         return self.frame("listening")
 
 
@@ -104,8 +111,11 @@ def _versions() -> dict[str, str]:
 
 
 def versions() -> dict[str, str]:
-    """Versions of Python and of the packages that decide a run's numbers (looked up once per
-    process: a lookup reads the installed packages' metadata, a few milliseconds)."""
+    """Versions of Python and of the packages that decide a run's numbers.
+
+    They are looked up once per process: a lookup reads the installed packages' metadata, a few
+    milliseconds.
+    """
     return dict(_versions())
 
 
@@ -156,8 +166,11 @@ def simulate(config: Config, *, world: World | None = None,
 
 def arrow_columns(columns: dict[str, np.ndarray],
                   categories: dict[str, list[str]] | None = None) -> pa.Table:
-    """An Arrow table from numpy columns; a column named in ``categories`` holds integer codes
-    into that list and becomes a dictionary (categorical) column."""
+    """An Arrow table from numpy columns.
+
+    A column named in ``categories`` holds integer codes into that list and becomes a dictionary
+    (categorical) column.
+    """
     categories = categories or {}
     out = {}
     for name, values in columns.items():
@@ -170,9 +183,11 @@ def arrow_columns(columns: dict[str, np.ndarray],
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
-    """A DataFrame as an Arrow table, column by column from its numpy arrays (categoricals as
-    dictionary arrays): about half the cost of ``pa.Table.from_pandas`` on a run's small
-    tables, which matters when a sweep writes thousands of them."""
+    """A DataFrame as an Arrow table, column by column from its numpy arrays.
+
+    Categoricals become dictionary arrays. This costs about half of ``pa.Table.from_pandas`` on
+    a run's small tables, which matters when a sweep writes thousands of them.
+    """
     columns = {}
     for name, column in frame.items():
         if isinstance(column.dtype, pd.CategoricalDtype):
@@ -185,13 +200,16 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
 
 def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True,
                   extra: dict[str, Callable[[str], None]] | None = None) -> None:
-    """Write ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full mode),
-    ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional),
-    ``nodes.parquet`` (layers read from graph files: each agent's id in the file) and, last,
-    ``summary.json``: a directory with ``summary.json`` is a complete run.
+    """Write a run's tables as Parquet files and, last, ``summary.json``.
+
+    The tables are ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full
+    mode), ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional) and
+    ``nodes.parquet`` (layers read from graph files: each agent's id in the file); then
+    ``timing.json`` when the run was timed. A directory with ``summary.json`` is a complete run.
 
     ``extra`` maps more file names to functions writing them at a given path; they are written
-    (each through a temporary file) after the tables and before ``summary.json``."""
+    (each through a temporary file) after the tables and before ``summary.json``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, table in result.tables.items():

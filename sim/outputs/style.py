@@ -1,6 +1,7 @@
-"""The chart style shared by a single run's chart and the sweep report's charts: the 16:9
-frame, the resolution, one colour per channel (layer) and the colours of further lines; and the
-single run's chart settings.
+"""The chart style shared by a single run's chart and the sweep report's charts.
+
+It holds the 16:9 frame, the resolution, one colour per channel (layer) and the colours of
+further lines, and the single run's chart settings.
 
 The report's deck style (:mod:`sim.report.style`) builds on these, and a run's reach chart
 (:mod:`sim.outputs.charts`) uses them directly, so a channel has the same colour in a run's

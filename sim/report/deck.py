@@ -1,5 +1,7 @@
-"""The slide deck (``deck.pptx``, python-pptx): a title slide, one slide per chart with its
-takeaway as the slide title, a methods slide and appendix tables.
+"""The slide deck (``deck.pptx``), written with python-pptx.
+
+It has a title slide, one slide per chart with its takeaway as the slide title, a methods slide,
+appendix tables and, when some runs failed or are missing, a slide listing them.
 
 Slides are 16:9 (13.33 x 7.5 in). Every slide's title is a real title placeholder (so outline
 view, screen readers and ``slide.shapes.title`` see it); the chart images are the deck copies
@@ -15,12 +17,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from sim.claims import claim
+from sim.outputs.files import atomic_write
 from sim.report.design import short_key, tested_claims
 from sim.report.outcomes import OUTCOMES, display, fmt
 from sim.report.stats import ALPHA, LEVEL
@@ -56,8 +61,10 @@ def _text(frame, lines: list[tuple[str, int, bool, RGBColor]], *, align=PP_ALIGN
 def _title(slide, text: str, size: int = 28, *,
            box: tuple[float, float, float, float] = (0.5, 0.3, 12.33, 1.0),
            anchor: MSO_ANCHOR = MSO_ANCHOR.TOP) -> None:
-    """Place the slide's title placeholder (``box``: left, top, width, height in inches;
-    across the top by default) and fill it."""
+    """Place the slide's title placeholder and fill it.
+
+    ``box`` is its left, top, width and height in inches; across the top by default.
+    """
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = (Inches(v) for v in box)
     frame = shape.text_frame
@@ -95,8 +102,6 @@ def _table(slide, header: list[str], rows: list[list[str]], left: float, top: fl
 
 def write_deck(rep: Any, path: Path) -> Path:
     """Write the report's deck to ``path`` (through a temporary file) and return the path."""
-    from sim.outputs.files import atomic_write
-
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     title_slide(prs, rep)
@@ -134,8 +139,6 @@ def title_slide(prs, rep: Any) -> None:
     lines.append((f"{facts}  |  mindshare  |  {dt.date.today():%d %B %Y}", 16, False, GREY))
     sub.text_frame.clear()
     _text(sub.text_frame, lines)
-    from pptx.enum.shapes import MSO_SHAPE
-
     bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(0.8), Inches(1.35), Inches(1.6),
                                  Inches(0.12))
     bar.fill.solid()
@@ -149,8 +152,6 @@ def chart_slide(prs, chart: Any, rep: Any) -> None:
     _title(slide, chart.title)
     one_line = len(chart.title) <= ONE_LINE_CHARS
     image = chart.files.get("deck", chart.files["png"])
-    from PIL import Image
-
     with Image.open(image) as im:
         w_px, h_px = im.size
     top, bottom = (0.95 if one_line else 1.35), 7.35
@@ -183,8 +184,10 @@ def _model_line(done: pd.DataFrame) -> str:
 
 
 def methods_slide(prs, rep: Any) -> None:
-    """Model, claims tested, design, statistics, and the parameters that differ from the
-    defaults."""
+    """The methods slide: model, claims tested, design, statistics, and non-default parameters.
+
+    The parameters listed are those that differ from the defaults.
+    """
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, "Methods")
     done, design = rep.sweep.complete, rep.design
@@ -230,8 +233,11 @@ def _clip(text: str, n: int) -> str:
 
 
 def appendix_slides(prs, rep: Any) -> None:
-    """Every outcome by strategy (mean, 95% CI, letters), on as few slides as fit: one row
-    per outcome with up to :data:`TRANSPOSE_UP_TO` strategies, else one row per strategy."""
+    """Every outcome by strategy (mean, 95% CI, letters), on as few slides as fit.
+
+    The tables have one row per outcome with up to :data:`TRANSPOSE_UP_TO` strategies, else one
+    row per strategy.
+    """
     arms = rep.arms
     if arms.empty:
         return

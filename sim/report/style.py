@@ -13,6 +13,7 @@ channel colours come from :mod:`sim.outputs.style`, shared with a single run's c
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +22,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import patheffects  # noqa: E402
+from matplotlib import font_manager, patheffects  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
 # the frame, resolution and colours a run's chart shares; LAYER_COLOURS is here for the
 # report's charts, which take every style name from this module
-from sim.outputs.style import DPI, EXTRA_COLOURS, LAYER_COLOURS, SIZE  # noqa: F401
+from sim.outputs.files import atomic_write  # noqa: E402
+from sim.outputs.style import DPI, EXTRA_COLOURS, LAYER_COLOURS, SIZE  # noqa: E402, F401
 
 #: Fonts in order of preference; the first one installed is used (DejaVu Sans ships with
 #: matplotlib, so there is always one).
@@ -39,8 +41,6 @@ INK, GREY, LIGHT = "#1a1a1a", "#5f5f5f", "#d9d9d9"
 MARGIN = 0.45  # inches, left and right of the title and footnote
 
 def _font() -> list[str]:
-    from matplotlib import font_manager
-
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return [next((f for f in PREFERRED_FONTS if f in installed), "DejaVu Sans")]
 
@@ -70,8 +70,11 @@ STRATEGY_COLOURS = {
 
 
 def palette(arms: list[str]) -> dict[str, str]:
-    """A colour for each arm: its strategy colour when it has one, else the next unused
-    colour of :data:`EXTRA_COLOURS` (cycling when there are more arms than colours)."""
+    """A colour for each arm: its strategy colour when it has one, else the next unused colour.
+
+    Unused colours are taken from :data:`EXTRA_COLOURS` in order, cycling when there are more
+    arms than colours.
+    """
     out = {a: STRATEGY_COLOURS[a] for a in arms if a in STRATEGY_COLOURS}
     free = [c for c in EXTRA_COLOURS if c not in out.values()] or EXTRA_COLOURS
     for i, arm in enumerate(a for a in arms if a not in out):
@@ -108,8 +111,10 @@ def figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, object]:
 
 
 def finish(name: str, fig: Figure, title: str, subtitle: str, footnote: str) -> Chart:
-    """Add the title and subtitle (each fitted to the width: smaller type, then two lines) and
-    the footnote; fit the panels between them."""
+    """Add the title, the subtitle and the footnote, and fit the panels between them.
+
+    The title and the subtitle are each fitted to the width: smaller type, then two lines.
+    """
     width_in, height_in = fig.get_size_inches()
     avail = (width_in - 2 * MARGIN) * fig.dpi
     top = 0.28
@@ -132,9 +137,11 @@ def finish(name: str, fig: Figure, title: str, subtitle: str, footnote: str) -> 
 
 def _fit(fig: Figure, text, content: str, avail: float, largest: int, smallest: int, *,
          balanced: bool = True) -> float:
-    """Set ``text`` to the largest size (down to ``smallest``) at which ``content`` fits the
-    width on one line, else on two lines (of equal length when ``balanced``, else the first
-    one full); returns its height in inches."""
+    """Set ``text`` to the largest size, down to ``smallest``, at which ``content`` fits the width.
+
+    It is tried on one line, else on two lines (of equal length when ``balanced``, else the
+    first one full). Returns its height in inches.
+    """
     renderer = fig.canvas.get_renderer()
     for size in range(largest, smallest - 1, -1):
         text.set_fontsize(size)
@@ -165,10 +172,10 @@ def _wrap(text: str, lines: int) -> str:
 
 
 def save(chart: Chart, directory: Path, *, deck_directory: Path | None = None) -> Chart:
-    """Write ``<name>.png`` (200 dpi) and ``<name>.svg`` into ``directory`` and, when given,
-    the deck copy without the title band into ``deck_directory``; then close the figure."""
-    from sim.outputs.files import atomic_write
+    """Write ``<name>.png`` (200 dpi) and ``<name>.svg`` into ``directory``, then close the figure.
 
+    When ``deck_directory`` is given, the deck copy without the title band is written there too.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     fig = chart.fig
     path = directory / f"{chart.name}.png"
@@ -224,9 +231,12 @@ def label_ends(ax, points: list[tuple[float, float, str, str]], *, gap: float = 
 
 
 def name_arms(axes: list, panel_ends: list[list[tuple[float, float, str, str]]]) -> None:
-    """Name each arm's line: at its end in the last panel (:func:`label_ends`) when every arm
-    has a line there, else in a legend beside the last panel (an arm of a one-network sweep
-    has no line on the other network)."""
+    """Name each arm's line, at its end in the last panel or in a legend beside it.
+
+    The names go at the line ends (:func:`label_ends`) when every arm has a line in the last
+    panel, else in a legend beside the last panel (an arm of a one-network sweep has no line on
+    the other network).
+    """
     names = [{end[2] for end in ends} for ends in panel_ends]
     if all(n <= names[-1] for n in names):
         label_ends(axes[-1], panel_ends[-1])
@@ -244,8 +254,10 @@ def name_arms(axes: list, panel_ends: list[list[tuple[float, float, str, str]]])
 def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
                  marker: float = 12,
                  obstacles: list[tuple[float, float, float, float]] = ()) -> None:
-    """Label points in their colour where the label overlaps no other label, no marker and no
-    obstacle (error bars); a white halo keeps a label legible where it must cross a line.
+    """Label points in their colour where a label overlaps no other label, marker or obstacle.
+
+    Obstacles are segments to keep clear, such as error bars. A white halo keeps a label legible
+    where it must cross a line.
 
     Greedy placement: points in the order given (put the important ones first) each take the
     first free spot among positions around them, nearest first; a label placed away from its
@@ -258,8 +270,6 @@ def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
         obstacles: ``(x0, y0, x1, y1)`` segments in data coordinates to keep clear (CI bars),
             widened by 4 points.
     """
-    from matplotlib.transforms import Bbox
-
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     px = fig.dpi / 72.0  # pixels per point
@@ -277,23 +287,13 @@ def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
             (-12, -6, "right", "top"), (0, 14, "center", "bottom"),
             (0, -14, "center", "top"), (16, 0, "left", "center"), (-16, 0, "right", "center")]
     spots = [(dx * k, dy * k, ha, va) for k in (1, 2.2, 3.6) for dx, dy, ha, va in near]
-    for (x, y, text, colour, bold), (cx, cy) in zip(items, centres):
+    for (x, y, text, colour, bold), centre in zip(items, centres, strict=True):
         probe = ax.text(0, 0, text, fontsize=17, fontweight="bold" if bold else "normal")
         box = probe.get_window_extent(renderer)
-        w, h = box.width, box.height
+        size = (box.width, box.height)
         probe.remove()
-
-        def rect(dx: float, dy: float, ha: str, va: str) -> Bbox:
-            left = cx + dx * px - {"left": 0, "center": w / 2, "right": w}[ha]
-            bottom = cy + dy * px - {"bottom": 0, "center": h / 2, "top": h}[va]
-            return Bbox.from_bounds(left, bottom, w, h)
-
-        def cost(spot) -> float:
-            r = rect(*spot)
-            clash = sum(_area(r, t) for t in taken)
-            outside = w * h - _area(r, frame)
-            return clash + 4 * outside
-
+        # cost(spot) of this label: its centre and size are bound here, not read from the loop
+        cost = functools.partial(_spot_cost, centre, size, px, taken, frame)
         best = next((sp for sp in spots if cost(sp) == 0), None)
         if best is None:
             best = min(spots, key=cost)
@@ -305,7 +305,44 @@ def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
                     path_effects=[patheffects.withStroke(linewidth=4, foreground="white")],
                     arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.2, "alpha": 0.7,
                                 "shrinkA": 1, "shrinkB": 8} if far else None)
-        taken.append(rect(*best))
+        taken.append(_label_box(centre, size, px, best))
+
+
+def _label_box(centre, size: tuple[float, float], px: float,
+               spot: tuple[float, float, str, str]) -> Bbox:
+    """The box, in pixels, of a label of ``size`` placed at ``spot`` from its point ``centre``.
+
+    Args:
+        centre: ``(x, y)`` of the point, in pixels.
+        size: ``(width, height)`` of the label, in pixels.
+        px: pixels per point.
+        spot: ``(dx, dy, ha, va)``: offset in points from the point to the label's anchor, and
+            the anchor's alignment.
+    """
+    (cx, cy), (w, h) = centre, size
+    dx, dy, ha, va = spot
+    left = cx + dx * px - {"left": 0, "center": w / 2, "right": w}[ha]
+    bottom = cy + dy * px - {"bottom": 0, "center": h / 2, "top": h}[va]
+    return Bbox.from_bounds(left, bottom, w, h)
+
+
+def _spot_cost(centre, size: tuple[float, float], px: float, taken: list[Bbox], frame: Bbox,
+               spot: tuple[float, float, str, str]) -> float:
+    """How badly a label fits at ``spot``: its overlap with ``taken``, plus 4 x its area outside.
+
+    Args:
+        centre: ``(x, y)`` of the point, in pixels.
+        size: ``(width, height)`` of the label, in pixels.
+        px: pixels per point.
+        taken: boxes already occupied (labels, markers, obstacles), in pixels.
+        frame: the panel's box, in pixels.
+        spot: where the label would go (:func:`_label_box`).
+    """
+    r = _label_box(centre, size, px, spot)
+    w, h = size
+    clash = sum(_area(r, t) for t in taken)
+    outside = w * h - _area(r, frame)
+    return clash + 4 * outside
 
 
 def _area(a, b) -> float:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.outputs.files import atomic_write
 from sim.report.design import short_key, tested_claims
 from sim.report.outcomes import OUTCOMES, display, fmt
 from sim.report.stats import ALPHA, LEVEL
@@ -58,8 +59,11 @@ def _p(value: float) -> str:
 
 
 def blocks(rep: Any) -> list[tuple]:
-    """The summary as blocks: ``("h1"|"h2"|"h3"|"p", text)``, ``("ul", items)``,
-    ``("table", header, rows)``, ``("img", alt, src)``."""
+    """The summary as a list of blocks, each a tuple whose first item says what it is.
+
+    The blocks are ``("h1"|"h2"|"h3"|"p", text)``, ``("ul", items)``,
+    ``("table", header, rows)`` and ``("img", alt, src)``.
+    """
     runs, design = rep.sweep.runs, rep.design
     manifest = rep.sweep.manifest or {}
     name = manifest.get("experiment") or manifest.get("name") or rep.sweep.root.name
@@ -286,8 +290,6 @@ def to_html(items: list[tuple], title: str) -> str:
 
 def write_summaries(rep: Any) -> dict[str, Path]:
     """Write ``summary.md`` and ``summary.html`` into the report directory."""
-    from sim.outputs.files import atomic_write
-
     items = blocks(rep)
     title = items[0][1]
     written = {}

@@ -15,6 +15,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from sim.world.graph_files import networkx_to_edges
+
 
 @dataclass(frozen=True, eq=False)
 class Layer:
@@ -73,18 +75,18 @@ class Layer:
 
         When ``n_agents`` exceeds the graph's size, the extra agents are not members.
         """
-        from sim.world.graph_files import networkx_to_edges
-
         edges, labels = networkx_to_edges(graph)
         n = len(labels)
         return cls.from_edges(name, edges, np.arange(n), n_agents or n, labels=labels)
 
     @property
     def n_agents(self) -> int:
+        """Population size N: members and non-members."""
         return self.indptr.size - 1
 
     @property
     def n_edges(self) -> int:
+        """Number of undirected edges (each is stored twice, once per end)."""
         return self.indices.size // 2
 
     def degree(self) -> np.ndarray:
@@ -164,5 +166,5 @@ class Layer:
         g.add_nodes_from(self.members.tolist())
         rows = np.repeat(np.arange(self.n_agents), self.degree())
         keep = rows < self.indices
-        g.add_edges_from(zip(rows[keep].tolist(), self.indices[keep].tolist()))
+        g.add_edges_from(zip(rows[keep].tolist(), self.indices[keep].tolist(), strict=True))
         return g
