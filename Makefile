@@ -72,6 +72,7 @@ bench: $(VENV)/.bench
 
 docs: $(STAMP)
 	$(PY) -c 'import pathlib, sim.config as c; p = pathlib.Path("README.md"); p.write_text(c.render_readme(p.read_text()))'
+	$(PY) docs/architecture.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

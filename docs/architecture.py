@@ -10,6 +10,7 @@ say something the code does not.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -19,9 +20,11 @@ WIDTH = 26
 
 
 def summary(path: Path) -> str:
-    """The first line of a module's docstring, without its closing period."""
+    """The first line of a module's docstring, without its closing period and reST markup."""
     doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    return doc.strip().splitlines()[0].rstrip(".") if doc.strip() else ""
+    line = doc.strip().splitlines()[0].rstrip(".") if doc.strip() else ""
+    line = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", line)
+    return line.replace("``", "")
 
 
 def tree(package: Path = ROOT / "sim") -> list[str]:

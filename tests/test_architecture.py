@@ -47,3 +47,9 @@ def test_hydra_is_imported_only_by_the_command_line():
             if any(n == "hydra" or n.startswith("hydra.") for n in names):
                 outside.append(str(path.relative_to(ROOT)))
     assert not outside, f"modules outside sim/cli import Hydra: {outside}"
+
+
+def test_the_readme_module_tree_is_up_to_date():
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "architecture.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
