@@ -28,11 +28,3 @@ def first_of_each(key: np.ndarray) -> np.ndarray:
     head = np.ones(n, dtype=bool)
     head[1:] = value[1:] != value[:-1]
     return composite[head] % n
-
-
-def distinct(key: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of an int64 array (a sort and a mask; see :func:`first_of_each`)."""
-    s = np.sort(key)
-    keep = np.ones(s.size, dtype=bool)
-    keep[1:] = s[1:] != s[:-1]
-    return s[keep]
