@@ -37,7 +37,7 @@ PREFERRED_FONTS = ("Arial", "Liberation Sans", "Helvetica", "DejaVu Sans")
 TITLE_SIZE, MIN_TITLE_SIZE = 28, 24
 SUBTITLE_SIZE, MIN_SUBTITLE_SIZE = 17, 15
 FOOTNOTE_SIZE, LABEL_SIZE = 12, 16
-INK, GREY, LIGHT = "#1a1a1a", "#5f5f5f", "#d9d9d9"
+INK, GREY = "#1a1a1a", "#5f5f5f"
 MARGIN = 0.45  # inches, left and right of the title and footnote
 
 def _font() -> list[str]:
