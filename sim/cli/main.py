@@ -88,8 +88,7 @@ def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
     try:
         config = to_config(cfg)
     except Exception as exc:  # noqa: BLE001 - recorded in each run directory instead
-        fail_job(job_dir, int(cfg.get("replicate", 0)), int(cfg.get("replicates", 1)), exc,
-                 overrides)
+        fail_job(job_dir, int(cfg.get("replicate", 0)), int(cfg.get("replicates", 1)), exc)
         log.warning("job failed: %s: %s", job_dir, " ".join(str(exc).split()))
         return float("nan")
     setup = take_compose_cpu() + time.process_time() - start     # this job's config, in CPU s

@@ -166,8 +166,7 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
     return outcome
 
 
-def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseException,
-             overrides: Sequence[str] = ()) -> None:
+def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseException) -> None:
     """Record every run of a job as failed when the job could not even start them (e.g. its
     config does not convert): ``status.json`` and ``traceback.txt`` in each run directory."""
     text = "".join(traceback.format_exception(error))
