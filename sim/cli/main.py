@@ -5,8 +5,8 @@
 when it is wrong; :mod:`sim.cli.errors`), runs :func:`sim.simulate` and writes the run's outputs
 into the directory Hydra chose. A run that fails on a bad input removes what it created.
 ``mindshare -m ...`` runs a sweep: each Hydra job runs its batch of replicates through
-:func:`sim.sweep.run_job` (complete runs skipped, failed ones recorded, never raised), and the
-command exits 1 after a final line (:mod:`sim.cli.sweep_callback`) when some runs failed.
+:func:`sim.sweep.jobs.run_job` (complete runs skipped, failed ones recorded, never raised), and
+the command exits 1 after a final line (:mod:`sim.cli.sweep_callback`) when some runs failed.
 """
 
 from __future__ import annotations
