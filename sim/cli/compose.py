@@ -1,7 +1,7 @@
 """Composing a config as the command does, for the command itself and for notebooks.
 
 It owns the schema in Hydra's ConfigStore, the ``run_or_sweep`` resolver, and
-:func:`load_config` (``sim.load_config``) for notebooks.
+:func:`load_config`, which is ``sim.load_config``.
 
 Importing this module registers the resolver, so every process that composes the config (the
 command, a sweep's job process, a notebook) resolves ``${run_or_sweep:a,b}``.
@@ -84,12 +84,9 @@ def to_config(cfg: DictConfig) -> Config:
 def run_or_sweep(single: Any, sweep: Any) -> Any:
     """Resolver ``${run_or_sweep:a,b}``: ``a`` in a single run, ``b`` in the jobs of a sweep.
 
-    A single run includes :func:`load_config`; the jobs of a sweep are those of
-    ``mindshare -m``.
-
     Args:
         single: the value in a single run (and in :func:`load_config`).
-        sweep: the value in the jobs of a sweep.
+        sweep: the value in the jobs of a sweep (``mindshare -m``).
     """
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         return sweep
