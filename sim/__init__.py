@@ -48,14 +48,17 @@ __all__ = ["BrandModel", "CascadeModel", "Config", "ConfigError", "GraphFileErro
 
 def load_config(overrides: list[str] | None = None) -> Config:
     """Compose and validate a config as the ``mindshare`` command does (see :mod:`sim.cli`)."""
-    from sim.cli.compose import load_config as _load  # Hydra (~0.2 s) only when asked for
+    from sim.cli.compose import load_config as _load  # noqa: PLC0415 - start-up: Hydra (~0.2 s)
 
     return _load(overrides)
 
 
 def __getattr__(name: str):
-    """The names of :data:`_LAZY`, and ``sim.report`` (the report package, callable:
-    ``sim.report(sweep_dir)``), imported on first use so that ``import sim`` stays cheap."""
+    """The names of :data:`_LAZY`, and ``sim.report``, imported on first use.
+
+    ``sim.report`` is the report package, callable: ``sim.report(sweep_dir)``. Importing on
+    first use keeps ``import sim`` cheap.
+    """
     if name == "report":
         return importlib.import_module(".report", __name__)
     if name in _LAZY:

@@ -62,7 +62,7 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     grid = dict(grid or {})
-    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
     fail, missing = set(fail), set(missing)
     entries = []
     jobs = itertools.product(strategies, points, range(replicates))

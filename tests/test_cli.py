@@ -27,7 +27,7 @@ def run_cli(args, cwd):
 
 
 def enum_overrides():
-    for key, f, value in _walk_fields(Config()):
+    for key, _field, value in _walk_fields(Config()):
         if isinstance(value, enum.Enum):
             for member in type(value):
                 yield f"{key}={member.value}"

@@ -46,7 +46,7 @@ def final_counts(stdout: str) -> dict[str, int]:
     match = FINAL.search(stdout.strip().splitlines()[-1])
     assert match, stdout
     return dict(zip(("total", "complete", "now", "before", "failed", "missing"),
-                    map(int, match.groups())))
+                    map(int, match.groups()), strict=True))
 
 
 @pytest.fixture(scope="module")

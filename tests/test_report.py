@@ -292,7 +292,7 @@ def test_claims_tested_are_the_experiment_s_and_the_changed_parameters(rep):
 def test_charts_are_the_same_bytes_from_the_same_sweep(rep, sweep, tmp_path):
     again = report(sweep, tmp_path, bootstrap=500)
     assert [c.name for c in again.charts] == [c.name for c in rep.charts]
-    for first, second in zip(rep.charts, again.charts):
+    for first, second in zip(rep.charts, again.charts, strict=True):
         for kind in ("png", "svg"):
             assert first.files[kind].read_bytes() == second.files[kind].read_bytes(), (
                 first.name, kind)

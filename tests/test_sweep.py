@@ -36,7 +36,7 @@ def test_each_replicate_gets_its_directory_and_the_overrides_that_reproduce_it(t
     specs = plan_runs(load_config(overrides), tmp_path, overrides)
     assert [s.dir.name for s in specs] == ["replicate=2", "replicate=3", "replicate=4"]
     assert len({s.config_hash for s in specs}) == 3
-    for r, spec in zip((2, 3, 4), specs):
+    for r, spec in zip((2, 3, 4), specs, strict=True):
         assert spec.config.replicate == r and spec.config.replicates == 1
         assert spec.overrides[-2:] == (f"replicate={r}", "replicates=1")
         # `mindshare <overrides>` composes exactly this run
@@ -196,11 +196,11 @@ def test_two_strategies_on_one_replicate_share_the_world_and_every_unchanged_dra
     assert np.array_equal(a.world.member, b.world.member)
     assert np.array_equal(a.world.loyalty, b.world.loyalty)
     assert np.array_equal(a.world.drivers, b.world.drivers)
-    for la, lb in zip(a.world.layers, b.world.layers):
+    for la, lb in zip(a.world.layers, b.world.layers, strict=True):
         assert np.array_equal(la.indptr, lb.indptr) and np.array_equal(la.indices, lb.indices)
     for phase in ("activity", "mindset"):   # phases no strategy changes: the same draws
         assert len(tape_a[phase]) == 15
-        assert all(np.array_equal(x, y) for x, y in zip(tape_a[phase], tape_b[phase]))
+        assert all(np.array_equal(x, y) for x, y in zip(tape_a[phase], tape_b[phase], strict=True))
     # the strategy changes what is shared, hence the share decisions drawn ...
     assert [len(x) for x in tape_a["sharing"]] != [len(x) for x in tape_b["sharing"]]
     # ... and another replicate is another world with other draws

@@ -1,5 +1,7 @@
-"""Composing a config as the command does: the schema in Hydra's ConfigStore, the
-``run_or_sweep`` resolver, and :func:`load_config` (``sim.load_config``) for notebooks.
+"""Composing a config as the command does, for the command itself and for notebooks.
+
+It owns the schema in Hydra's ConfigStore, the ``run_or_sweep`` resolver, and
+:func:`load_config`, which is ``sim.load_config``.
 
 Importing this module registers the resolver, so every process that composes the config (the
 command, a sweep's job process, a notebook) resolves ``${run_or_sweep:a,b}``.
@@ -35,8 +37,10 @@ def register_configs() -> None:
 
 @contextmanager
 def initialized() -> Iterator[None]:
-    """Within the block, Hydra is initialised on :data:`CONFIG_MODULE` (``hydra.compose``
-    works); cleared before and after, so that any earlier initialisation is forgotten."""
+    """Within the block, Hydra is initialised on :data:`CONFIG_MODULE` (``hydra.compose`` works).
+
+    Hydra is cleared before and after, so that any earlier initialisation is forgotten.
+    """
     GlobalHydra.instance().clear()
     try:
         with hydra.initialize_config_module(CONFIG_MODULE, version_base=VERSION_BASE):
@@ -78,8 +82,12 @@ def to_config(cfg: DictConfig) -> Config:
 
 
 def run_or_sweep(single: Any, sweep: Any) -> Any:
-    """Resolver ``${run_or_sweep:a,b}``: ``a`` in a single run (and in :func:`load_config`),
-    ``b`` in the jobs of a sweep (``mindshare -m``)."""
+    """Resolver ``${run_or_sweep:a,b}``: ``a`` in a single run, ``b`` in the jobs of a sweep.
+
+    Args:
+        single: the value in a single run (and in :func:`load_config`).
+        sweep: the value in the jobs of a sweep (``mindshare -m``).
+    """
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         return sweep
     return single

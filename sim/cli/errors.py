@@ -28,8 +28,9 @@ def fail(message: str) -> NoReturn:
 
 
 def config_error(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:
-    """The one-line :class:`ConfigError` for an error of Hydra's composition or OmegaConf's
-    typing (a :class:`ConfigError` in its causes is returned as it is).
+    """The one-line :class:`ConfigError` for an error of Hydra's composition or OmegaConf's typing.
+
+    A :class:`ConfigError` in the error's causes is returned as it is.
 
     Args:
         exc: what Hydra or OmegaConf raised; Hydra carries the reason in ``__cause__``.

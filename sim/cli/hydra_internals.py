@@ -36,8 +36,10 @@ TESTED_HYDRA = "1.3.8"
 
 
 def incompatible(what: str) -> str:
-    """The message for an internal of Hydra that is missing or changed: ``what``, with the
-    installed and the tested version of hydra-core."""
+    """The message for an internal of Hydra that is missing or changed.
+
+    It says ``what``, with the installed and the tested version of hydra-core.
+    """
     return (f"hydra-core {hydra.__version__} {what}; mindshare's command line relies on "
             f"Hydra internals tested with hydra-core {TESTED_HYDRA} (sim/cli/hydra_internals.py)")
 
@@ -74,8 +76,10 @@ def sweep_jobs(overrides: list[Override]) -> list[list[str]]:
 
 
 def skip_second_validation() -> None:
-    """Make the basic sweeper, in this process, skip its composition of every job before
-    launching them (``validate_batch_is_legal``), which the sweep's planning has just done.
+    """Make the basic sweeper, in this process, skip its second composition of every job.
+
+    The sweeper composes every job before launching them (``validate_batch_is_legal``), which
+    the sweep's planning has just done.
 
     Why internal: a monkeypatch of ``BasicSweeper``; the second pass costs ~0.1 s per job,
     serially, before the first job starts. If Hydra stops calling the method, nothing breaks
@@ -85,8 +89,9 @@ def skip_second_validation() -> None:
 
 
 def apply_values(overrides: list[Override], config: DictConfig) -> None:
-    """Apply value overrides (``key=value``) to a composed ``config``, as Hydra's config loader
-    does after composing.
+    """Apply value overrides (``key=value``) to a composed ``config``, as Hydra's loader does.
+
+    Hydra's config loader applies them after composing.
 
     Why internal: ``ConfigLoaderImpl._apply_overrides_to_config`` is private; a job's config made
     from a composed base must set its values with Hydra's own code (types, interpolations,
@@ -97,8 +102,9 @@ def apply_values(overrides: list[Override], config: DictConfig) -> None:
 
 
 def override_dirname(overrides: list[Override], dirname: DictConfig) -> str:
-    """``hydra.job.override_dirname`` of a job with ``overrides``, from the settings
-    ``dirname`` (``hydra.job.config.override_dirname``).
+    """``hydra.job.override_dirname`` of a job with ``overrides``, from the settings ``dirname``.
+
+    The settings are ``hydra.job.config.override_dirname``.
 
     Why internal: ``get_overrides_dirname`` lives in Hydra's private config loader module; a
     config made from a base must derive the name exactly as Hydra does (a user's
@@ -120,8 +126,9 @@ def is_group(loader: Any, key: str) -> bool:
 
 @contextmanager
 def job_hydra_config(job: DictConfig) -> Iterator[None]:
-    """Within the block, :class:`HydraConfig` holds the composed ``job`` (interpolations such
-    as ``${hydra:job.override_dirname}`` then resolve as in the job); restored after.
+    """Within the block, :class:`HydraConfig` holds the composed ``job``; restored after.
+
+    Interpolations such as ``${hydra:job.override_dirname}`` then resolve as in the job.
 
     Why internal: it sets the singleton's ``cfg`` attribute directly; ``set_config`` would
     first copy the whole config, for every job of the sweep. If Hydra renames the attribute,
@@ -175,8 +182,10 @@ def replace_launch(launcher: type,
 
 def _patch(cls: type, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
            ) -> None:
-    """Set ``cls.<name>`` to ``wrap`` of its original method: patching again replaces the
-    previous patch instead of stacking on it."""
+    """Set ``cls.<name>`` to ``wrap`` of its original method.
+
+    Patching again replaces the previous patch instead of stacking on it.
+    """
     current = getattr(cls, name)
     original = getattr(current, _ORIGINAL, current)
     patched = wrap(original)

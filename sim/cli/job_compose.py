@@ -91,8 +91,11 @@ class JobConfigLoader:
         self.shipped: dict[tuple[str, tuple[str, ...]], bytes] = {}
 
     def ship(self) -> int:
-        """Pack the bases this process composed for the sweep into the loader, if they fit in
-        :data:`SHIP_LIMIT` bytes; return how many it carries."""
+        """Pack the bases this process composed for the sweep into the loader; return how many.
+
+        The bases are packed only if they fit in :data:`SHIP_LIMIT` bytes; the number returned
+        is how many the loader carries.
+        """
         if _SWEEP != self.sweep:
             return 0
         if sum(map(len, _BASES.values())) <= SHIP_LIMIT:
@@ -124,8 +127,8 @@ class JobConfigLoader:
             return self.loader.load_sweep_config(master, sweep_overrides)
         is_value = [not o.is_hydra_override() and not is_group(self.loader, o.key_or_group)
                     for o in parsed]
-        values = [o for o, v in zip(parsed, is_value) if v]
-        base_lines = tuple(o.input_line for o, v in zip(parsed, is_value) if not v)
+        values = [o for o, v in zip(parsed, is_value, strict=True) if v]
+        base_lines = tuple(o.input_line for o, v in zip(parsed, is_value, strict=True) if not v)
         name = str(master.hydra.job.config_name)
         key = (name, base_lines)
         if key not in _BASES and key in self.shipped:
@@ -154,8 +157,10 @@ def _unusual(override: Override) -> bool:
 
 
 def install(config: DictConfig, loader: JobConfigLoader) -> None:
-    """Make the sweep's launcher (``hydra.launcher._target_``) compose its jobs through
-    ``loader``, in this process."""
+    """Make the sweep's launcher (``hydra.launcher._target_``) compose its jobs through ``loader``.
+
+    The launcher class is changed in this process only.
+    """
     launcher = launcher_class(config)
     if launcher is not None:
         compose_jobs_with(launcher, loader)

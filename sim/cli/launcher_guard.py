@@ -53,9 +53,17 @@ def mark_driver() -> None:
 
 
 def watch_driver(every: float = WATCH_EVERY) -> bool:
-    """In a job's process started by the sweep's driver on this machine, end the process as
-    soon as the driver is gone (a daemon thread looks every ``every`` seconds). Elsewhere (the
-    driver itself, a SLURM job, a Ray worker) do nothing. Returns whether it watches."""
+    """End a job's process started by the sweep's driver on this machine once the driver is gone.
+
+    A daemon thread looks every ``every`` seconds. Elsewhere (the driver itself, a SLURM job, a
+    Ray worker) do nothing.
+
+    Args:
+        every: seconds between two looks at the driver.
+
+    Returns:
+        Whether this process watches its driver.
+    """
     global _watching
     host, _, pid = os.environ.get(DRIVER_ENV, "").rpartition(":")
     if _watching:
@@ -99,8 +107,10 @@ def guard_launcher(config: DictConfig) -> None:
 
 
 def guarded(launch: Callable[..., Sequence[Any]], name: str) -> Callable[..., Sequence[Any]]:
-    """``launch`` (a launcher's method), launched again after a worker died, and stopping the
-    sweep with one line on any other failure (see :func:`guard_launcher`).
+    """``launch`` (a launcher's method), launched again after a worker died.
+
+    The wrapped method stops the sweep with one line on any other failure (see
+    :func:`guard_launcher`).
 
     Args:
         launch: the launcher class's ``launch(self, job_overrides, initial_job_idx)``.

@@ -5,8 +5,8 @@
 when it is wrong; :mod:`sim.cli.errors`), runs :func:`sim.simulate` and writes the run's outputs
 into the directory Hydra chose. A run that fails on a bad input removes what it created.
 ``mindshare -m ...`` runs a sweep: each Hydra job runs its batch of replicates through
-:func:`sim.sweep.run_job` (complete runs skipped, failed ones recorded, never raised), and the
-command exits 1 after a final line (:mod:`sim.cli.sweep_callback`) when some runs failed.
+:func:`sim.sweep.jobs.run_job` (complete runs skipped, failed ones recorded, never raised), and
+the command exits 1 after a final line (:mod:`sim.cli.sweep_callback`) when some runs failed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sim.cli.compose import CONFIG_MODULE, VERSION_BASE, load_config, register_c
 from sim.cli.errors import fail
 from sim.cli.run_dir import check_run_dir
 from sim.config import ConfigError, GraphFileError
+from sim.sweep.jobs import execute_run, fail_job, plan_runs, run_job
 
 log = logging.getLogger("mindshare")
 
@@ -41,9 +42,6 @@ def _task(cfg: DictConfig) -> float:
     overrides = list(hydra_config.overrides.task)
     if hydra_config.mode == RunMode.MULTIRUN:
         return _sweep_job(cfg, out_dir, overrides)
-    # here, not on top: checking a config before Hydra starts must not import a run's modules
-    from sim.sweep.jobs import execute_run, plan_runs, run_job
-
     try:
         config = to_config(cfg)
     except ConfigError as exc:
@@ -77,19 +75,18 @@ def _task(cfg: DictConfig) -> float:
 
 def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
     """One job of a sweep: its replicates, each in ``replicate=<r>`` below the job directory.
-    Nothing is raised: failed runs are recorded in their own directories."""
-    # here, not on top: only a sweep's job processes need them (start-up of the command)
-    from sim.cli.job_compose import take_compose_cpu
-    from sim.cli.launcher_guard import watch_driver
-    from sim.sweep.jobs import fail_job, run_job
+
+    Nothing is raised: failed runs are recorded in their own directories.
+    """
+    from sim.cli.job_compose import take_compose_cpu  # noqa: PLC0415 - sweep-only Hydra internals
+    from sim.cli.launcher_guard import watch_driver  # noqa: PLC0415 - sweep-only Hydra internals
 
     watch_driver()      # a worker of a driver that is killed stops too
     start = time.process_time()
     try:
         config = to_config(cfg)
     except Exception as exc:  # noqa: BLE001 - recorded in each run directory instead
-        fail_job(job_dir, int(cfg.get("replicate", 0)), int(cfg.get("replicates", 1)), exc,
-                 overrides)
+        fail_job(job_dir, int(cfg.get("replicate", 0)), int(cfg.get("replicates", 1)), exc)
         log.warning("job failed: %s: %s", job_dir, " ".join(str(exc).split()))
         return float("nan")
     setup = take_compose_cpu() + time.process_time() - start     # this job's config, in CPU s
@@ -102,9 +99,12 @@ _BEFORE: tuple[Path, frozenset[str]] | None = None
 
 
 def _discard(out_dir: Path) -> None:
-    """Remove what a run that failed on a bad input created: its directory and the empty
-    parents made for it, or, in a run directory that existed before the command, only the
-    entries that were not there. Directories that existed before are always kept."""
+    """Remove what a run that failed on a bad input created.
+
+    That is its directory and the empty parents made for it, or, in a run directory that
+    existed before the command, only the entries that were not there. Directories that existed
+    before are always kept.
+    """
     if _BEFORE is None:          # not known what existed: remove nothing
         return
     kept, names = _BEFORE
@@ -131,8 +131,11 @@ def _discard(out_dir: Path) -> None:
 
 
 def _remember_run_dir(existing: Path | None) -> None:
-    """Record, before Hydra creates anything, the nearest existing directory above the run
-    directory (from :func:`sim.cli.run_dir.check_run_dir`) and its entries."""
+    """Record the nearest existing directory above the run directory, and its entries.
+
+    This is done before Hydra creates anything; the directory comes from
+    :func:`sim.cli.run_dir.check_run_dir`.
+    """
     global _BEFORE
     if existing is not None:
         existing = existing.resolve()
@@ -174,7 +177,7 @@ def main() -> None:
         except ConfigError as exc:
             fail(str(exc))
     if multirun:
-        from sim.cli.launcher_guard import mark_driver  # a sweep's module: start-up of a run
+        from sim.cli.launcher_guard import mark_driver  # noqa: PLC0415 - sweep-only Hydra internals
 
         mark_driver()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -187,7 +190,7 @@ def main() -> None:
     finally:
         if multirun:
             # here, not on top: a single run does not need the sweep's modules (start-up)
-            from sim.cli.sweep_callback import exit_status
+            from sim.cli.sweep_callback import exit_status  # noqa: PLC0415 - sweep-only
 
             status = exit_status()
     if stopped:
@@ -208,8 +211,10 @@ def _check(overrides: list[str]) -> None:
 
 
 def _first_job(args: list[str]) -> list[str]:
-    """The overrides of a sweep's first job on the command line (each swept key at its first
-    value), so that unknown keys and bad types fail on one line before Hydra starts."""
+    """The overrides of a sweep's first job on the command line, each swept key at its first value.
+
+    They let unknown keys and bad types fail on one line before Hydra starts.
+    """
     try:
         parsed = OverridesParser.create().parse_overrides(args)
     except Exception:  # noqa: BLE001 - Hydra reports grammar errors itself

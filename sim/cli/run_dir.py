@@ -1,5 +1,4 @@
-"""Where a run or sweep will write, resolved as Hydra resolves it, checked before Hydra
-creates it."""
+"""Where a run or sweep will write, resolved as Hydra does, checked before Hydra creates it."""
 
 from __future__ import annotations
 

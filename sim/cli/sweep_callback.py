@@ -78,8 +78,11 @@ _CURRENT: SweepRun | None = None
 
 
 def job_overrides(config: DictConfig) -> list[list[str]]:
-    """Each job's overrides, in the order Hydra's basic sweeper launches them: the sweep in
-    ``hydra.sweeper.params`` (from the experiment) crossed with the command line's."""
+    """Each job's overrides, in the order Hydra's basic sweeper launches them.
+
+    They are the sweep in ``hydra.sweeper.params`` (from the experiment) crossed with the
+    command line's.
+    """
     params = config.hydra.sweeper.get("params") or {}
     args = [f"{k}={v}" for k, v in params.items()]
     args += list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
@@ -88,8 +91,12 @@ def job_overrides(config: DictConfig) -> list[list[str]]:
 
 
 def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> list[RunSpec]:
-    """Compose every job of the sweep (through ``loader``, by default a new
-    :class:`~sim.cli.job_compose.JobConfigLoader`) and list its runs.
+    """Compose every job of the sweep through ``loader`` and list its runs.
+
+    Args:
+        config: the sweep's composed config (the driver's).
+        loader: composes each job's config; by default a new
+            :class:`~sim.cli.job_compose.JobConfigLoader`.
 
     Raises:
         ConfigError: a job's config is invalid; the message names the job's overrides.
@@ -123,7 +130,7 @@ def workers(config: DictConfig) -> int | None:
         return None
     n = int(launcher.get("n_jobs") or 1)
     if n < 0:
-        import joblib  # only for n_jobs < 0; importing joblib costs ~0.1 s of start-up
+        import joblib  # noqa: PLC0415 - start-up: joblib (~0.1 s) only for n_jobs < 0
 
         n = max(joblib.cpu_count() + 1 + n, 1)
     return n
@@ -139,14 +146,14 @@ def launcher_text(config: DictConfig) -> str:
 
 
 def pin_sweep_dir(config: DictConfig) -> Path:
-    """Make ``hydra.sweep.dir`` absolute in every job's config, and return it.
+    r"""Make ``hydra.sweep.dir`` absolute in every job's config, and return it.
 
     Jobs compose their config from the driver's ``hydra.overrides.hydra`` plus their own
     overrides, and resolve a relative sweep directory against *their* working directory: on
     another node (Ray workers start where ``ray start`` ran) or under a Ray ``working_dir``
     that is not the driver's. An override naming the driver's absolute path, appended to
     ``hydra.overrides.hydra``, makes every job write where the driver looks. A path that
-    cannot be written as a quoted override (it holds ``'``, ``\\`` or ``$``) is left as it is.
+    cannot be written as a quoted override (it holds ``'``, ``\`` or ``$``) is left as it is.
     """
     sweep_dir = Path(str(config.hydra.sweep.dir))
     absolute = Path(os.path.abspath(sweep_dir))

@@ -1,5 +1,9 @@
-"""What a run leaves behind: ``simulate`` and its ``Result``, the files a run writes (atomically,
-with their formats), the run-directory contract, the summary metrics and the single-run chart.
+"""What a run leaves behind: its result, its files and their contract, its metrics and chart.
+
+The package owns ``simulate`` and its ``Result`` (:mod:`~sim.outputs.results`), the files a run
+writes, atomically, with their formats (:mod:`~sim.outputs.files`), the run-directory contract
+(:mod:`~sim.outputs.rundir`), the summary metrics (:mod:`~sim.outputs.metrics`) and the
+single-run chart (:mod:`~sim.outputs.charts`, :mod:`~sim.outputs.style`).
 
 Nothing here imports Hydra or the sweep machinery; sweeps and reports read runs through
 :mod:`sim.outputs.rundir`.

@@ -10,8 +10,11 @@ from typing import Any
 
 
 def read_json_object(path: Path) -> dict[str, Any] | None:
-    """The JSON object in ``path``, or None when the file is missing, unreadable, not JSON or
-    not an object (a run's ``summary.json`` or ``status.json`` may be any of these)."""
+    """The JSON object in ``path``, or None when the file is missing, unreadable or not one.
+
+    A file that is not JSON, or JSON but not an object, gives None too (a run's
+    ``summary.json`` or ``status.json`` may be any of these).
+    """
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -20,8 +23,14 @@ def read_json_object(path: Path) -> dict[str, Any] | None:
 
 
 def atomic_write(path: Path, write) -> None:
-    """Write a file through a temporary sibling and ``os.replace``, so a killed run never
-    leaves a truncated file under the final name."""
+    """Write a file through a temporary sibling and ``os.replace``.
+
+    A killed run therefore never leaves a truncated file under the final name.
+
+    Args:
+        path: the file's final name.
+        write: called with the temporary file's name, writes the content there.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

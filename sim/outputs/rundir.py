@@ -1,5 +1,4 @@
-"""The run-directory contract: what a run directory holds, how its files are read and written,
-and how to tell the state of its run.
+"""The run-directory contract: what a run directory holds, how it is read and written, its state.
 
 A run directory holds ``.hydra/config.yaml`` (the resolved config of exactly this run, written
 first; a single run also has ``.hydra/overrides.yaml``), the run's outputs
@@ -30,6 +29,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from sim.config import Config, config_dict
 from sim.outputs.files import atomic_write, read_json_object
@@ -94,8 +95,10 @@ class RunRecord:
 
     @property
     def found_hash(self) -> str | None:
-        """The config hash the end files were written for (``summary.json``'s, else
-        ``status.json``'s), or None."""
+        """The config hash the end files were written for, or None.
+
+        It is ``summary.json``'s, else ``status.json``'s.
+        """
         files = self.summary if self.summary is not None else self.status or {}
         return files.get("config_hash")
 
@@ -114,8 +117,14 @@ def read_status(run_dir: str | Path) -> dict[str, Any] | None:
 
 
 def read_run(run_dir: str | Path, expected_hash: str | None = None) -> RunRecord:
-    """The state of a run directory and the end files it was read from (see the module's
-    docstring); ``expected_hash`` is the config hash the run should have, None for any."""
+    """The state of a run directory and the end files it was read from.
+
+    The states are those of the module's docstring.
+
+    Args:
+        run_dir: the run directory.
+        expected_hash: the config hash the run should have, None for any.
+    """
     run_dir = Path(run_dir)
     summary = read_summary(run_dir)
     if summary is not None:
@@ -147,17 +156,17 @@ def read_config_text(run_dir: str | Path) -> str | None:
 
 def read_run_config(run_dir: str | Path) -> Config:
     """The config of a run directory, typed and validated (from ``.hydra/config.yaml``)."""
-    from omegaconf import OmegaConf
+    from omegaconf import OmegaConf  # noqa: PLC0415 - start-up: only to read a config back
 
     loaded = OmegaConf.load(Path(run_dir) / CONFIG)
     return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), loaded))
 
 
 def read_run_overrides(run_dir: str | Path) -> list[str] | None:
-    """``.hydra/overrides.yaml`` as a list of strings, or None when it is missing, unreadable
-    or not a list."""
-    import yaml  # here, not at the top: the sweep's planning imports this module
+    """``.hydra/overrides.yaml`` as a list of strings, or None when it cannot be read as one.
 
+    None means the file is missing, unreadable, not YAML or not a list.
+    """
     try:
         text = (Path(run_dir) / OVERRIDES).read_text()
         items = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -171,17 +180,18 @@ def read_run_overrides(run_dir: str | Path) -> list[str] | None:
 
 def config_yaml(config: Config) -> str:
     """A config as the YAML text of ``.hydra/config.yaml`` (keys in schema order)."""
-    import yaml  # here, not at the top: the sweep's planning imports this module
-
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return yaml.dump(config_dict(config), Dumper=dumper, sort_keys=False)
 
 
 def write_run_config(spec: RunSpec, *, overrides: bool = False) -> None:
-    """``.hydra/config.yaml`` of a run (its resolved config) and, with ``overrides``,
-    ``.hydra/overrides.yaml`` (in a sweep they are in ``sweep.json``)."""
-    import yaml  # here, not at the top: the sweep's planning imports this module
+    """Write ``.hydra/config.yaml`` of a run (its resolved config) and, if asked, its overrides.
 
+    Args:
+        spec: the run.
+        overrides: also write ``.hydra/overrides.yaml`` (single runs; in a sweep they are in
+            ``sweep.json``).
+    """
     (spec.dir / CONFIG).parent.mkdir(parents=True, exist_ok=True)
     texts = {CONFIG: spec.config_text or config_yaml(spec.config)}
     if overrides:
@@ -197,17 +207,25 @@ def status_text(status: str, config_hash_: str | None, error: str | None = None)
 
 
 def complete_status(config_hash_: str) -> dict[str, Callable[[str], None]]:
-    """``status.json`` of a complete run, as an ``extra`` file of
-    :func:`sim.outputs.results.write_outputs` (written after the tables, before
-    ``summary.json``)."""
+    """``status.json`` of a complete run, as an ``extra`` file of ``write_outputs``.
+
+    :func:`sim.outputs.results.write_outputs` writes it after the tables, before
+    ``summary.json``.
+    """
     text = status_text("complete", config_hash_)
     return {STATUS: lambda tmp: Path(tmp).write_text(text)}
 
 
 def write_failure(run_dir: str | Path, config_hash_: str | None, error: str,
                   traceback_text: str) -> None:
-    """Record a failed run: ``traceback.txt``, then ``status.json`` with ``error`` (one line)
-    and ``config_hash_`` (None when the run's config could not even be made)."""
+    """Record a failed run: ``traceback.txt``, then ``status.json``.
+
+    Args:
+        run_dir: the run directory.
+        config_hash_: the run's config hash, None when its config could not even be made.
+        error: the error, on one line.
+        traceback_text: the text of ``traceback.txt``.
+    """
     run_dir = Path(run_dir)
     atomic_write(run_dir / TRACEBACK, lambda tmp: Path(tmp).write_text(traceback_text))
     text = status_text("failed", config_hash_, error)
@@ -215,8 +233,10 @@ def write_failure(run_dir: str | Path, config_hash_: str | None, error: str,
 
 
 def reset_run(run_dir: str | Path) -> None:
-    """Remove what says how an earlier attempt ended, and temporary files a killed attempt
-    left, so that the directory reads as missing until the run is redone."""
+    """Remove what says how an earlier attempt ended, and temporary files a killed attempt left.
+
+    The directory then reads as missing until the run is redone.
+    """
     run_dir = Path(run_dir)
     for name in END_FILES:
         (run_dir / name).unlink(missing_ok=True)

@@ -26,7 +26,7 @@ __all__ = ["report"]
 
 def report(sweep_dir: Any, out: Any = None, **kwargs: Any) -> Any:
     """Collect a sweep directory and write its report; see :func:`sim.report.build.report`."""
-    from sim.report.build import report as _report
+    from sim.report.build import report as _report  # noqa: PLC0415 - start-up: import sim cheap
 
     return _report(sweep_dir, out, **kwargs)
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from sim.config import override_values
 from sim.outputs import rundir
@@ -137,8 +138,6 @@ class _ConfigReader:
     """Parses resolved configs: once per distinct text, ``seed`` and ``replicate`` set aside."""
 
     def __init__(self) -> None:
-        import yaml
-
         self._yaml = yaml
         self._loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         self._cache: dict[str, dict[str, Any]] = {}
@@ -254,9 +253,11 @@ def collect(root: str | Path, *, skip: tuple[Path, ...] = ()) -> Sweep:
 
 
 def _tidy(runs: pd.DataFrame) -> pd.DataFrame:
-    """Key columns first (``run``, ``status``, ``error``, ``strategy``, ``seed``,
-    ``replicate``, ``config_hash``, ``in_manifest``, ``overrides``), then metrics, then
-    ``config.*``."""
+    """The runs table with its key columns first, then metrics, then ``config.*``.
+
+    The key columns are ``run``, ``status``, ``error``, ``strategy``, ``seed``, ``replicate``,
+    ``config_hash``, ``in_manifest`` and ``overrides``.
+    """
     runs["in_manifest"] = runs.get("in_manifest", pd.Series(False, index=runs.index))
     runs["in_manifest"] = runs["in_manifest"].fillna(False).astype(bool)
     for key in ("seed", "replicate"):
@@ -279,14 +280,15 @@ def _tidy(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_timeseries(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
-    """All complete runs' ``timeseries.parquet`` in one table, keyed by ``run``, with
-    ``people_reached``: distinct people activated through the layer up to the step (each
-    person once, whatever the number of posts), from the runs' ``activations.parquet``.
+    """All complete runs' ``timeseries.parquet`` in one table, keyed by ``run``.
+
+    It has ``people_reached``: distinct people activated through the layer up to the step
+    (each person once, whatever the number of posts), from the runs' ``activations.parquet``.
 
     One DuckDB query reads every file (``union_by_name``, so runs with more layers or columns
     fit); ``layer`` becomes a plain string.
     """
-    import duckdb
+    import duckdb  # noqa: PLC0415 - start-up: duckdb only when series are read
 
     done = runs.loc[runs["status"] == "complete", "run"].tolist()
 

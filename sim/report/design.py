@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from sim.claims import EXPERIMENTS, ordered
-from sim.config import NOT_FACTORS, override_values
+from sim.config import NOT_FACTORS, Config, config_dict, override_values
 from sim.config.reference import key_claims, key_sources
 from sim.report.collect import CONFIG_PREFIX
 
@@ -75,8 +75,10 @@ def _parse(value: str) -> Any:
 
 
 def _override_table(runs: pd.DataFrame) -> pd.DataFrame | None:
-    """One column per override key (values parsed), or ``None`` when a run that has a config
-    has no known overrides."""
+    """One column per override key (values parsed), or ``None`` when some overrides are unknown.
+
+    ``None`` means a run that has a config has no known overrides.
+    """
     if "overrides" not in runs:
         return None
     known = runs["overrides"].notna()
@@ -137,8 +139,11 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 
 def short_key(key: str) -> str:
-    """``strategy.split`` -> ``split``; ``network.professional.activity`` ->
-    ``professional.activity`` (the last two parts, or one when it is unambiguous)."""
+    """A config key's last two parts, or one when it is unambiguous.
+
+    ``strategy.split`` -> ``split``; ``network.professional.activity`` ->
+    ``professional.activity``.
+    """
     parts = key.split(".")
     return parts[-1] if parts[0] in ("strategy", "") or len(parts) <= 2 else ".".join(parts[-2:])
 
@@ -147,12 +152,20 @@ def cell_label(keys: list[str], values: tuple) -> str:
     """``["p"], (0.1,)`` -> ``p=0.1``; no keys -> ``all``."""
     if not keys:
         return "all"
-    return ", ".join(f"{short_key(k)}={value_text(v)}" for k, v in zip(keys, values))
+    return ", ".join(f"{short_key(k)}={value_text(v)}"
+                     for k, v in zip(keys, values, strict=True))
 
 
 def label_arms(runs: pd.DataFrame, design: Design) -> pd.DataFrame:
-    """The runs with ``arm`` and ``cell`` columns: the arm factor's value (a strategy name, or
-    ``split=0.3``) and the other factors' values (``p=0.1``, or ``all``)."""
+    """The runs with ``arm`` and ``cell`` columns: the arm factor's and the others' values.
+
+    ``arm`` is the arm factor's value (a strategy name, or ``split=0.3``); ``cell`` the other
+    factors' values (``p=0.1``, or ``all``).
+
+    Args:
+        runs: the runs table.
+        design: the sweep's design (:func:`detect`).
+    """
     out = runs.copy()
     values = design.values.reindex(out.index)
     if design.by_strategy:
@@ -162,8 +175,9 @@ def label_arms(runs: pd.DataFrame, design: Design) -> pd.DataFrame:
         out["arm"] = [f"{key}={value_text(v)}" for v in values[design.arm]]
     else:
         out["arm"] = out["strategy"].astype("string").fillna("all")
-    out["cell"] = [cell_label(design.cells, vs) for vs in
-                   zip(*(values[f] for f in design.cells))] if design.cells else "all"
+    out["cell"] = ([cell_label(design.cells, vs)
+                    for vs in zip(*(values[f] for f in design.cells), strict=True)]
+                   if design.cells else "all")
     return out
 
 
@@ -175,8 +189,11 @@ def value_text(value: Any) -> str:
 
 
 def fingerprint(hashes: pd.Series) -> str:
-    """The sweep's config fingerprint: 12 hex digits of sha256 over its runs' sorted
-    ``config_hash`` values (same fingerprint, same set of configs)."""
+    """The sweep's config fingerprint: 12 hex digits of sha256 over its runs' config hashes.
+
+    The runs' distinct ``config_hash`` values are sorted first: same fingerprint, same set of
+    configs.
+    """
     text = "\n".join(sorted(str(h) for h in hashes.dropna().unique()))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -189,8 +206,6 @@ def changed_from_defaults(runs: pd.DataFrame) -> pd.DataFrame:
         text), ``varied`` (whether runs differ on it) and ``source`` (the claim, C1..C15,
         or assumption, from the config reference).
     """
-    from sim.config import Config, config_dict
-
     defaults = flatten_defaults(config_dict(Config()))
     sources = key_sources()
     rows = []
@@ -236,22 +251,31 @@ def _num(text: str) -> Any:
 
 
 def claims(keys: Iterable[str]) -> list[str]:
-    """The claims (``C1``..``C15``) behind config keys (dotted, as in :func:`flatten_defaults`),
-    read from the schema's metadata, in numeric order; keys the schema does not have add none."""
+    """The claims (``C1``..``C15``) behind config keys, in numeric order.
+
+    Keys are dotted, as in :func:`flatten_defaults`; the claims are read from the schema's
+    metadata, and keys the schema does not have add none.
+    """
     behind = key_claims()
     return ordered(c for key in keys for c in behind.get(str(key), ()))
 
 
 def experiment_claims(name: str) -> list[str]:
-    """The claims a shipped experiment (``conf/experiment/<name>.yaml``) tests, from the claims
-    registry (:data:`sim.claims.EXPERIMENTS`); none for an experiment it does not list."""
+    """The claims a shipped experiment (``conf/experiment/<name>.yaml``) tests.
+
+    They come from the claims registry (:data:`sim.claims.EXPERIMENTS`); an experiment it does
+    not list tests none.
+    """
     known = EXPERIMENTS.get(name)
     return list(known.claims) if known is not None else []
 
 
 def tested_claims(rep: Any) -> list[str]:
-    """The claims a sweep tests: those its experiment tests, and those behind the parameters
-    it changed from the defaults (the schema's metadata), in numeric order."""
+    """The claims a sweep tests, in numeric order.
+
+    They are those its experiment tests, and those behind the parameters it changed from the
+    defaults (the schema's metadata).
+    """
     found = set(claims(rep.changed["key"]) if len(rep.changed) else [])
     experiment = (rep.sweep.manifest or {}).get("experiment")
     if experiment:

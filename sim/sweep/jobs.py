@@ -105,7 +105,7 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
     ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs); ``timing`` adds
     figures measured outside the run to its ``timing.json``.
     """
-    from sim.outputs.results import simulate, write_outputs
+    from sim.outputs.results import simulate, write_outputs  # noqa: PLC0415 - start-up: the model
 
     try:
         spec.dir.mkdir(parents=True)
@@ -132,7 +132,7 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
 
 
 def _chart(result, config: Config, path: str) -> None:
-    from sim.outputs.charts import save_reach_chart
+    from sim.outputs.charts import save_reach_chart  # noqa: PLC0415 - start-up: matplotlib
 
     save_reach_chart(result.timeseries, path, title=f"{config.name}: cumulative reach per layer")
 
@@ -166,10 +166,18 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
     return outcome
 
 
-def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseException,
-             overrides: Sequence[str] = ()) -> None:
-    """Record every run of a job as failed when the job could not even start them (e.g. its
-    config does not convert): ``status.json`` and ``traceback.txt`` in each run directory."""
+def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseException) -> None:
+    """Record every run of a job as failed when the job could not even start them.
+
+    That happens when, e.g., its config does not convert; each run directory gets
+    ``status.json`` and ``traceback.txt``.
+
+    Args:
+        job_dir: the job's directory; its runs are ``replicate=<r>`` below it.
+        first: the replicate number of the job's first run.
+        replicates: how many runs the job has.
+        error: what stopped the job.
+    """
     text = "".join(traceback.format_exception(error))
     for r in range(first, first + replicates):
         run_dir = Path(job_dir) / RUN_DIR.format(r)

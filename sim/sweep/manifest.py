@@ -19,14 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.outputs.files import atomic_write
 from sim.outputs.rundir import RunSpec, RunState, reset_run, run_state
 
 MANIFEST = "sweep.json"
 
 
 def manifest_entries(sweep_dir: str | Path, runs: Iterable[RunSpec]) -> list[dict[str, Any]]:
-    """The ``runs`` list of a manifest: each run's directory (relative to ``sweep_dir``, in
-    POSIX form), config hash and overrides."""
+    """The ``runs`` list of a manifest: each run's directory, config hash and overrides.
+
+    A run's directory is relative to ``sweep_dir``, in POSIX form.
+
+    Args:
+        sweep_dir: the sweep directory.
+        runs: the sweep's runs, in the order they are listed.
+    """
     root = Path(sweep_dir).resolve()
     return [{"dir": Path(spec.dir).resolve().relative_to(root).as_posix(),
              "config_hash": spec.config_hash, "overrides": list(spec.overrides)}
@@ -41,8 +48,6 @@ def write_manifest(sweep_dir: str | Path, *, name: str, experiment: str | None,
         ValueError: two runs share a directory (a sweep whose jobs are not told apart by their
             directory names).
     """
-    from sim.outputs.files import atomic_write
-
     dirs = Counter(e["dir"] for e in entries)
     clash = [d for d, k in dirs.items() if k > 1]
     if clash:
@@ -108,9 +113,15 @@ def sweep_state(sweep_dir: str | Path, entries: Sequence[dict[str, Any]] | None 
 
 
 def prepare_resume(sweep_dir: str | Path, entries: Sequence[dict[str, Any]]) -> SweepState:
-    """Before a sweep (re)starts: find its complete runs and reset every other run directory
-    (earlier failures, killed attempts, runs of another config), so that progress counts only
-    what this attempt does."""
+    """Before a sweep (re)starts, find its complete runs and reset every other run directory.
+
+    The others are earlier failures, killed attempts and runs of another config; resetting them
+    makes progress count only what this attempt does.
+
+    Args:
+        sweep_dir: the sweep directory.
+        entries: the manifest's ``runs``.
+    """
     root = Path(sweep_dir)
     state = sweep_state(root, entries)
     for rel in (*state.failed, *state.missing):

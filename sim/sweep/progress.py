@@ -28,8 +28,9 @@ def clock_text(seconds: float) -> str:
 
 
 class SweepProgress:
-    """Counts runs as their directories report them complete or failed (missing and stale
-    ones are still pending).
+    """Counts runs as their directories report them complete or failed.
+
+    Missing and stale runs are still pending.
 
     Args:
         name: the sweep's name, shown at the start of each line.

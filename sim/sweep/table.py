@@ -1,13 +1,16 @@
-"""A sweep's results at a glance: one row per job (swept values), the mean and 95% interval of
-each headline metric over its replicates.
+"""A sweep's results at a glance: per job, each headline metric's mean and 95% interval.
+
+One row per job (its swept values), with the mean and 95% interval of each headline metric
+over the job's replicates::
 
     python -m sim.sweep.table results/mindset_divide/sweep [--metrics reach,mean_loyalty]
 
 prints the table and writes it next to ``sweep.json`` as ``summary_table.txt`` and
 ``summary_table.csv`` (numbers unrounded). Runs are read through the manifest, so failed and
-missing runs (stale ones, of another config, among them) are counted, not silently dropped. The interval is ``mean +- 1.96 sd / sqrt(n)``
-over replicates; comparisons between strategies are paired by replicate (common random
-numbers), so a difference is usually better resolved than the two intervals suggest.
+missing runs (stale ones, of another config, among them) are counted, not silently dropped.
+The interval is ``mean +- 1.96 sd / sqrt(n)`` over replicates; comparisons between strategies
+are paired by replicate (common random numbers), so a difference is usually better resolved
+than the two intervals suggest.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.config import NOT_FACTORS, override_values
+from sim.outputs.files import atomic_write
 from sim.outputs.rundir import RunState, read_run
 from sim.sweep.manifest import read_manifest
 
@@ -29,10 +33,12 @@ METRICS = ("reach", "reach_personal", "reach_professional", "mean_loyalty")
 
 
 def runs_table(sweep_dir: str | Path) -> pd.DataFrame:
-    """One row per run of the manifest: its override values (as text), ``replicate``,
-    ``status`` (a :class:`~sim.outputs.rundir.RunState` value) and the numbers of its
-    ``summary.json`` (empty unless complete). The swept keys, in the sweep's order, are in
-    ``.attrs["factors"]``."""
+    """One row per run of the manifest: its override values, replicate, status and summary.
+
+    The override values are text, ``status`` is a :class:`~sim.outputs.rundir.RunState` value
+    and the numbers of the run's ``summary.json`` are empty unless it is complete. The swept
+    keys, in the sweep's order, are in ``.attrs["factors"]``.
+    """
     root = Path(sweep_dir)
     rows, keys = [], {}
     for entry in read_manifest(root)["runs"]:
@@ -53,8 +59,16 @@ def runs_table(sweep_dir: str | Path) -> pd.DataFrame:
 
 def summary_table(runs: pd.DataFrame, by: Sequence[str],
                   metrics: Sequence[str] = METRICS) -> pd.DataFrame:
-    """Per combination of ``by``: runs complete / expected, and each metric's mean and 95%
-    half-interval (columns ``<metric>`` and ``<metric>_ci``), in the sweep's order."""
+    """Per combination of ``by``: runs complete / expected, and each metric's mean and interval.
+
+    The mean and 95% half-interval are columns ``<metric>`` and ``<metric>_ci``; rows are in
+    the sweep's order.
+
+    Args:
+        runs: :func:`runs_table`.
+        by: the keys whose combinations make the rows.
+        metrics: the ``summary.json`` keys to summarise (those with no value are left out).
+    """
     metrics = [m for m in metrics if m in runs and runs[m].notna().any()]
     keys = list(by)
     groups = runs.groupby(keys, sort=False, dropna=False) if keys else [((), runs)]
@@ -62,7 +76,7 @@ def summary_table(runs: pd.DataFrame, by: Sequence[str],
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
         done = g[g["status"] == "complete"]
-        row = dict(zip(keys, key))
+        row = dict(zip(keys, key, strict=True))
         row.update(complete=len(done), runs=len(g), failed=int((g["status"] == "failed").sum()))
         for m in metrics:
             values = done[m].dropna().astype(float)
@@ -88,15 +102,13 @@ def render(table: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> st
              *(_fmt(r[m], r[f"{m}_ci"]) for m in metrics)] for _, r in table.iterrows()]
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
               for i, h in enumerate(header)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(b, widths)) for b in body]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(b, widths, strict=True)) for b in body]
     return "\n".join(lines) + "\n"
 
 
 def write_summary(sweep_dir: str | Path, metrics: Sequence[str] = METRICS) -> str:
     """Build, write (``summary_table.txt``, ``summary_table.csv``) and return the table text."""
-    from sim.outputs.files import atomic_write
-
     root = Path(sweep_dir)
     manifest = read_manifest(root)
     runs = runs_table(root)
