@@ -1,4 +1,4 @@
-"""Outcome metrics of a run: virality, per layer and in total (DOMAIN section 4).
+"""Outcome metrics of a run: virality, per layer and in total (README, "Outputs").
 
 Every metric is a pure function of the model's arrays; :func:`summarise` gathers them into the
 flat dict written as ``summary.json``. Definitions are in the README's output reference.
