@@ -1,4 +1,4 @@
-"""Reduction mode against percolation theory (final size and threshold of bond percolation, Newman 2002), with stated tolerances."""
+"""Reduction mode against bond percolation (Newman 2002), with stated tolerances."""
 
 import networkx as nx
 import numpy as np

@@ -33,7 +33,7 @@ class Mode(enum.Enum):
     full = "full"
     """Every mechanism that is switched on in the config."""
     independent_cascade = "independent_cascade"
-    """Reduction mode: the pure independent cascade model with p = ``p`` (README, "Reduction mode")."""
+    """Reduction mode: the pure independent cascade with p = ``p`` (README, "Reduction mode")."""
 
 
 class Generator(enum.Enum):

@@ -1,8 +1,8 @@
 """Per-agent reference implementations, written for clarity, used only to check the kernel.
 
 These loop over agents and edges in plain Python, one decision at a time, exactly as the rules
-are stated in the mechanisms' docstrings; the vectorised engine must make the same decisions from the same
-random streams. They are far too slow for real runs.
+are stated in the mechanisms' docstrings; the vectorised engine must make the same decisions
+from the same random streams. They are far too slow for real runs.
 """
 
 from __future__ import annotations
