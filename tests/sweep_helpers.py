@@ -15,12 +15,9 @@ MINDSHARE = str(Path(sys.executable).parent / "mindshare")
 TIMING = ("timing.json",)
 #: A small sweep: 2 strategies x 2 replicates at tiny N (4 runs in 2 jobs).
 SMALL = ["-m", "strategy=broadcast,adapted", "replicates=2", "n=300", "steps=3"]
-#: A sweep long enough to be killed in the middle: 4 jobs x 6 replicates, 4.4 s on 2 cores, so
-#: that a signal sent once 3 of its runs are complete always finds it running, even on a loaded
-#: machine (at n=2000, steps=30 it took 2 s, and a late signal sometimes met a driver that had
-#: already finished).
-KILLABLE = ["-m", "strategy=broadcast,adapted", "p=0.1,0.2", "replicates=6", "n=4000",
-            "steps=60"]
+#: A sweep long enough to be killed in the middle: 4 jobs x 6 replicates.
+KILLABLE = ["-m", "strategy=broadcast,adapted", "p=0.1,0.2", "replicates=6", "n=2000",
+            "steps=30"]
 
 
 def sweep_dir(cwd: Path, name: str = "default") -> Path:
