@@ -4,7 +4,7 @@ The plain-Python API (no Hydra needed except for :func:`load_config`)::
 
     from sim import load_config, simulate
     result = simulate(load_config(["n=5000", "p=0.08"]))
-    result.summary["reach"], result.timeseries.head()
+    result.summary["reached"], result.timeseries.head()
 """
 
 import importlib

@@ -55,7 +55,7 @@ def _task(cfg: DictConfig) -> float:
                  time.perf_counter() - t0, out_dir)
         if outcome.failed:
             raise SystemExit(1)
-        return outcome.mean_reach
+        return outcome.mean_reached
     [spec] = plan_runs(config, out_dir, overrides, subdirs=False)
     try:
         done = execute_run(spec, reraise=(ConfigError, GraphFileError), overrides=True)
@@ -67,10 +67,10 @@ def _task(cfg: DictConfig) -> float:
         print(f"mindshare: run failed: {done.error} (traceback in {out_dir})", file=sys.stderr)
         raise SystemExit(1)
     s = done.summary
-    log.info("reach %d (%.1f%% of %d agents), %d steps, %.2f s -> %s", s["reach"],
-             100 * s["reach_fraction"], s["n_agents"], s["steps"],
+    log.info("reached %d people (%.1f%% of %d), engaged %d, %d steps, %.2f s -> %s",
+             s["reached"], 100 * s["reached_fraction"], s["n_agents"], s["engaged"], s["steps"],
              time.perf_counter() - t0, out_dir)
-    return float(s["reach"])
+    return float(s["reached"])
 
 
 def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
@@ -90,7 +90,7 @@ def _sweep_job(cfg: DictConfig, job_dir: Path, overrides: list[str]) -> float:
         log.warning("job failed: %s: %s", job_dir, " ".join(str(exc).split()))
         return float("nan")
     setup = take_compose_cpu() + time.process_time() - start     # this job's config, in CPU s
-    return run_job(config, job_dir, overrides, setup_cpu_s=setup).mean_reach
+    return run_job(config, job_dir, overrides, setup_cpu_s=setup).mean_reached
 
 
 #: The nearest directory above the run directory that existed before the command (the run

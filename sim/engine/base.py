@@ -33,7 +33,7 @@ class ModelBase(mesa.Model):
     Subclasses set, before their first step: ``channels`` (layer names, plus ``"owned"`` in
     full mode), ``n_posts`` and ``post_step``, ``activated`` ((rows, N) bool, row ``c``: who
     shared post ``c``), ``recorder`` and ``running``; and they implement :meth:`_advance`,
-    :attr:`first_seen` and :attr:`pending`.
+    :attr:`first_seen`, :attr:`pending` and :attr:`share_lag`.
 
     Args:
         config: a validated config whose ``mode`` is the subclass's :attr:`mode`.
@@ -49,6 +49,8 @@ class ModelBase(mesa.Model):
     other: ClassVar[str]
 
     channels: tuple[str, ...]
+    #: channel index of the owned channel (full mode), -1 when the model has none
+    owned: int = -1
     n_posts: int
     post_step: np.ndarray
     activated: np.ndarray
@@ -89,7 +91,8 @@ class ModelBase(mesa.Model):
         """Step until the run ends (:attr:`running` turns false).
 
         Args:
-            progress: reports the step, reach so far and time left, where the model reports.
+            progress: reports the step, people reached so far and time left, where the model
+                reports.
         """
         # The phases are driven directly rather than through Mesa's per-step event dispatch
         # (about 20 us a step, which dominates small cascades); Mesa's step and time
@@ -172,13 +175,64 @@ class ModelBase(mesa.Model):
         """Exposures waiting in feeds (sent, not yet seen)."""
         raise NotImplementedError
 
-    def _newly_exposed(self, rows: int) -> np.ndarray:
-        """Agents first exposed per step and channel, derived from ``first_seen`` (rows, C)."""
-        out = np.zeros((rows, len(self.channels)), dtype=np.int64)
-        for c, first in enumerate(self.first_seen):
-            seen = first[first > 0] - 1
-            out[:, c] = np.bincount(seen, minlength=rows)[:rows]
+    @property
+    def share_lag(self) -> int:
+        """The most steps between a share and a share it causes (its exposures' lifetime)."""
+        raise NotImplementedError
+
+    def seeded_mask(self, acts: dict[str, np.ndarray]) -> np.ndarray:
+        """Which of the activations ``acts`` are paid seed placements of a brand post.
+
+        A seed has no parent and was placed on a layer; an owned-channel reader who shares a
+        post it got from the brand also has no parent, but engaged of its own accord.
+        """
+        return (acts["post"] < self.n_posts) & (acts["parent"] < 0) & (acts["layer"] != self.owned)
+
+    @property
+    def first_reached(self) -> np.ndarray:
+        """(channels, N) int32: step + 1 at which each agent was first reached on each channel.
+
+        Reached: saw brand content on the channel, or was seeded there (0: never).
+        """
+        never = np.iinfo(np.int32).max
+        first = np.where(self.first_seen > 0, self.first_seen, never).astype(np.int32)
+        acts = self.activations()
+        seed = self.seeded_mask(acts)
+        np.minimum.at(first, (acts["layer"][seed].astype(np.int64), acts["agent"][seed]),
+                      (acts["step"][seed] + 1).astype(np.int32))
+        first[first == never] = 0
+        return first
+
+    @property
+    def first_engaged(self) -> np.ndarray:
+        """(channels, N) int32: step + 1 at which each agent first shared a brand post there.
+
+        Seed placements do not count (0: never engaged on the channel).
+        """
+        never = np.iinfo(np.int32).max
+        first = np.full((len(self.channels), self.n_agents), never, dtype=np.int32)
+        acts = self.activations()
+        on = (acts["post"] < self.n_posts) & ~self.seeded_mask(acts)
+        np.minimum.at(first, (acts["layer"][on].astype(np.int64), acts["agent"][on]),
+                      (acts["step"][on] + 1).astype(np.int32))
+        first[first == never] = 0
+        return first
+
+    @staticmethod
+    def _new_per_step(first: np.ndarray, rows: int) -> np.ndarray:
+        """Agents counted for the first time per step and channel, from a ``first_*`` array."""
+        out = np.zeros((rows, first.shape[0]), dtype=np.int64)
+        for c, row in enumerate(first):
+            out[:, c] = np.bincount(row[row > 0] - 1, minlength=rows)[:rows]
         return out
+
+    def _reached_new(self, rows: int) -> np.ndarray:
+        """People reached for the first time per step and channel (rows, C)."""
+        return self._new_per_step(self.first_reached, rows)
+
+    def _engaged_new(self, rows: int) -> np.ndarray:
+        """People who shared a brand post for the first time per step and channel (rows, C)."""
+        return self._new_per_step(self.first_engaged, rows)
 
     # -- agents ----------------------------------------------------------------------------
 

@@ -38,6 +38,15 @@ from sim.strategies import (
 )
 from sim.world.population import World
 
+#: Age (steps after publication) at which each post's audience is measured for
+#: ``audience_decay``, so that every post is compared over the same span. An assumption: 15
+#: is the span the default campaign's last post (day 45 of 60) gets before the horizon. In
+#: default runs continued to day 120 a post's audience at age 15 was 90% of its day-120
+#: audience on average with broadcast content and 65% with adapted content (viral cascades
+#: keep growing): the window does not see a post's whole audience, it sees every post's
+#: first 15 days, which is what makes early and late posts comparable.
+AUDIENCE_WINDOW = 15
+
 
 class Sessions(NamedTuple):
     """Phase 2's draw: who is on each channel this step, and in which mindset.
@@ -129,8 +138,11 @@ class BrandModel(ModelBase):
         self.fatigue = np.zeros(n, dtype=np.int32)
         self._last_engaged = np.full(n, -10**6, dtype=np.int64)
         self._pending = Exposures.empty()
+        #: audience of each brand post at age AUDIENCE_WINDOW (-1: not that old at the horizon)
+        self.window_audience = np.full(self.n_posts, -1, dtype=np.int64)
         self.recorder = Recorder(config.steps, self.channels,
-                                 derived={"newly_exposed": self._newly_exposed})
+                                 derived={"reached_new": self._reached_new,
+                                          "engaged_new": self._engaged_new})
         # brand exposures seen and successful per channel, for the listening strategy
         self._brand_seen = np.zeros(len(self.channels), dtype=np.int64)
         self._brand_success = np.zeros(len(self.channels), dtype=np.int64)
@@ -400,8 +412,11 @@ class BrandModel(ModelBase):
             row[on[row[on] == 0]] = self.t + 1
 
     def _record(self) -> None:
-        """Phase 9: the loyalty gauges, then commit the step's counters."""
+        """Phase 9: the loyalty gauges, audiences at the window's end, then commit the counters."""
         t = self.t
+        for post in np.flatnonzero(self.post_step + AUDIENCE_WINDOW == t):
+            self.window_audience[post] = np.count_nonzero((self.contacts[post] > 0)
+                                                          | self.activated[post])
         loyal = self.loyalty >= self.config.loyalty.loyal
         detractor = self.activated[self.backlash_post]
         self.recorder.gauge("members", t, self.member.sum(axis=1))
@@ -425,11 +440,17 @@ class BrandModel(ModelBase):
         """Exposures waiting in feeds (sent, not yet seen)."""
         return self._pending
 
+    @property
+    def share_lag(self) -> int:
+        """``network.feed_ttl``: an exposure is seen at most that many steps after its share."""
+        return self.config.network.feed_ttl
+
     def _report(self, progress: Progress) -> None:
         progress.step(self.t, self.config.steps, self._reach_so_far)
 
     def _reach_so_far(self) -> str:
-        return f"reach {int(self.activated[:self.n_posts].any(axis=0).sum()):,}"
+        reached, engaged = self.first_reached.any(axis=0), self.first_engaged.any(axis=0)
+        return f"reached {int(reached.sum()):,}, engaged {int(engaged.sum()):,}"
 
     def _at(self, state: np.ndarray, row: np.ndarray, agent: np.ndarray) -> np.ndarray:
         """``state[row, agent]`` for a (rows, N) array, through a flat index.

@@ -59,7 +59,7 @@ class CascadeModel(ModelBase):
         # the kernel keeps row 0 of `activated` up to date
         self._cascade = IndependentCascade(self.world.layers, self.activated[0], config.p)
         self._replayed: tuple[int, dict[str, np.ndarray]] | None = None
-        derived = {"newly_exposed": self._newly_exposed}
+        derived = {"reached_new": self._reached_new, "engaged_new": self._engaged_new}
         derived |= {name: self._derived(name) for name in _REPLAYED}
         self.recorder = Recorder(config.steps, self.channels, derived=derived)
         seeds, layers = random_seeds(self.world.member, members_any, config.seeds,
@@ -109,6 +109,11 @@ class CascadeModel(ModelBase):
         return Exposures(parent=parents[live], child=children[live], layer=lay, origin=lay,
                          post=np.zeros(k, dtype=np.int32),
                          born=np.full(k, self.t, dtype=np.int32)), live
+
+    @property
+    def share_lag(self) -> int:
+        """1: every exposure is decided the step after its share."""
+        return 1
 
     @property
     def first_seen(self) -> np.ndarray:

@@ -143,7 +143,7 @@ class IndependentCascade:
         #: activation layer, counted when it activates
         self.examined = 0
         #: agents activated so far, seeds included
-        self.reach = 0
+        self.active = 0
 
     def start(self, seeds: np.ndarray, layers: np.ndarray | None,
               rng: np.random.Generator) -> None:
@@ -151,14 +151,14 @@ class IndependentCascade:
 
         The seeds are the frontier of step 1; the successes are drawn from ``rng``.
         """
-        if self._touched:             # undo the previous cascade: O(its reach), not O(N)
+        if self._touched:             # undo the previous cascade: O(its size), not O(N)
             touched = np.concatenate(self._touched)
             self._claim[touched] = _UNCLAIMED
             self.activated[touched] = False
             self._touched = []
         self._clock = SuccessClock(self.p, rng)
         self.examined = 0
-        self.reach = 0
+        self.active = 0
         self._activate(np.asarray(seeds, dtype=np.int64), layers)
 
     @property
@@ -171,7 +171,7 @@ class IndependentCascade:
         self._claim[agents] = _ACTIVE
         self.activated[agents] = True
         self._touched.append(agents)
-        self.reach += agents.size
+        self.active += agents.size
         self._blocks = []
         total = 0
         for k in range(len(self.layers)):
@@ -323,14 +323,15 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
         config: a validated reduction-mode config (``mode=independent_cascade``).
         replicates: replicate indices to run.
         world: the world to run on; built from ``config`` (replicate 0) when omitted.
-        progress: reports cascades done, mean reach so far and time left, every few seconds.
+        progress: reports cascades done, mean people engaged so far and time left, every few
+            seconds.
 
     Returns:
-        One row per replicate: ``replicate``, ``reach`` (agents ever activated, seeds
-        included), ``steps`` (the step after which nothing was pending, capped at
-        ``config.steps``), ``edges_examined`` (sum of the activated agents' degrees on their
-        activation layer) and ``seconds`` (wall time of the cascade: streams, seeding and
-        steps; it alone differs from one call to the next).
+        One row per replicate: ``replicate``, ``engaged`` (agents who shared the post, seeds
+        excluded: the run's ``engaged`` in ``summary.json``), ``steps`` (the step after which
+        nothing was pending, capped at ``config.steps``), ``edges_examined`` (sum of the
+        activated agents' degrees on their activation layer) and ``seconds`` (wall time of the
+        cascade: streams, seeding and steps; it alone differs from one call to the next).
     """
     if config.mode is not Mode.independent_cascade:
         raise ConfigError("mode", config.mode.value, "must be independent_cascade for "
@@ -349,11 +350,12 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
                                      streams["seeding"])
         kernel.start(seeds, layers, streams["sharing"])
         steps = run_to_end(kernel, config.steps)
-        rows.append((r, kernel.reach, steps, kernel.examined, time.perf_counter() - t0))
+        rows.append((r, kernel.active - seeds.size, steps, kernel.examined,
+                     time.perf_counter() - t0))
         if progress is not None:
-            progress.step(len(rows), len(replicates), lambda: "mean reach "
+            progress.step(len(rows), len(replicates), lambda: "mean engaged "
                           f"{np.mean([row[1] for row in rows]):,.1f}", unit="cascade")
-    return pd.DataFrame(rows, columns=["replicate", "reach", "steps", "edges_examined",
+    return pd.DataFrame(rows, columns=["replicate", "engaged", "steps", "edges_examined",
                                        "seconds"])
 
 

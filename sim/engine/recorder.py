@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 COUNTERS: tuple[str, ...] = ("sent", "seen", "expired", "activations", "shares", "spillover",
-                             "newly_exposed", "backlash_seen", "detractions")
+                             "reached_new", "engaged_new", "backlash_seen", "detractions")
 GAUGES: tuple[str, ...] = ("members", "mean_loyalty", "loyal", "detractors")
-CUMULATIVE: dict[str, str] = {"reach": "activations", "exposed": "newly_exposed"}
+#: Cumulative columns: distinct people reached / engaged on the channel up to the step.
+CUMULATIVE: dict[str, str] = {"reached": "reached_new", "engaged": "engaged_new"}
 
 
 class Recorder:

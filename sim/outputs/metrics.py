@@ -97,25 +97,81 @@ def largest_tree(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
     return int(rows.size), structural_virality(tree_parent)
 
 
+def reproduction_number(parent_row: np.ndarray, step: np.ndarray, complete_by: int,
+                        sharers: np.ndarray | None = None) -> float:
+    """Mean number of secondary shares per sharer, over completed generations.
+
+    ``R = sum_{i in S} c_i / |S|``, where ``c_i`` is the number of shares whose parent is
+    share ``i`` (its children in the diffusion tree) and ``S`` the sharers whose children have
+    all been observed: those activated at a step ``<= complete_by``. Every share counts as a
+    sharer, seeds included (a seed's shares are its children like any other's). Unit: shares
+    per sharer; above 1 each generation of sharers is larger than the one before.
+
+    A cascade that has run its course in a finite population ends with generations that find
+    no one left to convince: over all of it, R is (shares - roots) / shares, just under 1
+    whatever its size (every share but a root has one parent). R above 1 therefore says that
+    cascades were still growing when the run ended, as the campaigns of the full model often
+    are at the horizon; compare R between arms observed over the same horizon.
+
+    Args:
+        parent_row: per share (activation), the index of its parent share, -1 for roots.
+        step: per share, the step at which it happened.
+        complete_by: last step whose sharers' children have all been decided by the end of
+            the run (the last step minus the most steps a share takes to cause another, or
+            the last step when nothing was left pending).
+        sharers: optional mask restricting ``S`` (for instance to the shares on one layer);
+            children are counted on every layer.
+
+    Returns:
+        R, 0.0 when no sharer completed its generation.
+    """
+    parent_row = np.asarray(parent_row, dtype=np.int64)
+    children = np.bincount(parent_row[parent_row >= 0], minlength=parent_row.size)
+    done = np.asarray(step) <= complete_by
+    if sharers is not None:
+        done &= sharers
+    return float(children[done].mean()) if done.any() else 0.0
+
+
+def audience_decay(window_audience: np.ndarray) -> float:
+    """``1 - mean audience of the last third / mean audience of the first third`` of the posts.
+
+    Only posts observed for the full window count (``window_audience >= 0``, in publication
+    order): each post's audience is taken at the same age
+    (:data:`sim.engine.brand.AUDIENCE_WINDOW` steps after it went out), so the horizon cannot
+    cut the last posts short. Positive when later posts reach fewer people. Unit: a fraction.
+
+    Returns:
+        The decay, 0.0 when fewer than three posts were observed for the full window or the
+        first third reached no one.
+    """
+    audience = np.asarray(window_audience, dtype=np.float64)
+    audience = audience[audience >= 0]
+    third = audience.size // 3
+    if not third or audience[:third].mean() <= 0:
+        return 0.0
+    return float(1.0 - audience[-third:].mean() / audience[:third].mean())
+
+
 def post_audience(model) -> np.ndarray:
     """Agents who saw each brand post (any channel) or were seeded with it, per post."""
     k = model.n_posts
     if model.mode is Mode.independent_cascade:
-        return model.activated[:k].sum(axis=1) + model.exposed.any(axis=0).sum()
+        return model.first_reached.any(axis=0).sum(keepdims=True)
     return ((model.contacts[:k] > 0) | model.activated[:k]).sum(axis=1)
 
 
 def posts_table(model) -> dict[str, np.ndarray]:
     """One row per brand post: when it went out, its seeds, audience and cascade size."""
     acts = model.activations()
-    brand = acts["post"] < model.n_posts
-    seeds = np.bincount(acts["post"][brand & (acts["parent"] < 0)], minlength=model.n_posts)
+    seeded = np.bincount(acts["post"][model.seeded_mask(acts)], minlength=model.n_posts)
     return {
         "post": np.arange(model.n_posts),
         "step": np.asarray(model.post_step, dtype=np.int64),
         "published": np.asarray(model.post_step) <= model.t,
-        "seeds": seeds[: model.n_posts],
+        "seeded": seeded[: model.n_posts],
         "audience": post_audience(model),
+        "audience_at_window": np.asarray(model.window_audience, dtype=np.int64),
         "activations": model.activated[: model.n_posts].sum(axis=1),
     }
 
@@ -123,7 +179,10 @@ def posts_table(model) -> dict[str, np.ndarray]:
 def summarise(model) -> dict[str, float | int | str]:
     """The flat summary of a finished run (definitions in the README's output reference).
 
-    Virality counts brand posts only; negative word of mouth has its own keys.
+    Virality counts brand posts only; negative word of mouth has its own keys. People are
+    *reached* when they saw brand content or were seeded with it, *engaged* when they shared a
+    brand post of their own accord (a seed placement is not engagement), *seeded* when the
+    brand placed a post on them.
     """
     world, k_posts = model.world, model.n_posts
     acts = model.activations()
@@ -134,58 +193,61 @@ def summarise(model) -> dict[str, float | int | str]:
         out[f"edges_{layer.name}"] = int(layer.n_edges)
 
     brand = acts["post"] < k_posts
-    agent, post, parent, layer = (acts[key][brand] for key in ("agent", "post", "parent",
-                                                                "layer"))
-    owned = model.owned if model.mode is Mode.full else -1     # channel index, or none
-    reach = int(model.activated[:k_posts].any(axis=0).sum())
-    out["reach"] = reach
-    out["reach_fraction"] = reach / world.n
+    seed = model.seeded_mask(acts)[brand]
+    agent, post, parent, layer, step = (acts[key][brand] for key in (
+        "agent", "post", "parent", "layer", "step"))
+    first_reached, first_engaged = model.first_reached, model.first_engaged
+    reached = int(np.count_nonzero(first_reached.any(axis=0)))
+    engaged = int(np.count_nonzero(first_engaged.any(axis=0)))
+    out["reached"] = reached
+    out["reached_fraction"] = reached / world.n
+    out["engaged"] = engaged
+    out["seeded"] = int(np.unique(agent[seed]).size)
     out["activations"] = int(agent.size)
-    out["seeds"] = int(np.sum((parent < 0) & (layer != owned)))
-    out["exposed"] = int(model.exposed.any(axis=0).sum())
     out["shares"] = int(ts["shares"].sum())
     out["exposures_seen"] = int(ts["seen"].sum())
     out["edges_examined"] = int(model.edges_examined)
     out["steps"] = int(model.t)
 
-    cum = np.cumsum(ts["activations"].sum(axis=1))
-    out["time_to_half_reach"] = int(np.searchsorted(cum, cum[-1] / 2.0)) if cum[-1] else 0
+    # first step at which each engaged person shared, any channel
+    first = np.where(first_engaged > 0, first_engaged, np.iinfo(np.int32).max).min(axis=0)
+    first = np.sort(first[first < np.iinfo(np.int32).max] - 1)
+    out["days_to_half_engaged"] = int(first[(first.size - 1) // 2]) if first.size else 0
     seen = ts["seen"].sum(axis=1)
     out["peak_new_exposures"] = int(seen.max())
     out["peak_step"] = int(seen.argmax())
-    out["r_eff"] = float(np.mean(parent >= 0)) if agent.size else 0.0
+    parent_row = forest(agent, post, parent, world.n)[0] if agent.size else parent
+    pend = model.pending
+    still_open = bool(np.any(pend.post < k_posts)) if len(pend) else False
+    complete_by = model.t - model.share_lag if still_open else model.t
+    out["reproduction_number"] = reproduction_number(parent_row, step, complete_by)
     out["largest_cascade"], out["structural_virality"] = largest_tree(agent, post, parent,
                                                                       world.n)
     published = int(np.sum(model.post_step <= model.t))
     sizes = model.activated[:published].sum(axis=1)
     out["posts_published"] = published
     out["cascade_mean"] = float(sizes.mean()) if published else 0.0
-    audience = post_audience(model)[:published]
-    third = published // 3
-    out["reach_decay"] = (float(1.0 - audience[-third:].mean() / audience[:third].mean())
-                          if third and audience[:third].mean() > 0 else 0.0)
+    out["audience_decay"] = audience_decay(getattr(model, "window_audience", np.empty(0)))
 
     for k, name in enumerate(model.channels):
         on = layer == k
         shares_k = int(ts["shares"][:, k].sum())
         sent_k = int(ts["sent"][:, k].sum())
-        reached = np.zeros(model.n_agents, dtype=bool)
-        reached[agent[on]] = True
-        out[f"reach_{name}"] = int(np.count_nonzero(reached))
-        out[f"exposed_{name}"] = int(model.exposed[k].sum())
+        out[f"reached_{name}"] = int(np.count_nonzero(first_reached[k]))
+        out[f"engaged_{name}"] = int(np.count_nonzero(first_engaged[k]))
         out[f"shares_{name}"] = shares_k
-        if k == owned:
+        if k == model.owned:
             continue
-        out[f"r_eff_{name}"] = (float(np.sum(on & (parent >= 0)) / shares_k)
-                                if shares_k else 0.0)
+        out[f"reproduction_number_{name}"] = reproduction_number(parent_row, step, complete_by,
+                                                                 sharers=on)
         out[f"spillover_{name}"] = (float(ts["spillover"][:, k].sum() / sent_k)
                                     if sent_k else 0.0)
     if model.mode is Mode.full:
-        out.update(loyalty_outcomes(model, reach))
+        out.update(loyalty_outcomes(model, reached))
     return out
 
 
-def loyalty_outcomes(model, reach: int) -> dict[str, float | int]:
+def loyalty_outcomes(model, reached: int) -> dict[str, float | int]:
     """Loyalty, detractors, owned channel and budget outcomes (C8, C10-C12)."""
     cfg = model.config
     loyalty = model.loyalty
@@ -203,6 +265,6 @@ def loyalty_outcomes(model, reach: int) -> dict[str, float | int]:
         "budget_spent": float(spent),
         "budget_seeds": float(model.ledger.lines.get("seeds", 0.0)),
         "budget_incentives": float(model.ledger.lines.get("incentive", 0.0)),
-        "reach_per_budget": reach / spent if spent else 0.0,
+        "reached_per_budget": reached / spent if spent else 0.0,
         "loyalty_gain_per_budget": gain * model.n_agents / spent if spent else 0.0,
     }

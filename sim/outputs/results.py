@@ -2,7 +2,7 @@
 
 >>> from sim import load_config, simulate
 >>> result = simulate(load_config(["n=2000", "steps=5"]))
->>> result.summary["reach"] >= result.summary["seeds"]
+>>> result.summary["reached"] >= result.summary["seeded"]
 True
 """
 

@@ -77,7 +77,7 @@ class Report:
 
         The tables are ``runs``, ``timeseries``, ``outcomes`` and ``differences``::
 
-            report.sql("SELECT strategy, avg(reach) FROM runs GROUP BY 1")
+            report.sql("SELECT strategy, avg(reached) FROM runs GROUP BY 1")
         """
         import duckdb  # noqa: PLC0415 - start-up: duckdb only when the tables are queried
 
@@ -192,8 +192,8 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
 
 
 def _order(arms: pd.DataFrame, complete: pd.DataFrame) -> list[str]:
-    """Arms, best first on reach (or the first outcome compared), then any others."""
-    key = "reach" if (arms["outcome"] == "reach").any() else (
+    """Arms, best first on people reached (or the first outcome compared), then any others."""
+    key = "reached" if (arms["outcome"] == "reached").any() else (
         arms["outcome"].iloc[0] if len(arms) else None)
     ranked = arms[arms["outcome"] == key].sort_values("rank")["arm"].tolist() if key else []
     return ranked + [a for a in dict.fromkeys(complete["arm"]) if a not in ranked]
@@ -203,7 +203,7 @@ def draw(ctx: Any, charts_dir: Path, deck_dir: Path | None,
          say: Callable[[str], None]) -> list[Chart]:
     """Draw every chart that applies, save it, and return them in deck order."""
     makers = {
-        "ranking_reach": lambda: arm_charts.ranking(ctx, "reach"),
+        "ranking_reach": lambda: arm_charts.ranking(ctx, "reached"),
         "reach_over_time": lambda: arm_charts.reach_over_time(ctx),
         "ranking_loyalty_gain": lambda: arm_charts.ranking(ctx, "loyalty_gain"),
         "loyalty_over_time": lambda: arm_charts.loyalty_over_time(ctx),

@@ -71,32 +71,29 @@ def _draw_lines(ctx: Context, axes, layers: list[str], column: str, scale: float
 
 
 def reach_over_time(ctx: Context) -> Chart | None:
-    """Cumulative reach per layer over time, one line per arm with its 95% band."""
-    if ctx.timeseries.empty or "reach" not in ctx.timeseries:
+    """People reached per layer over time, cumulative, one line per arm with its 95% band."""
+    if ctx.timeseries.empty or "reached" not in ctx.timeseries:
         return None
     if len(ctx.order) < 2 and ctx.runs["cell"].nunique() > 1:
         return None
-    column = "people_reached" if "people_reached" in ctx.timeseries else "reach"
+    column = "reached"
     layers = _layers(ctx, column)
     if not layers:
         return None
     fig, axes = figure(1, len(layers), squeeze=False)
     axes = list(axes[0])
     curves = _draw_lines(ctx, axes, layers, column, 1.0, salt=1)
-    axes[0].set_ylabel("people reached" if column == "people_reached"
-                       else "reach (people x posts)")
+    axes[0].set_ylabel("people reached")
     for ax in axes:
         ax.yaxis.set_major_formatter(_thousands)
     leads = {}
     for layer in layers:
-        ld = takeaways.lead(ctx.arms, ctx.diffs, f"reach_{layer}")
+        ld = takeaways.lead(ctx.arms, ctx.diffs, f"reached_{layer}")
         if ld is not None:
             leads[layer] = ld
     title = takeaways.over_time(leads, curves, ctx.horizon) if leads else "Reach over time"
-    what = ("people who shared a post there or were seeded with it, each once" if
-            column == "people_reached" else "activations, once per person and post")
-    subtitle = (f"Reach on each network so far: {what}; mean over replicates with "
-                f"{LEVEL:.0%} bootstrap band")
+    subtitle = ("People reached on each network so far (saw a post there or were seeded "
+                f"there, each once); mean over replicates with {LEVEL:.0%} bootstrap band")
     return finish("reach_over_time", fig, title, subtitle + ctx.pooled, ctx.footnote)
 
 
@@ -177,7 +174,7 @@ def pareto(means: pd.DataFrame, x: str, y: str) -> list[str]:
     return means.index[keep][np.argsort(-pts[keep, 0])].tolist()
 
 
-def virality_vs_loyalty(ctx: Context, x: str = "reach", y: str = "loyalty_gain") -> Chart | None:
+def virality_vs_loyalty(ctx: Context, x: str = "reached", y: str = "loyalty_gain") -> Chart | None:
     """Each arm's mean reach against its mean loyalty gained, with CIs and the Pareto frontier.
 
     Every run is drawn faint behind the means.

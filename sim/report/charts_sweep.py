@@ -22,10 +22,10 @@ MIN_DOSES = 3
 
 
 def _primary(ctx: Context) -> tuple[str, str, float]:
-    """The heatmap's outcome: share of people reached when known, else reach."""
-    if "reach_fraction" in ctx.runs and ctx.runs["reach_fraction"].notna().any():
-        return "reach_fraction", "people reached (% of N)", 100.0
-    return "reach", "people reached", 1.0
+    """The heatmap's outcome: share of people reached when known, else people reached."""
+    if "reached_fraction" in ctx.runs and ctx.runs["reached_fraction"].notna().any():
+        return "reached_fraction", "people reached (% of N)", 100.0
+    return "reached", "people reached", 1.0
 
 
 def heatmap(ctx: Context) -> Chart | None:
@@ -96,7 +96,7 @@ def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
     if ctx.cell_arms.empty or ctx.design.cells != [cols_key]:
         return False
     cell = cell_label([cols_key], (value,))
-    rows = ctx.cell_arms[(ctx.cell_arms["cell"] == cell) & (ctx.cell_arms["outcome"] == "reach")]
+    rows = ctx.cell_arms[(ctx.cell_arms["cell"] == cell) & (ctx.cell_arms["outcome"] == "reached")]
     return bool(len(rows) > 1 and rows["tied_best"].sum() == 1
                 and rows.loc[rows["tied_best"], "arm"].iloc[0] == arm)
 
@@ -138,17 +138,17 @@ def takeoff(p: np.ndarray, reach: np.ndarray, *, share: float = 0.1, already: fl
 
 
 def viral_threshold(ctx: Context) -> Chart | None:
-    """Share of each layer's members reached against the share probability ``p``.
+    """Share of each layer's members engaged (who shared) against the share probability ``p``.
 
-    The share is ``reach_<layer> / members_<layer>``: each person once, whatever the number of
-    posts. One panel per layer, one line per arm with its band, the take-off point marked.
+    The share is ``engaged_<layer> / members_<layer>``: each person once, whatever the number
+    of posts. One panel per layer, one line per arm with its band, the take-off point marked.
     """
     d = ctx.design
     if DOSE not in d.factors or len(d.levels.get(DOSE, [])) < MIN_DOSES:
         return None
     runs = ctx.runs
-    layers = [x for x in LAYERS if x != "owned" and f"reach_{x}" in runs
-              and runs[f"reach_{x}"].fillna(0).gt(0).any()]
+    layers = [x for x in LAYERS if x != "owned" and f"engaged_{x}" in runs
+              and runs[f"engaged_{x}"].fillna(0).gt(0).any()]
     if not layers:
         return None
     others = [f for f in d.cells if f != DOSE]
@@ -163,7 +163,7 @@ def viral_threshold(ctx: Context) -> Chart | None:
     panel_ends = []
     for p_i, (ax, layer) in enumerate(zip(axes, layers, strict=True)):
         members = frame.get(f"members_{layer}", frame["n_agents"]).astype(float)
-        share = frame[f"reach_{layer}"].astype(float) / members.where(members > 0)
+        share = frame[f"engaged_{layer}"].astype(float) / members.where(members > 0)
         layer_frame = frame.assign(_share=share)
         ends = []
         for k, arm in enumerate(ctx.order):
@@ -192,11 +192,11 @@ def viral_threshold(ctx: Context) -> Chart | None:
     axes[0].set_ylim(0, min(100, 10 * np.ceil(1.15 * top / 10)))
     if 1 < len(ctx.order) <= 7:
         name_arms(axes, panel_ends)     # once the scale is set
-    axes[0].set_ylabel("members reached (%)")
+    axes[0].set_ylabel("members engaged (%)")
     levels = [float(v) for v in d.levels[DOSE]]
     title = takeaways.threshold(found, min(levels), max(levels),
                                 across_networks=d.arm == "network")
-    subtitle = ("Share of each network's members who shared a post there or were seeded with "
-                f"it, by share probability p; mean with {LEVEL:.0%} bootstrap band; dotted: "
-                "take-off (a tenth of the rise made)")
+    subtitle = ("Share of each network's members engaged (shared a post there; seed "
+                f"placements aside), by share probability p; mean with {LEVEL:.0%} bootstrap "
+                "band; dotted: take-off (a tenth of the rise made)")
     return finish("viral_threshold", fig, title, subtitle, ctx.footnote)

@@ -282,8 +282,8 @@ def _tidy(runs: pd.DataFrame) -> pd.DataFrame:
 def read_timeseries(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
     """All complete runs' ``timeseries.parquet`` in one table, keyed by ``run``.
 
-    It has ``people_reached``: distinct people activated through the layer up to the step
-    (each person once, whatever the number of posts), from the runs' ``activations.parquet``.
+    Its ``reached`` and ``engaged`` columns count distinct people on the layer up to the
+    step, as in a run's time series (README "Outputs").
 
     One DuckDB query reads every file (``union_by_name``, so runs with more layers or columns
     fit); ``layer`` becomes a plain string.
@@ -297,7 +297,7 @@ def read_timeseries(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
                  if (root / r / name).is_file()]
         return pd.DataFrame(paths, columns=["filename", "run"])
 
-    ts_files, act_files = files("timeseries.parquet"), files("activations.parquet")
+    ts_files = files("timeseries.parquet")
     if ts_files.empty:
         return pd.DataFrame({"run": pd.Series(dtype="string"), "step": [], "layer": []})
     con = duckdb.connect()
@@ -308,28 +308,7 @@ def read_timeseries(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
         series = ("SELECT f.run, t.* EXCLUDE (filename) REPLACE (CAST(t.layer AS VARCHAR) AS "
                   "layer) FROM read_parquet($ts, union_by_name = true, filename = true, "
                   "hive_partitioning = false) t JOIN ts_files f USING (filename)")
-        if act_files.empty:
-            query, params = series, {"ts": ts_files["filename"].tolist()}
-        else:
-            con.register("act_files", act_files)
-            # first activation of each person on each layer, counted by step; the layer is
-            # cast and the run joined only after the aggregation (both cost per row)
-            query = f"""
-                WITH series AS ({series}),
-                firsts AS (
-                    SELECT filename, layer, agent, min(step) AS step
-                    FROM read_parquet($acts, union_by_name = true, filename = true,
-                                      hive_partitioning = false) GROUP BY ALL),
-                counted AS (SELECT filename, layer, step, count(*) AS new FROM firsts
-                            GROUP BY ALL),
-                news AS (SELECT f.run, CAST(c.layer AS VARCHAR) AS layer, c.step, c.new
-                         FROM counted c JOIN act_files f USING (filename))
-                SELECT series.*, CAST(sum(coalesce(news.new, 0)) OVER (
-                    PARTITION BY series.run, series.layer ORDER BY series.step
-                    ROWS UNBOUNDED PRECEDING) AS BIGINT) AS people_reached
-                FROM series LEFT JOIN news USING (run, layer, step)"""
-            params = {"ts": ts_files["filename"].tolist(),
-                      "acts": act_files["filename"].tolist()}
+        query, params = series, {"ts": ts_files["filename"].tolist()}
         table = con.execute(query, params).df()
     finally:
         con.close()

@@ -242,7 +242,7 @@ def appendix_slides(prs, rep: Any) -> None:
     if arms.empty:
         return
     keys = list(dict.fromkeys(arms["outcome"]))
-    rank_by = "reach" if "reach" in keys else keys[0]
+    rank_by = "reached" if "reached" in keys else keys[0]
     order = arms[arms["outcome"] == rank_by].sort_values("rank")["arm"].tolist()
     table = arms.set_index(["outcome", "arm"])
 

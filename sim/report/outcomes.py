@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Layers whose reach a report breaks out, in this order.
+#: Layers whose people reached and engaged a report breaks out, in this order.
 LAYERS = ("personal", "professional", "topic", "graph", "owned")
 #: Who the people of each layer are, in a sentence ("reaches 1.8x more professionals").
 LAYER_PEOPLE = {"personal": "people on personal networks", "professional": "professionals",
@@ -20,10 +20,14 @@ LAYER_PEOPLE = {"personal": "people on personal networks", "professional": "prof
 class Outcome:
     """One headline outcome.
 
+    The words follow the README's vocabulary: people *reached* saw the content (or were
+    seeded with it), people *engaged* shared it of their own accord, people *seeded* had it
+    placed on them.
+
     Attributes:
         key: its ``summary.json`` key.
         label: axis and table label, with its unit.
-        short: a few words for titles ("reach", "mean loyalty").
+        short: a few words for titles ("people reached", "mean loyalty").
         better: ``"higher"``, ``"lower"`` or ``None`` (no better direction).
         compare: ``"ratio"`` (tell "1.8x more") or ``"difference"`` (tell "+3 points").
         scale: factor from the stored value to the told value (100 for fractions in points).
@@ -41,27 +45,35 @@ class Outcome:
     unit: str = ""
 
 
-def _reach(layer: str) -> Outcome:
-    return Outcome(f"reach_{layer}", f"People reached on the {layer} network",
-                   f"{layer} reach", "higher", "ratio",
+def _reached(layer: str) -> Outcome:
+    return Outcome(f"reached_{layer}", f"People reached on the {layer} network (saw it)",
+                   f"{layer} people reached", "higher", "ratio",
                    "{a} reaches {amount} more " + LAYER_PEOPLE[layer] + " than {b}")
 
 
+def _engaged(layer: str) -> Outcome:
+    return Outcome(f"engaged_{layer}", f"People engaged on the {layer} network (shared)",
+                   f"{layer} people engaged", "higher", "ratio",
+                   "{a} gets {amount} more " + LAYER_PEOPLE[layer] + " sharing than {b}")
+
+
 OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
-    Outcome("reach", "People reached (shared or seeded)", "reach", "higher", "ratio",
-            "{a} reaches {amount} more people than {b}"),
-    Outcome("exposed", "People who saw the content", "audience", "higher", "ratio",
-            "{a} is seen by {amount} more people than {b}"),
-    *(_reach(layer) for layer in LAYERS),
+    Outcome("reached", "People reached (saw the content or were seeded)", "people reached",
+            "higher", "ratio", "{a} reaches {amount} more people than {b}"),
+    Outcome("engaged", "People engaged (shared, seeds aside)", "people engaged", "higher",
+            "ratio", "{a} gets {amount} more people sharing than {b}"),
+    *(_reached(layer) for layer in LAYERS),
+    *(_engaged(layer) for layer in LAYERS),
     Outcome("shares", "Shares", "shares", "higher", "ratio",
             "{a} earns {amount} more shares than {b}"),
-    Outcome("r_eff", "Re-shares per share (R eff)", "re-shares per share", "higher", "ratio",
-            "{a} gets {amount} more re-shares per share than {b}"),
+    Outcome("reproduction_number", "Shares caused per share (reproduction number R)",
+            "shares per share", "higher", "ratio",
+            "{a} gets {amount} more shares out of each share than {b}"),
     Outcome("structural_virality", "Structural virality (hops)", "structural virality",
             "higher", "ratio", "{a} spreads in {amount} deeper cascades than {b}"),
-    Outcome("time_to_half_reach", "Days to half of final reach", "days to half reach",
-            "lower", "difference", "{a} gets to half its reach {amount} sooner than {b}",
-            unit="days"),
+    Outcome("days_to_half_engaged", "Days until half of the people engaged had shared",
+            "days to half engaged", "lower", "difference",
+            "{a} gets half its sharers {amount} sooner than {b}", unit="days"),
     Outcome("mean_loyalty", "Mean loyalty at the end (points of 100)", "mean loyalty",
             "higher", "difference", "{a} ends {amount} higher on loyalty than {b}",
             scale=100.0, unit="points"),
@@ -74,8 +86,9 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
             "ratio", "{a} makes {amount} fewer detractors than {b}"),
     Outcome("owned_members", "Owned-channel members", "owned-channel members", "higher",
             "ratio", "{a} brings {amount} more people to the owned channel than {b}"),
-    Outcome("reach_per_budget", "People reached per budget unit", "reach per budget unit",
-            "higher", "ratio", "{a} reaches {amount} more people per budget unit than {b}"),
+    Outcome("reached_per_budget", "People reached per budget unit",
+            "people reached per budget unit", "higher", "ratio",
+            "{a} reaches {amount} more people per budget unit than {b}"),
     Outcome("loyalty_gain_per_budget", "Loyalty gained per budget unit",
             "loyalty per budget unit", "higher", "ratio",
             "{a} buys {amount} more loyalty per budget unit than {b}"),
@@ -141,7 +154,7 @@ def fmt(outcome: Outcome | None, value: float) -> str:
     key = outcome.key if outcome else ""
     if outcome is not None and outcome.scale != 1.0:
         return f"{value * outcome.scale:.1f}"
-    if key.endswith("_share") or key == "reach_fraction":
+    if key.endswith("_share") or key == "reached_fraction":
         return f"{100 * value:.1f}%"
     if abs(value) >= 100:
         return f"{value:,.0f}"

@@ -180,9 +180,9 @@ def _outcome_blocks(rep: Any, arm_word: str) -> list[tuple]:
 
 
 def _cell_blocks(rep: Any, arm_word: str) -> list[tuple]:
-    """Reach within each cell (e.g. each p): the comparison the pooled tables average over."""
+    """People reached within each cell (e.g. each p): what the pooled tables average over."""
     arms = rep.cell_arms
-    key = "reach"
+    key = "reached"
     if arms.empty or not (arms["outcome"] == key).any():
         return []
     o = OUTCOMES[key]

@@ -107,8 +107,8 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
     the first step from which the leader's mean stays above every other arm's.
 
     Args:
-        leads: per layer, the lead on ``reach_<layer>``.
-        curves: per layer, mean cumulative reach by step (index) and arm (columns).
+        leads: per layer, the lead on ``reached_<layer>``.
+        curves: per layer, mean people reached so far by step (index) and arm (columns).
         horizon: the last step.
     """
     # a layer tells only if the leader and the runner-up both have a curve there (an arm of a

@@ -1,11 +1,11 @@
 """A small drawing of one cascade across the layers: who passed one post to whom, and where.
 
-The run drawn is the one whose reach is the median of the leading arm's replicates (a typical
-run, not the luckiest); the tree is the largest diffusion tree of that run (one seed placement
-and everyone who got the post through it, from ``activations.parquet``). Trees larger than
-:data:`MAX_NODES` are cut to their first generations (every person kept has their parent
-kept). Time runs left to right (day of activation); people are coloured by the layer they
-were reached on, and a dashed edge is a cross-post from one layer to another.
+The run drawn is the one whose number engaged is the median of the leading arm's replicates
+(a typical run, not the luckiest); the tree is the largest diffusion tree of that run (one seed
+placement and everyone who got the post through it, from ``activations.parquet``). Trees
+larger than :data:`MAX_NODES` are cut to their first generations (every person kept has
+their parent kept). Time runs left to right (day of activation); people are coloured by the
+layer they shared on, and a dashed edge is a cross-post from one layer to another.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ MAX_NODES = 150
 
 
 def pick_run(ctx: Context) -> pd.Series | None:
-    """The leading arm's run with the median reach (ties: the lowest replicate)."""
-    if not ctx.order or "reach" not in ctx.runs:
+    """The leading arm's run with the median number engaged (ties: the lowest replicate)."""
+    if not ctx.order or "engaged" not in ctx.runs:
         return None
     runs = ctx.runs[ctx.runs["arm"] == ctx.order[0]].sort_values(["replicate", "run"])
     if runs.empty:
         return None
-    gap = (runs["reach"] - runs["reach"].median()).abs()
+    gap = (runs["engaged"] - runs["engaged"].median()).abs()
     return runs.loc[gap.idxmin()]
 
 
@@ -141,5 +141,5 @@ def cascade(ctx: Context) -> Chart | None:
     shown = "" if len(full) <= MAX_NODES else \
         f"; first {MAX_NODES} of {len(full):,} people shown (earliest generations)"
     subtitle = (f"Largest diffusion tree of a typical {display(str(run['arm']))} run "
-                f"(replicate {int(run['replicate'])}, median reach){shown}")
+                f"(replicate {int(run['replicate'])}, median engaged){shown}")
     return finish("cascade", fig, title, subtitle, ctx.footnote)

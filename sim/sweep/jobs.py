@@ -51,12 +51,12 @@ class JobOutcome:
     skipped: int = 0
     failed: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
-    reach: list[float] = field(default_factory=list)
+    reached: list[float] = field(default_factory=list)
 
     @property
-    def mean_reach(self) -> float:
-        """Mean reach of the runs that completed in this job (NaN if none did)."""
-        return sum(self.reach) / len(self.reach) if self.reach else float("nan")
+    def mean_reached(self) -> float:
+        """Mean people reached by the runs that completed in this job (NaN if none did)."""
+        return sum(self.reached) / len(self.reached) if self.reached else float("nan")
 
 
 def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
@@ -134,7 +134,7 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
 def _chart(result, config: Config, path: str) -> None:
     from sim.outputs.charts import save_reach_chart  # noqa: PLC0415 - start-up: matplotlib
 
-    save_reach_chart(result.timeseries, path, title=f"{config.name}: cumulative reach per layer")
+    save_reach_chart(result.timeseries, path, name=config.name)
 
 
 def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
@@ -158,7 +158,7 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
         done = execute_run(spec, timing=timing)
         if done.status == "complete":
             outcome.complete += 1
-            outcome.reach.append(float(done.summary["reach"]))
+            outcome.reached.append(float(done.summary["reached"]))
         else:
             outcome.failed += 1
             outcome.errors.append((str(spec.dir), str(done.error)))

@@ -3,7 +3,7 @@
 One row per job (its swept values), with the mean and 95% interval of each headline metric
 over the job's replicates::
 
-    python -m sim.sweep.table results/mindset_divide/sweep [--metrics reach,mean_loyalty]
+    python -m sim.sweep.table results/mindset_divide/sweep [--metrics reached,mean_loyalty]
 
 prints the table and writes it next to ``sweep.json`` as ``summary_table.txt`` and
 ``summary_table.csv`` (numbers unrounded). Runs are read through the manifest, so failed and
@@ -29,7 +29,7 @@ from sim.outputs.rundir import RunState, read_run
 from sim.sweep.manifest import read_manifest
 
 #: Metrics shown by default, those present in the runs' summaries.
-METRICS = ("reach", "reach_personal", "reach_professional", "mean_loyalty")
+METRICS = ("reached", "engaged", "reached_personal", "reached_professional", "mean_loyalty")
 
 
 def runs_table(sweep_dir: str | Path) -> pd.DataFrame:
