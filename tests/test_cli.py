@@ -79,9 +79,9 @@ def test_independent_cascade_from_the_command_line(tmp_path):
     summary = json.loads(summary_path.read_text())
     assert {"timeseries.parquet", ".hydra"} <= {p.name for p in run_dir.iterdir()}
     expected = simulate(load_config(args)).summary
-    assert summary["reach"] == expected["reach"] and summary["steps"] == expected["steps"]
-    assert summary["seeds"] == 3 and summary["seed"] == 5
-    assert summary["reach"] >= 3 and summary["steps"] >= 1
+    assert summary["engaged"] == expected["engaged"] and summary["steps"] == expected["steps"]
+    assert summary["seeded"] == 3 and summary["seed"] == 5
+    assert summary["reached"] >= 3 and summary["steps"] >= 1
 
 
 def test_config_reference_in_readme_is_up_to_date():

@@ -36,12 +36,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("better, worse, key, claim", [
-    ("adapted", "broadcast", "reach_professional", "C1, C2, C5: adapted content"),
+    ("adapted", "broadcast", "engaged_professional", "C1, C2, C5: adapted content"),
     ("emotional_pro", "rational_pro", "shares_professional", "C4: emotion on professional"),
     ("broadcast", "promotional", "mean_loyalty", "C10: inauthentic content costs loyalty"),
     ("promotional", "broadcast", "detractors", "C10, C12: and makes detractors"),
     ("brand_centric", "broadcast", "owned_members", "C8: call to action"),
-    ("broadcast", "brand_centric", "reach_decay", "C8: owned channel steadies reach"),
+    ("broadcast", "brand_centric", "audience_decay", "C8: owned channel steadies reach"),
     ("broadcast", "bursty", "mean_loyalty", "C11: consistency beats bursts"),
 ])
 def test_direction(better, worse, key, claim):

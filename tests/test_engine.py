@@ -81,21 +81,28 @@ def test_full_mode_invariants_on_two_layers():
     result = simulate(config)
     s, ts, acts = result.summary, result.timeseries, result.activations
     brand = acts[acts["post"] < result.model.n_posts]
-    assert s["reach"] == brand["agent"].nunique()
+    seeded = brand["parent"] < 0       # no owned channel here: every root is a seed placement
+    assert s["engaged"] == brand.loc[~seeded, "agent"].nunique()
+    assert s["seeded"] == brand.loc[seeded, "agent"].nunique()
     assert s["activations"] == len(brand)
-    assert max(s["reach_personal"], s["reach_professional"]) <= s["reach"] <= (
-        s["reach_personal"] + s["reach_professional"] + s["reach_owned"])
+    assert max(s["engaged_personal"], s["engaged_professional"]) <= s["engaged"] <= (
+        s["engaged_personal"] + s["engaged_professional"] + s["engaged_owned"])
     assert 0 < s["spillover_personal"] < 1 and 0 < s["spillover_professional"] < 1
-    assert s["exposed"] <= s["exposed_personal"] + s["exposed_professional"]
+    assert s["reached"] <= s["reached_personal"] + s["reached_professional"]
+    # everyone who shared or was seeded saw the content or had it placed on them
+    assert s["reached"] >= brand["agent"].nunique()
     assert s["largest_cascade"] <= s["activations"]
     # one activation per (post, agent)
     assert not acts.duplicated(["post", "agent"]).any()
     for _, df in ts.groupby("layer", observed=True):
-        assert (np.diff(df["reach"].to_numpy()) >= 0).all()
-        assert (np.diff(df["exposed"].to_numpy()) >= 0).all()
-    # per-layer newly exposed counts add up to the agents exposed on that layer
-    for name in ("personal", "professional"):
-        assert ts.loc[ts["layer"] == name, "newly_exposed"].sum() == s[f"exposed_{name}"]
+        assert (np.diff(df["reached"].to_numpy()) >= 0).all()
+        assert (np.diff(df["engaged"].to_numpy()) >= 0).all()
+    # per-layer new counts add up to the people reached / engaged on that layer, and the
+    # cumulative columns end on the summary's numbers
+    for name in ("personal", "professional", "owned"):
+        on = ts[ts["layer"] == name]
+        assert on["reached_new"].sum() == on["reached"].iloc[-1] == s[f"reached_{name}"]
+        assert on["engaged_new"].sum() == on["engaged"].iloc[-1] == s[f"engaged_{name}"]
     # every non-root activation comes from an exposure of the trace marked as shared
     assert result.trace["shared"].sum() == int((acts["parent"] >= 0).sum())
     # activation layers are layers the agent belongs to (or the owned channel)

@@ -367,4 +367,4 @@ def test_every_named_strategy_runs():
             "brand_centric", "promotional", "listening"} <= set(names)
     for name in names:
         s = simulate(load_config([f"strategy={name}", "n=1500", "steps=30"])).summary
-        assert s["budget_spent"] <= 100 + 1e-9 and s["reach"] >= s["seeds"] > 0, name
+        assert s["budget_spent"] <= 100 + 1e-9 and s["reached"] >= s["seeded"] > 0, name

@@ -1,10 +1,20 @@
-"""Structural virality and the diffusion forest, against closed forms."""
+"""Outcome metrics against closed forms and hand counts: virality, forest, R, audience decay."""
 
 import networkx as nx
 import numpy as np
 import pytest
 
-from sim.outputs.metrics import forest, node_depth, structural_virality
+from sim import Layer, load_config, simulate
+from sim.engine.brand import AUDIENCE_WINDOW
+from sim.outputs.metrics import (
+    audience_decay,
+    forest,
+    node_depth,
+    post_audience,
+    reproduction_number,
+    structural_virality,
+)
+from sim.world.population import single_layer_world
 
 
 @pytest.mark.parametrize("n", [2, 3, 10, 101])
@@ -51,3 +61,75 @@ def test_forest_links_activations_of_the_same_post():
     parent_row, root = forest(agent, post, parent, n_agents=10)
     assert parent_row.tolist() == [-1, 0, 1, -1, 3]
     assert root.tolist() == [0, 0, 0, 3, 3]
+
+
+def test_reproduction_number_of_a_hand_built_cascade():
+    # share 0 (a seed, step 0) causes 1, 2 (step 1) and 3 (step 2); 1 causes 4 (step 2);
+    # 4 causes 5 (step 3); 5 causes 6 at the last step (4); 7 is a second root (step 3).
+    parent_row = np.array([-1, 0, 0, 0, 1, 4, 5, -1])
+    step = np.array([0, 1, 1, 2, 2, 3, 4, 3])
+    # shares at step 4 could still have caused shares: sharers of steps 0..3 are complete,
+    # and they caused 3 + 1 + 0 + 0 + 1 + 1 + 0 = 6 shares among them
+    assert reproduction_number(parent_row, step, complete_by=3) == pytest.approx(6 / 7)
+    # over everything (a finished cascade), shares - roots over shares: below 1 by construction
+    assert reproduction_number(parent_row, step, complete_by=4) == pytest.approx(6 / 8)
+    # one layer's sharers: 0, 1, 4, 5 complete (6 is not), causing 3 + 1 + 1 + 1 shares
+    on = np.array([True, True, False, False, True, True, True, False])
+    assert reproduction_number(parent_row, step, 3, sharers=on) == pytest.approx(6 / 4)
+    assert reproduction_number(parent_row, step, complete_by=-1) == 0.0
+
+
+def test_reproduction_number_exceeds_one_on_a_growing_cascade():
+    # p = 1 on a binary tree: every share but the seed's causes two more (the seed's: up to
+    # three). Stopped after 3 steps, while the cascade still grows.
+    graph = nx.balanced_tree(2, 7)
+    layer = Layer.from_networkx("graph", graph)
+    world = single_layer_world(layer)
+    config = load_config(["experiment=independent_cascade", "p=1", "seeds=1", "steps=3",
+                          "seed=2", "output.write_trace=false"])
+    result = simulate(config, world=world)
+    acts = result.activations
+    seed = int(acts.loc[acts["parent"] < 0, "agent"].item())
+    hops = nx.single_source_shortest_path_length(graph, seed, cutoff=3)
+    size = np.bincount(list(hops.values()), minlength=4)          # people per generation
+    # generations 0-2 are complete (their shares were all decided by step 3)
+    expected = (size[1] + size[2] + size[3]) / (size[0] + size[1] + size[2])
+    s = result.summary
+    assert s["reproduction_number"] == pytest.approx(expected)
+    assert s["reproduction_number"] > 1
+    assert s["reproduction_number_graph"] == s["reproduction_number"]
+    # the former measure, non-seed activations over all activations, could not exceed 1
+    assert (acts["parent"] >= 0).mean() < 1
+
+
+def _decay(fatigue: float, replicates: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """audience_decay, and the decay of audiences taken at the horizon, per replicate.
+
+    Loyalty growth is off: with it, earlier posts make later ones spread further (C11), a
+    real trend; with it and fatigue off, nothing links one post's audience to another's.
+    The horizon (day 50) leaves the last two posts (days 40, 45) under the window.
+    """
+    window, at_end = [], []
+    for r in range(replicates):
+        result = simulate(load_config([
+            "n=2000", "p=0.25", "steps=50", "loyalty.growth=0", f"share.fatigue={fatigue}",
+            f"replicate={r}", "output.write_trace=false"]))
+        window.append(result.summary["audience_decay"])
+        at_end.append(audience_decay(post_audience(result.model)))
+        posts = result.posts
+        young = posts["step"] + AUDIENCE_WINDOW > 50
+        assert young.sum() == 2 and (posts.loc[young, "audience_at_window"] == -1).all()
+        assert (posts.loc[~young, "audience_at_window"] > 0).all()
+    return np.array(window), np.array(at_end)
+
+
+def test_audience_decay_is_zero_without_fatigue_and_positive_with_it():
+    off, off_at_end = _decay(0.0)
+    on, _ = _decay(3.0)
+    assert on.mean() > 0.4
+    # without fatigue no post wears the audience out: the decay is within noise of 0
+    sem = off.std(ddof=1) / np.sqrt(off.size)
+    assert abs(off.mean()) < max(3 * sem, 0.1 * on.mean())
+    assert abs(off.mean()) < 0.1 * on.mean()
+    # audiences taken at the horizon cut the last posts short: a decay that is not there
+    assert off_at_end.mean() > 0.25

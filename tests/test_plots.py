@@ -1,14 +1,15 @@
-"""The single run's reach chart: one line per channel, each in its own colour."""
+"""The single run's reach chart: people reached and engaged per channel, each in its colour."""
 
 import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 
-from sim.outputs.charts import plot_reach, save_reach_chart
+from sim import load_config, simulate
+from sim.outputs.charts import plot_reach, reach_lines, reach_title, save_reach_chart
 
 
 def _series(channels: list[str], steps: int = 5) -> pd.DataFrame:
-    rows = [{"step": t, "layer": name, "reach": (k + 1) * t}
+    rows = [{"step": t, "layer": name, "reached": 2 * (k + 1) * t, "engaged": (k + 1) * t}
             for t in range(steps) for k, name in enumerate(channels)]
     df = pd.DataFrame(rows)
     df["layer"] = pd.Categorical(df["layer"], categories=channels)
@@ -19,14 +20,18 @@ def test_every_channel_has_its_own_line_and_colour():
     channels = ["personal", "professional", "owned", "topic", "somewhere_else"]
     ax = plot_reach(_series(channels))
     lines = ax.get_lines()
-    assert [line.get_label() for line in lines] == channels
+    assert [line.get_label() for line in lines] == [
+        f"{c} {what}" for c in channels for what in ("reached", "engaged")]
     colours = {mcolors.to_hex(line.get_color()) for line in lines}
     assert len(colours) == len(channels)
-    assert np.array_equal(lines[2].get_ydata(), 3 * np.arange(5))
+    # a channel's two lines share its colour; engaged is dashed
+    assert lines[4].get_color() == lines[5].get_color() and lines[5].get_linestyle() == "--"
+    assert np.array_equal(lines[4].get_ydata(), 6 * np.arange(5))
+    assert np.array_equal(lines[5].get_ydata(), 3 * np.arange(5))
 
 
 def test_the_chart_is_written_as_a_png(tmp_path):
-    path = save_reach_chart(_series(["graph"]), tmp_path / "reach.png", title="t")
+    path = save_reach_chart(_series(["graph"]), tmp_path / "reach.png", name="t")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["reach.png"]   # no temporary left
 
@@ -40,7 +45,7 @@ def test_the_run_chart_takes_its_style_from_outputs_not_from_the_report():
 
     ax = plot_reach(_series(["personal", "professional"]))
     assert [mcolors.to_hex(line.get_color()) for line in ax.get_lines()] == [
-        style.LAYER_COLOURS["personal"], style.LAYER_COLOURS["professional"]]
+        style.LAYER_COLOURS["personal"]] * 2 + [style.LAYER_COLOURS["professional"]] * 2
     assert ax.figure.get_size_inches().tolist() == list(style.SIZE)
     # one definition: the deck style uses the same frame, resolution and colours
     for name in ("SIZE", "DPI", "LAYER_COLOURS", "EXTRA_COLOURS"):
@@ -49,3 +54,19 @@ def test_the_run_chart_takes_its_style_from_outputs_not_from_the_report():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+def test_a_runs_chart_ends_on_its_summary_and_its_title_gives_the_same_numbers():
+    result = simulate(load_config(["n=2000", "steps=30", "output.write_trace=false"]))
+    s = result.summary
+    ax = plot_reach(result.timeseries)
+    ends = {line.get_label(): line.get_ydata()[-1] for line in ax.get_lines()}
+    for channel in ("personal", "professional", "owned"):
+        assert ends[f"{channel} reached"] == s[f"reached_{channel}"]
+        assert ends[f"{channel} engaged"] == s[f"engaged_{channel}"]
+    # more people saw the content than shared it: the chart does not plot activations
+    assert s["reached_personal"] > s["engaged_personal"] > 0
+    title = reach_title("default", reach_lines(result.timeseries))
+    assert f"personal {s['reached_personal']:,} ({s['engaged_personal']:,})" in title
+    assert f"professional {s['reached_professional']:,}" in title
+    assert "owned" not in title          # no owned channel in this run: nobody reached there

@@ -43,4 +43,4 @@ def test_a_run_reports_through_the_given_progress():
     simulate(config, progress=Progress(lines.append, every=0.0, slow=0.0))
     assert any(line.startswith("built the personal layer: ") for line in lines)
     steps = [line for line in lines if line.startswith("step ")]
-    assert steps and steps[-1].startswith("step 8/8 (100%), reach ")
+    assert steps and steps[-1].startswith("step 8/8 (100%), reached ")

@@ -115,9 +115,9 @@ def test_a_batch_of_cascades_is_the_models_cascades(kind):
     for row in batch.itertuples():
         model = CascadeModel(dataclasses.replace(config, replicate=row.replicate),
                            world=world).run()
-        assert (row.reach, row.steps, row.edges_examined) == (
+        assert (row.engaged + 3, row.steps, row.edges_examined) == (
             int(model.activated.sum()), model.t, model.edges_examined)
-    assert batch["reach"].nunique() > 1
+    assert batch["engaged"].nunique() > 1
     assert (batch["seconds"] > 0).all()
 
 
@@ -129,7 +129,7 @@ def test_the_horizon_caps_a_batch_like_a_model():
     for row in batch.itertuples():
         model = CascadeModel(dataclasses.replace(config, replicate=row.replicate),
                            world=world).run()
-        assert row.reach == int(model.activated.sum()) and model.t == 2
+        assert row.engaged + 3 == int(model.activated.sum()) and model.t == 2
 
 
 def test_a_batch_refuses_full_mode_and_too_many_seeds():
@@ -174,7 +174,7 @@ def test_a_long_batch_reports_its_progress():
     ticks = iter(range(10**6))
     progress = Progress(lines.append, every=5.0, clock=lambda: float(next(ticks)))
     batch = independent_cascades(config, range(40), world=world, progress=progress)
-    assert lines and all(line.startswith("cascade ") and "/40 (" in line and "mean reach"
+    assert lines and all(line.startswith("cascade ") and "/40 (" in line and "mean engaged"
                          in line and "s left" in line for line in lines)
     assert len(batch) == 40
 
@@ -188,4 +188,4 @@ def test_on_a_graph_file_row_r_is_the_run_of_replicate_r(tmp_path):
     batch = independent_cascades(config, [0, 1, 2])          # builds the world itself
     for row in batch.itertuples():
         run = simulate(dataclasses.replace(config, replicate=row.replicate)).summary
-        assert (row.reach, row.steps) == (run["reach"], run["steps"])
+        assert (row.engaged, row.steps) == (run["engaged"], run["steps"])

@@ -47,21 +47,22 @@ def test_tables_hold_every_run_and_are_queryable_with_duckdb(rep, sweep):
     assert len(runs) == 8
     assert runs["status"].value_counts().to_dict() == {"complete": 6, "failed": 1, "missing": 1}
     assert {"run", "status", "error", "strategy", "replicate", "config_hash", "overrides",
-            "reach", "mean_loyalty", "config.strategy.name", "config.n"} <= set(runs.columns)
+            "reached", "mean_loyalty", "config.strategy.name", "config.n"} <= set(runs.columns)
     by_sql = duckdb.sql(
-        f"SELECT strategy, count(*) AS n, avg(reach) AS reach FROM "
+        f"SELECT strategy, count(*) AS n, avg(reached) AS reached FROM "
         f"'{rep.out / 'runs.parquet'}' WHERE status = 'complete' GROUP BY 1 ORDER BY 1").df()
     assert by_sql["strategy"].tolist() == ["adapted", "broadcast"]
     assert by_sql["n"].tolist() == [3, 3]
     done = runs[runs["status"] == "complete"]
-    assert by_sql["reach"].tolist() == pytest.approx(
-        done.groupby("strategy")["reach"].mean().sort_index().tolist())
+    assert by_sql["reached"].tolist() == pytest.approx(
+        done.groupby("strategy")["reached"].mean().sort_index().tolist())
     ts = pd.read_parquet(rep.out / "timeseries.parquet")
     assert set(ts["run"]) == set(done["run"])
-    last = ts[ts["step"] == ts["step"].max()].set_index(["run", "layer"])["people_reached"]
+    last = ts[ts["step"] == ts["step"].max()].set_index(["run", "layer"])
     for row in done.itertuples():
-        assert last[(row.run, "personal")] == row.reach_personal
-        assert last[(row.run, "professional")] == row.reach_professional
+        for layer in ("personal", "professional"):
+            assert last.loc[(row.run, layer), "reached"] == getattr(row, f"reached_{layer}")
+            assert last.loc[(row.run, layer), "engaged"] == getattr(row, f"engaged_{layer}")
     assert rep.sql("SELECT count(*) AS k FROM timeseries")["k"].iloc[0] == len(ts)
 
 
@@ -83,7 +84,7 @@ def test_failed_and_missing_runs_are_reported_not_dropped(rep, sweep):
     titles = [s.shapes.title.text for s in Presentation(str(rep.files["deck.pptx"])).slides]
     assert any("did not finish" in t for t in titles)
     # pairs lose the failed and the missing replicates, nothing else
-    diffs = rep.diffs[rep.diffs["outcome"] == "reach"]
+    diffs = rep.diffs[rep.diffs["outcome"] == "reached"]
     assert diffs["n_pairs"].tolist() == [2]
 
 
@@ -139,7 +140,7 @@ def _swap_strategies(src: Path, dst: Path) -> Path:
 def test_titles_follow_the_data(rep, sweep, tmp_path):
     ranking = rep.charts[0]
     assert ranking.name == "ranking_reach"
-    leader = rep.arms[(rep.arms["outcome"] == "reach") & (rep.arms["rank"] == 1)]["arm"].item()
+    leader = rep.arms[(rep.arms["outcome"] == "reached") & (rep.arms["rank"] == 1)]["arm"].item()
     name = {"adapted": "Adapted content", "broadcast": "Broadcast"}
     assert ranking.title.startswith(name[leader])
     swapped = report(_swap_strategies(sweep, tmp_path / "swapped"), tmp_path / "out",
@@ -176,7 +177,7 @@ def test_a_run_of_another_config_is_not_complete(sweep, tmp_path):
         row = runs.loc[entry["dir"]]
         assert row["status"] == "missing" and row["error"].startswith("stale: ")
         assert "another" in row["error"] and row["config_hash"] == entry["config_hash"]
-        assert pd.isna(row["reach"]) and row["strategy"] == "broadcast"
+        assert pd.isna(row["reached"]) and row["strategy"] == "broadcast"
     assert runs.loc[done["dir"], "replicate"] == 0
     # without a manifest no run has an expected config: the summary counts as complete
     (copy / "sweep.json").unlink()

@@ -68,13 +68,13 @@ def _runs(means: dict[str, float], *, reps: int = 20, noise: float = 5.0, seed: 
     for arm, mean in means.items():
         for r in range(reps):
             rows.append({"arm": arm, "cell": "all", "seed": 0, "replicate": r,
-                         "reach": mean + shared[r] + rng.normal(0, noise)})
+                         "reached": mean + shared[r] + rng.normal(0, noise)})
     return pd.DataFrame(rows)
 
 
 def _title(means, **kw):
-    arms, diffs = stats.compare(_runs(means, **kw), ["reach"], b=1000, seed=3)
-    return takeaways.ranking(takeaways.lead(arms, diffs, "reach")), arms, diffs
+    arms, diffs = stats.compare(_runs(means, **kw), ["reached"], b=1000, seed=3)
+    return takeaways.ranking(takeaways.lead(arms, diffs, "reached")), arms, diffs
 
 
 def test_titles_name_the_winner_and_flip_with_the_data():
@@ -91,28 +91,28 @@ def test_titles_name_the_winner_and_flip_with_the_data():
 def test_titles_say_when_there_is_no_clear_difference():
     title, _, diffs = _title({"broadcast": 100.0, "adapted": 100.0}, noise=20.0)
     assert not diffs["distinguishable"].any()
-    assert title == "Reach: no clear difference between Adapted content and Broadcast" or \
-        title == "Reach: no clear difference between Broadcast and Adapted content"
+    assert title == "People reached: no clear difference between Adapted content and Broadcast" or \
+        title == "People reached: no clear difference between Broadcast and Adapted content"
     many, *_ = _title({"broadcast": 100.0, "adapted": 100.5, "ambassadors": 99.5}, noise=20.0)
-    assert many == "Reach: no clear difference among the 3 strategies"
+    assert many == "People reached: no clear difference among the 3 strategies"
     tied, *_ = _title({"broadcast": 100.0, "adapted": 300.0, "ambassadors": 300.5}, noise=20.0)
-    assert tied.startswith("Adapted content and Ambassador seeding lead on reach") or \
-        tied.startswith("Ambassador seeding and Adapted content lead on reach")
+    assert tied.startswith("Adapted content and Ambassador seeding lead on people reached") or \
+        tied.startswith("Ambassador seeding and Adapted content lead on people reached")
 
 
 def test_amounts_are_told_as_a_room_hears_them():
-    assert told(OUTCOMES["reach"], 180, 100) == "1.8x"
-    assert told(OUTCOMES["reach"], 107, 100) == "7%"
+    assert told(OUTCOMES["reached"], 180, 100) == "1.8x"
+    assert told(OUTCOMES["reached"], 107, 100) == "7%"
     assert told(OUTCOMES["loyalty_gain"], 0.15, 0.04) == "11 points"
     assert told(OUTCOMES["detractor_share"], 0.01, 0.03) == "3.0x"
-    assert told(OUTCOMES["reach"], 5, 0) is None
-    assert told(OUTCOMES["reach"], 1200, 100) == "12x"
+    assert told(OUTCOMES["reached"], 5, 0) is None
+    assert told(OUTCOMES["reached"], 1200, 100) == "12x"
 
 
 def test_unpaired_units_drop_out_of_the_pairs_only():
     runs = _runs({"broadcast": 100.0, "adapted": 150.0}, reps=10)
     runs = runs.drop(runs[(runs["arm"] == "adapted") & (runs["replicate"] == 3)].index)
-    arms, diffs = stats.compare(runs, ["reach"], b=500, seed=0)
+    arms, diffs = stats.compare(runs, ["reached"], b=500, seed=0)
     assert arms.set_index("arm")["n"].to_dict() == {"broadcast": 10, "adapted": 9}
     assert diffs["n_pairs"].tolist() == [9]
     assert np.isfinite(diffs[["ci_low", "ci_high"]].to_numpy()).all()
@@ -121,14 +121,15 @@ def test_unpaired_units_drop_out_of_the_pairs_only():
 def test_a_weak_arm_with_a_wide_interval_is_no_leader():
     """Rank 3 is distinguishable from the best; rank 4, noisy, is not: the leading group
     stops at rank 3 and leaves rank 4 out."""
-    arms = pd.DataFrame({"cell": "all", "outcome": "reach", "arm": list("abcd"),
+    arms = pd.DataFrame({"cell": "all", "outcome": "reached", "arm": list("abcd"),
                          "mean": [10.0, 9.9, 5.0, 2.0], "ci_high": [11, 11, 6, 9],
                          "rank": [1, 2, 3, 4], "tied_best": [True, True, False, True]})
-    diffs = pd.DataFrame({"cell": ["all"], "outcome": ["reach"], "arm_a": ["a"],
+    diffs = pd.DataFrame({"cell": ["all"], "outcome": ["reached"], "arm_a": ["a"],
                           "arm_b": ["b"], "distinguishable": [False]})
-    ld = takeaways.lead(arms, diffs, "reach")
+    ld = takeaways.lead(arms, diffs, "reached")
     assert ld.tied == ["a", "b"] and not ld.clear
-    assert takeaways.ranking(ld) == "A and B lead on reach, with no clear difference between them"
+    assert takeaways.ranking(ld) == ("A and B lead on people reached, with no clear difference "
+                                     "between them")
 
 
 def _lead(key, order, means, clear, highs=None):
@@ -136,11 +137,11 @@ def _lead(key, order, means, clear, highs=None):
 
 
 def test_trade_off_and_loyalty_titles_claim_only_what_is_clear():
-    x = _lead("reach", ["adapted", "broadcast"], [200, 100], True)
+    x = _lead("reached", ["adapted", "broadcast"], [200, 100], True)
     y = _lead("loyalty_gain", ["adapted", "broadcast"], [0.1, 0.05], False)
     y_clear = _lead("loyalty_gain", ["adapted", "broadcast"], [0.1, 0.05], True)
     assert takeaways.tradeoff(["adapted"], x, y_clear) == \
-        "Adapted content wins on both reach and loyalty gained"
+        "Adapted content wins on both people reached and loyalty gained"
     assert "no clear lead" in takeaways.tradeoff(["adapted"], x, y)
     gains = _lead("loyalty_gain", ["adapted", "broadcast", "promotional"], [0.1, 0.09, -0.01],
                   False, highs=[0.12, 0.1, 0.005])
@@ -176,10 +177,22 @@ def test_reach_over_time_title_skips_missing_curves_and_tells_a_lead_over_zero()
     curves = {"owned": pd.DataFrame({"brand_centric": [5.0, 20.0, 66.0],
                                      "broadcast": [0.0, 0.0, 0.0]}, index=steps),
               "personal": pd.DataFrame({"brand_centric": [1.0, 2.0, 3.0]}, index=steps)}
-    owned = takeaways.Lead(OUTCOMES["reach_owned"], ["brand_centric", "broadcast"], [66.0, 0.0],
+    owned = takeaways.Lead(OUTCOMES["reached_owned"], ["brand_centric", "broadcast"], [66.0, 0.0],
                            True, ["brand_centric"], None)
-    personal = takeaways.Lead(OUTCOMES["reach_personal"], ["brand_centric", "broadcast"],
+    personal = takeaways.Lead(OUTCOMES["reached_personal"], ["brand_centric", "broadcast"],
                               [3.0, 1.0], True, ["brand_centric"], "3x")
     title = takeaways.over_time({"owned": owned, "personal": personal}, curves, 3)
     assert title == ("Brand-centric pulls ahead on the owned network from day one: 66 people "
                      "by day 3, vs 0 for Broadcast")
+
+
+def test_reached_and_engaged_outcomes_say_what_they_count():
+    """People reached saw the content; people engaged shared it: the titles say which."""
+    for key, verb in (("reached", "reaches 1.8x more people than"),
+                      ("engaged", "gets 1.8x more people sharing than")):
+        runs = _runs({"adapted": 180.0, "broadcast": 100.0}).rename(columns={"reached": key})
+        arms, diffs = stats.compare(runs, [key], b=500, seed=3)
+        title = takeaways.ranking(takeaways.lead(arms, diffs, key))
+        assert title == f"Adapted content {verb} Broadcast", key
+    assert "saw" in OUTCOMES["reached"].label and "shared" in OUTCOMES["engaged"].label
+    assert "sharing" in OUTCOMES["engaged_professional"].sentence

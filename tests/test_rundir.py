@@ -24,7 +24,7 @@ HASH, OTHER = "a" * 16, "b" * 16
 
 def _summary(run_dir: Path, config_hash: str | None = HASH, raw: bytes | None = None) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"reach": 7, "config_hash": config_hash})
+    text = json.dumps({"reached": 7, "config_hash": config_hash})
     (run_dir / "summary.json").write_bytes(raw if raw is not None else text.encode())
 
 
@@ -46,7 +46,7 @@ def test_complete_when_summary_carries_the_expected_hash(tmp_path):
     assert run_state(tmp_path, HASH) is RunState.COMPLETE
     assert run_state(tmp_path) is RunState.COMPLETE          # no hash expected: any summary
     record = read_run(tmp_path, HASH)
-    assert record.summary == {"reach": 7, "config_hash": HASH} and record.found_hash == HASH
+    assert record.summary == {"reached": 7, "config_hash": HASH} and record.found_hash == HASH
 
 
 def test_stale_when_summary_or_failed_status_is_of_another_config(tmp_path):
@@ -82,7 +82,7 @@ def test_missing_when_nothing_says_how_the_run_ended(tmp_path):
     assert run_state(tmp_path / "other", HASH) is RunState.MISSING
 
 
-@pytest.mark.parametrize("damaged", [b"", b'{"reach": ', b"[1, 2]", b"null", b"\xff\xfe"])
+@pytest.mark.parametrize("damaged", [b"", b'{"reached": ', b"[1, 2]", b"null", b"\xff\xfe"])
 def test_damaged_json_reads_as_absent(tmp_path, damaged):
     _summary(tmp_path / "summary", raw=damaged)
     assert read_summary(tmp_path / "summary") is None

@@ -106,7 +106,7 @@ def test_manifest_state_resume_and_summary_table(tmp_path):
     state = sweep_state(tmp_path)
     assert (len(state.complete), len(state.failed), len(state.missing)) == (1, 0, 3)
     assert prepare_resume(tmp_path, entries).complete == ["strategy=broadcast/replicate=0"]
-    text = write_summary(tmp_path, ["reach"])
+    text = write_summary(tmp_path, ["reached"])
     assert "strategy" in text and "1/2" in text and "0/2" in text
     assert (tmp_path / "summary_table.csv").is_file()
     with pytest.raises(ValueError, match="share a directory"):
@@ -132,7 +132,7 @@ def test_stale_runs_count_as_missing_and_are_redone_on_resume(tmp_path):
     state = sweep_state(tmp_path)
     assert (state.complete, state.failed) == (dirs[:1], [])
     assert state.missing == state.stale == dirs[1:] and state.total == 3
-    assert write_summary(tmp_path, ["reach"]).startswith("t: 3 runs, 2 missing;")
+    assert write_summary(tmp_path, ["reached"]).startswith("t: 3 runs, 2 missing;")
     resume = prepare_resume(tmp_path, entries)
     assert resume.missing == resume.stale == dirs[1:]
     assert all(run_state(tmp_path / e["dir"]) == "missing" for e in entries[1:])
@@ -151,7 +151,7 @@ def test_progress_counts_runs_as_their_directories_report_them(tmp_path):
                              clock=lambda: now[0])
     progress.poll()
     assert progress.line() == "demo: 6/10 runs (60%), 0:00 elapsed, ETA --"
-    (dirs[0] / "summary.json").write_text('{"reach": 1}')
+    (dirs[0] / "summary.json").write_text('{"reached": 1}')
     (dirs[1] / "status.json").write_text('{"status": "failed"}')
     now[0] = 30.0
     progress.poll()

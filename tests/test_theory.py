@@ -18,7 +18,9 @@ def run_fractions(world: World, p: float, replicates: int) -> np.ndarray:
     for r in range(replicates):
         config = load_config(["experiment=independent_cascade", f"p={p}", "seeds=1",
                               f"replicate={r}", "seed=11", "output.write_trace=false"])
-        out.append(simulate(config, world=world).summary["reach_fraction"])
+        s = simulate(config, world=world).summary
+        # the cascade's size: everyone who shared, its seed included
+        out.append((s["engaged"] + s["seeded"]) / s["n_agents"])
     return np.array(out)
 
 

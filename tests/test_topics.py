@@ -79,9 +79,9 @@ def test_the_topic_layer_is_reached_through_cross_posts_only():
     base = ["n=3000", "steps=20", "network.topic.enabled=true", "p=0.1",
             "output.write_trace=false"]
     quiet = simulate(load_config(base + ["network.crosspost=0"])).summary
-    assert quiet["reach_topic"] == 0 and quiet["exposed_topic"] == 0
+    assert quiet["engaged_topic"] == 0 and quiet["reached_topic"] == 0
     loud = simulate(load_config(base + ["network.crosspost=0.3"]))
-    assert loud.summary["reach_topic"] > 0
+    assert loud.summary["engaged_topic"] > 0
     acts = loud.activations
     seeds = acts[acts["parent"] < 0]
     assert (seeds["layer"] != "topic").all()       # no paid placements on the topic layer
