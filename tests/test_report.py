@@ -90,7 +90,7 @@ def test_failed_and_missing_runs_are_reported_not_dropped(rep, sweep):
 
 def test_every_chart_is_a_valid_image_of_the_deck_size(rep):
     names = [c.name for c in rep.charts]
-    assert names[:2] == ["ranking_reach", "reach_over_time"]
+    assert names[:2] == ["ranking_reached", "reach_over_time"]
     assert {"cascade", "virality_vs_loyalty", "loyalty_over_time"} <= set(names)
     assert not {"heatmap", "viral_threshold"} & set(names)  # one factor: not applicable
     for chart in rep.charts:
@@ -139,7 +139,7 @@ def _swap_strategies(src: Path, dst: Path) -> Path:
 
 def test_titles_follow_the_data(rep, sweep, tmp_path):
     ranking = rep.charts[0]
-    assert ranking.name == "ranking_reach"
+    assert ranking.name == "ranking_reached"
     leader = rep.arms[(rep.arms["outcome"] == "reached") & (rep.arms["rank"] == 1)]["arm"].item()
     name = {"adapted": "Adapted content", "broadcast": "Broadcast"}
     assert ranking.title.startswith(name[leader])

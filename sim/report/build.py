@@ -34,7 +34,7 @@ from sim.report.outcomes import OUTCOMES
 from sim.report.style import RC, Chart, palette, save
 
 #: Charts of a report, in the order of the deck.
-CHART_ORDER = ("ranking_reach", "reach_over_time", "ranking_loyalty_gain", "loyalty_over_time",
+CHART_ORDER = ("ranking_reached", "reach_over_time", "ranking_loyalty_gain", "loyalty_over_time",
                "virality_vs_loyalty", "heatmap", "viral_threshold", "cascade")
 
 
@@ -203,7 +203,7 @@ def draw(ctx: Any, charts_dir: Path, deck_dir: Path | None,
          say: Callable[[str], None]) -> list[Chart]:
     """Draw every chart that applies, save it, and return them in deck order."""
     makers = {
-        "ranking_reach": lambda: arm_charts.ranking(ctx, "reached"),
+        "ranking_reached": lambda: arm_charts.ranking(ctx, "reached"),
         "reach_over_time": lambda: arm_charts.reach_over_time(ctx),
         "ranking_loyalty_gain": lambda: arm_charts.ranking(ctx, "loyalty_gain"),
         "loyalty_over_time": lambda: arm_charts.loyalty_over_time(ctx),

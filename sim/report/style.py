@@ -87,7 +87,7 @@ class Chart:
     """A finished chart, ready to save.
 
     Attributes:
-        name: file stem (``ranking_reach``).
+        name: file stem (``ranking_reached``).
         fig: the figure.
         title: the takeaway, as shown.
         subtitle: what is plotted.
