@@ -69,3 +69,27 @@ def test_the_scan_finds_a_former_name(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text('X = {"r_eff": 1, "reach_owned": 2}\nY = f"exposed_{X}"\n"""reach"""\n')
     assert len(_old_literals(probe)) == 4
+
+
+def _outputs_section() -> str:
+    readme = (SIM.parent / "README.md").read_text()
+    start = readme.index("## Outputs")
+    return readme[start:readme.index("\n## ", start + 1)]
+
+
+def test_the_readme_defines_every_summary_key_and_time_series_column():
+    result = simulate(load_config(["n=1500", "steps=20", "network.topic.enabled=true",
+                                   "output.write_trace=false"]))
+    doc = _outputs_section()
+    assert "### Vocabulary" in doc
+    channels = "|".join(result.model.channels)
+    missing = []
+    for key in result.summary:
+        if key.startswith("version_"):
+            continue
+        generic = re.sub(rf"_({channels})$", "_<layer>", key)
+        if f"`{generic}`" not in doc:
+            missing.append(key)
+    missing += [c for c in result.timeseries.columns if f"`{c}`" not in doc]
+    missing += [c for c in result.posts.columns if f"`{c}`" not in doc]
+    assert not missing, missing

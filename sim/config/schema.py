@@ -364,7 +364,7 @@ class OutputConfig:
     trace: Trace = _f(Trace.all, "Exposures kept in trace.parquet: all, or only those that "
                       "activated their receiver.")
     write_trace: bool = _f(True, "Write trace.parquet (the exposure trace).")
-    chart: bool = _f(True, "Write reach.png, cumulative reach per layer over time.")
+    chart: bool = _f(True, "Write reach.png: people reached and engaged per channel, by day.")
     progress: bool = _f(True, "Log progress of long runs: layers that took over a second to "
                         "build, and every 5 s the step, elapsed time and time left.")
 
