@@ -27,20 +27,23 @@ def reach_lines(timeseries: pd.DataFrame) -> dict[str, pd.DataFrame]:
             ``engaged``: distinct people so far, README "Outputs").
 
     Returns:
-        ``{channel: frame}`` in channel order, each frame with columns ``step``, ``reached``
-        and ``engaged``; the last row of each equals the run's ``reached_<channel>`` and
+        ``{channel: frame}`` in channel order, for the channels that reached anyone (an owned
+        channel nobody joined is left out), each frame with columns ``step``, ``reached`` and
+        ``engaged``; the last row of each equals the run's ``reached_<channel>`` and
         ``engaged_<channel>`` in ``summary.json``.
     """
     return {str(layer): df[["step", "reached", "engaged"]].reset_index(drop=True)
-            for layer, df in timeseries.groupby("layer", observed=True, sort=False)}
+            for layer, df in timeseries.groupby("layer", observed=True, sort=False)
+            if df["reached"].max() > 0}
 
 
 def reach_title(name: str, lines: dict[str, pd.DataFrame]) -> str:
-    """The chart's title, built from the last values it plots (channels that reached anyone)."""
-    parts = [f"{channel} {int(df['reached'].iloc[-1]):,} ({int(df['engaged'].iloc[-1]):,})"
-             for channel, df in lines.items() if len(df) and df["reached"].iloc[-1] > 0]
-    return (f"{name}: people reached (engaged) by channel: " + ", ".join(parts) if parts
-            else f"{name}: no one reached")
+    """The chart's title, two lines built from the last values it plots."""
+    parts = [f"{channel} {int(df['reached'].iloc[-1]):,} reached, "
+             f"{int(df['engaged'].iloc[-1]):,} engaged" for channel, df in lines.items()]
+    if not parts:
+        return f"{name}: no one reached"
+    return f"{name}: people reached (solid) and engaged (dashed)\n" + "; ".join(parts)
 
 
 def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -63,7 +66,7 @@ def plot_reach(timeseries: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
             ax.plot(df["step"], df["engaged"], lw=2, ls="--", color=colour,
                     label=f"{channel} engaged")
         ax.set_xlabel("step (day)")
-        ax.set_ylabel("people, cumulative (each once per channel)")
+        ax.set_ylabel("people so far (once per channel)")
         ax.legend(frameon=False, ncols=2)
         ax.grid(alpha=0.3)
     return ax
