@@ -76,6 +76,8 @@ class ModelBase(mesa.Model):
                                       np.ndarray | None, int]] = []
         self._trace: list[tuple[Exposures, np.ndarray, int]] = []
         self._views: dict[int, Consumer] = {}
+        # first_reached / first_engaged of the current step, computed once
+        self._firsts: tuple[tuple[int, int], dict[str, np.ndarray]] = ((-1, -1), {})
 
     # -- stepping --------------------------------------------------------------------------
 
@@ -188,12 +190,24 @@ class ModelBase(mesa.Model):
         """
         return (acts["post"] < self.n_posts) & (acts["parent"] < 0) & (acts["layer"] != self.owned)
 
+    def _cached(self, name: str, compute) -> np.ndarray:
+        """``compute()``, computed once per step (the logs only grow between steps)."""
+        key = (self.t, len(self._activations))
+        if self._firsts[0] != key:
+            self._firsts = (key, {})
+        if name not in self._firsts[1]:
+            self._firsts[1][name] = compute()
+        return self._firsts[1][name]
+
     @property
     def first_reached(self) -> np.ndarray:
         """(channels, N) int32: step + 1 at which each agent was first reached on each channel.
 
         Reached: saw brand content on the channel, or was seeded there (0: never).
         """
+        return self._cached("reached", self._first_reached)
+
+    def _first_reached(self) -> np.ndarray:
         never = np.iinfo(np.int32).max
         first = np.where(self.first_seen > 0, self.first_seen, never).astype(np.int32)
         acts = self.activations()
@@ -209,6 +223,9 @@ class ModelBase(mesa.Model):
 
         Seed placements do not count (0: never engaged on the channel).
         """
+        return self._cached("engaged", self._first_engaged)
+
+    def _first_engaged(self) -> np.ndarray:
         never = np.iinfo(np.int32).max
         first = np.full((len(self.channels), self.n_agents), never, dtype=np.int32)
         acts = self.activations()

@@ -84,11 +84,15 @@ def forest(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
 
 
 def largest_tree(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
-                 n_agents: int) -> tuple[int, float]:
-    """Size and structural virality of the largest diffusion tree among activations."""
+                 n_agents: int, linked: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[int, float]:
+    """Size and structural virality of the largest diffusion tree among activations.
+
+    ``linked`` is :func:`forest` of the same activations, when already computed.
+    """
     if agent.size == 0:
         return 0, 0.0
-    parent_row, root = forest(agent, post, parent, n_agents)
+    parent_row, root = linked if linked is not None else forest(agent, post, parent, n_agents)
     sizes = np.bincount(root, minlength=agent.size)
     rows = np.flatnonzero(root == int(np.argmax(sizes)))
     local = np.full(agent.size, -1, dtype=np.int64)
@@ -216,13 +220,14 @@ def summarise(model) -> dict[str, float | int | str]:
     seen = ts["seen"].sum(axis=1)
     out["peak_new_exposures"] = int(seen.max())
     out["peak_step"] = int(seen.argmax())
-    parent_row = forest(agent, post, parent, world.n)[0] if agent.size else parent
+    linked = forest(agent, post, parent, world.n) if agent.size else (parent, parent)
+    parent_row = linked[0]
     pend = model.pending
     still_open = bool(np.any(pend.post < k_posts)) if len(pend) else False
     complete_by = model.t - model.share_lag if still_open else model.t
     out["reproduction_number"] = reproduction_number(parent_row, step, complete_by)
     out["largest_cascade"], out["structural_virality"] = largest_tree(agent, post, parent,
-                                                                      world.n)
+                                                                      world.n, linked)
     published = int(np.sum(model.post_step <= model.t))
     sizes = model.activated[:published].sum(axis=1)
     out["posts_published"] = published
