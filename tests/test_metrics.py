@@ -68,15 +68,22 @@ def test_reproduction_number_of_a_hand_built_cascade():
     # 4 causes 5 (step 3); 5 causes 6 at the last step (4); 7 is a second root (step 3).
     parent_row = np.array([-1, 0, 0, 0, 1, 4, 5, -1])
     step = np.array([0, 1, 1, 2, 2, 3, 4, 3])
-    # shares at step 4 could still have caused shares: sharers of steps 0..3 are complete,
-    # and they caused 3 + 1 + 0 + 0 + 1 + 1 + 0 = 6 shares among them
-    assert reproduction_number(parent_row, step, complete_by=3) == pytest.approx(6 / 7)
-    # over everything (a finished cascade), shares - roots over shares: below 1 by construction
-    assert reproduction_number(parent_row, step, complete_by=4) == pytest.approx(6 / 8)
-    # one layer's sharers: 0, 1, 4, 5 complete (6 is not), causing 3 + 1 + 1 + 1 shares
+    # the first generation is 1, 2, 3 (children of the seed); they caused 1 + 0 + 0 shares
+    assert reproduction_number(parent_row, step, complete_by=3) == pytest.approx(1 / 3)
+    # share 3 (step 2) has not had time for children when the run stops at step 2
+    assert reproduction_number(parent_row, step, complete_by=1) == pytest.approx(1 / 2)
+    # one layer's sharers: of the first generation only 1 shared there
     on = np.array([True, True, False, False, True, True, True, False])
-    assert reproduction_number(parent_row, step, 3, sharers=on) == pytest.approx(6 / 4)
-    assert reproduction_number(parent_row, step, complete_by=-1) == 0.0
+    assert reproduction_number(parent_row, step, 3, sharers=on) == pytest.approx(1.0)
+    assert reproduction_number(parent_row, step, complete_by=0) == 0.0
+
+
+def test_reproduction_number_is_not_bounded_by_one_on_a_finished_cascade():
+    # a seed whose 2 followers each convince 3 people, who convince no one: the cascade is
+    # over, and its mean children per share is (9 - 1) / 9 < 1, but its R is 3
+    parent_row = np.array([-1, 0, 0, 1, 1, 1, 2, 2, 2])
+    step = np.array([0, 1, 1, 2, 2, 2, 2, 2, 2])
+    assert reproduction_number(parent_row, step, complete_by=10) == pytest.approx(3.0)
 
 
 def test_reproduction_number_exceeds_one_on_a_growing_cascade():
@@ -92,8 +99,8 @@ def test_reproduction_number_exceeds_one_on_a_growing_cascade():
     seed = int(acts.loc[acts["parent"] < 0, "agent"].item())
     hops = nx.single_source_shortest_path_length(graph, seed, cutoff=3)
     size = np.bincount(list(hops.values()), minlength=4)          # people per generation
-    # generations 0-2 are complete (their shares were all decided by step 3)
-    expected = (size[1] + size[2] + size[3]) / (size[0] + size[1] + size[2])
+    # the first generation (size[1] people) is complete and caused size[2] shares
+    expected = size[2] / size[1]
     s = result.summary
     assert s["reproduction_number"] == pytest.approx(expected)
     assert s["reproduction_number"] > 1

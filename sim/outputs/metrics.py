@@ -103,19 +103,21 @@ def largest_tree(agent: np.ndarray, post: np.ndarray, parent: np.ndarray,
 
 def reproduction_number(parent_row: np.ndarray, step: np.ndarray, complete_by: int,
                         sharers: np.ndarray | None = None) -> float:
-    """Mean number of secondary shares per sharer, over completed generations.
+    """Mean number of secondary shares per first-generation sharer: the cascade's R.
 
-    ``R = sum_{i in S} c_i / |S|``, where ``c_i`` is the number of shares whose parent is
-    share ``i`` (its children in the diffusion tree) and ``S`` the sharers whose children have
-    all been observed: those activated at a step ``<= complete_by``. Every share counts as a
-    sharer, seeds included (a seed's shares are its children like any other's). Unit: shares
-    per sharer; above 1 each generation of sharers is larger than the one before.
+    ``R = sum_{i in G1} c_i / |G1|``, where ``G1`` is the first generation of people who shared
+    of their own accord (the shares whose parent is a seed's share, depth 1 in the diffusion
+    forest), restricted to those whose children have all been observed (activated at a step
+    ``<= complete_by``), and ``c_i`` the number of shares whose parent is share ``i``. Unit:
+    shares per sharer. Above 1 a cascade grows from one generation to the next, below 1 it dies
+    out: the ratio of the second generation's size to the first's, ``N_2 / N_1``, the
+    generation-based reproduction number of epidemiology, on the first complete generation.
 
-    A cascade that has run its course in a finite population ends with generations that find
-    no one left to convince: over all of it, R is (shares - roots) / shares, just under 1
-    whatever its size (every share but a root has one parent). R above 1 therefore says that
-    cascades were still growing when the run ended, as the campaigns of the full model often
-    are at the horizon; compare R between arms observed over the same horizon.
+    Seeds are left out because their audience is bought, not earned. Later generations are left
+    out because a finite population runs out of people to convince: over every share of a
+    cascade that has run its course, the mean number of children is
+    ``(shares - roots) / shares``, below 1 by construction whatever the cascade's size, and says
+    nothing about whether it took off.
 
     Args:
         parent_row: per share (activation), the index of its parent share, -1 for roots.
@@ -123,15 +125,16 @@ def reproduction_number(parent_row: np.ndarray, step: np.ndarray, complete_by: i
         complete_by: last step whose sharers' children have all been decided by the end of
             the run (the last step minus the most steps a share takes to cause another, or
             the last step when nothing was left pending).
-        sharers: optional mask restricting ``S`` (for instance to the shares on one layer);
+        sharers: optional mask restricting ``G1`` (for instance to the shares on one layer);
             children are counted on every layer.
 
     Returns:
-        R, 0.0 when no sharer completed its generation.
+        R, 0.0 when no first-generation sharer completed its generation.
     """
     parent_row = np.asarray(parent_row, dtype=np.int64)
     children = np.bincount(parent_row[parent_row >= 0], minlength=parent_row.size)
-    done = np.asarray(step) <= complete_by
+    first = node_depth(parent_row) == 1
+    done = first & (np.asarray(step) <= complete_by)
     if sharers is not None:
         done &= sharers
     return float(children[done].mean()) if done.any() else 0.0
