@@ -89,7 +89,7 @@ def reach_over_time(ctx: Context) -> Chart | None:
         ax.yaxis.set_major_formatter(_thousands)
     leads = {}
     for layer in layers:
-        ld = takeaways.lead(ctx.arms, ctx.diffs, f"reach_{layer}")
+        ld = ctx.lead(f"reach_{layer}")
         if ld is not None:
             leads[layer] = ld
     title = takeaways.over_time(leads, curves, ctx.horizon) if leads else "Reach over time"
@@ -107,7 +107,7 @@ def loyalty_over_time(ctx: Context) -> Chart | None:
     if len(ctx.order) < 2 and ctx.runs["cell"].nunique() > 1:
         return None
     layers = [x for x in _layers(ctx, "mean_loyalty") if x != "owned"]
-    ld = takeaways.lead(ctx.arms, ctx.diffs, "loyalty_gain")
+    ld = ctx.lead("loyalty_gain")
     if not layers or ld is None:
         return None
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
@@ -123,7 +123,7 @@ def loyalty_over_time(ctx: Context) -> Chart | None:
 
 def ranking(ctx: Context, key: str) -> Chart | None:
     """Arms ranked on one outcome: mean with BCa interval, letters of indistinguishable groups."""
-    ld = takeaways.lead(ctx.arms, ctx.diffs, key)
+    ld = ctx.lead(key)
     if ld is None or len(ld.order) < 2:
         return None
     o = OUTCOMES[key]
@@ -134,6 +134,7 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     y = np.arange(len(rows))[::-1]
     mean = rows["mean"].to_numpy() * scale
     low, high = rows["ci_low"].to_numpy() * scale, rows["ci_high"].to_numpy() * scale
+    low, high = np.fmin(low, mean), np.fmax(high, mean)  # one replicate: no interval, no bar
     ax.barh(y, mean, color=[ctx.colours[a] for a in rows.index],
             height=0.66 if len(rows) > 3 else 0.45)
     ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", ecolor=INK,
@@ -215,8 +216,8 @@ def virality_vs_loyalty(ctx: Context, x: str = "reach", y: str = "loyalty_gain")
     fig.canvas.draw()
     labels.sort(key=lambda item: (item[4] is False, -item[0]))  # the frontier first
     place_labels(ax, labels, obstacles=bars)
-    title = takeaways.tradeoff(front, takeaways.lead(ctx.arms, ctx.diffs, x),
-                               takeaways.lead(ctx.arms, ctx.diffs, y))
+    title = takeaways.tradeoff(front, ctx.lead(x),
+                               ctx.lead(y))
     subtitle = (f"Each dot a run; large markers: means with {LEVEL:.0%} BCa bootstrap CIs; "
                 "dashed: the Pareto frontier (no strategy beats these on both)")
     return finish("virality_vs_loyalty", fig, title, subtitle + ctx.pooled, ctx.footnote)
