@@ -225,8 +225,8 @@ def ranking(lead_: Lead) -> str:
     if lead_.cells:
         return across(lead_.cells)
     if lead_.n < 2:
-        return (f"{_cap(o.short)}: {display(order[0])} has the higher mean in one replicate "
-                "per strategy; no interval can be given, no difference is claimed")
+        return (f"{_cap(o.short)}: {display(order[0])} has the best mean, in one replicate "
+                "each; no interval can be given, no difference is claimed")
     if lead_.clear and lead_.amount:
         sentence = o.sentence.format(a=display(order[0]), b=display(order[1]),
                                      amount=lead_.amount)
@@ -327,7 +327,8 @@ def tradeoff(frontier: list[str], lead_x: Lead, lead_y: Lead) -> str:
         return (f"No strategy wins both: {display(top_x)} leads on {ox.short}, "
                 f"{display(top_y)} on {oy.short}")
     return (f"No clear winner on both: best means, {display(top_x)} on {ox.short} and "
-            f"{display(top_y)} on {oy.short}")
+            f"{display(top_y)} on {oy.short}"
+            + (" (one replicate: no interval can be given)" if lead_x.n < 2 else ""))
 
 
 def loyalty_over_time(ld: Lead, horizon: int) -> str:

@@ -41,8 +41,9 @@ LEFT_OUT = (
     "the networks are fixed during a campaign: nobody follows or leaves anyone",
     "populations and networks are generated (or read from a file), not observed",
     "budget is an abstract unit: no prices, auctions or platform ad ranking",
-    "results compare strategies within the model; they are not forecasts of a market",
 )
+#: How the results may be read, the last line of the limitations.
+READING = "the results compare strategies within the model: they are not forecasts of a market"
 
 
 @dataclass
@@ -232,7 +233,7 @@ def assumptions(rep: Any, claims_tested: list[str]) -> list[str]:
             lines.append(f"population of {int(done['n_agents'].max()):,} simulated people "
                          "per run")
     lines += [f"left out: {item}" for item in LEFT_OUT]
-    return lines
+    return [*lines, READING]
 
 
 def _current(rep: Any, key: str, default: str) -> str:
