@@ -134,11 +134,12 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     y = np.arange(len(rows))[::-1]
     mean = rows["mean"].to_numpy() * scale
     low, high = rows["ci_low"].to_numpy() * scale, rows["ci_high"].to_numpy() * scale
-    low, high = np.fmin(low, mean), np.fmax(high, mean)  # one replicate: no interval, no bar
+    ok = np.isfinite(low) & np.isfinite(high)  # one replicate: no interval, none drawn
+    low, high = np.fmin(low, mean), np.fmax(high, mean)
     ax.barh(y, mean, color=[ctx.colours[a] for a in rows.index],
             height=0.66 if len(rows) > 3 else 0.45)
-    ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", ecolor=INK,
-                elinewidth=2, capsize=6)
+    ax.errorbar(mean[ok], y[ok], xerr=[mean[ok] - low[ok], high[ok] - mean[ok]], fmt="none",
+                ecolor=INK, elinewidth=2, capsize=6)
     ax.set_yticks(y, [display(a) for a in rows.index], fontsize=17, color=INK)
     ax.tick_params(axis="y", length=0)
     ax.grid(axis="y", visible=False)
@@ -161,7 +162,8 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     ax.xaxis.set_major_formatter(_thousands)
     title = takeaways.ranking(ld)
     direction = "lower is better" if o.better == "lower" else "best at the top"
-    subtitle = (f"Mean over replicates with {LEVEL:.0%} BCa bootstrap CI, {direction}; "
+    ci = f"with {LEVEL:.0%} BCa bootstrap CI" if ok.any() else "(one replicate: no CI)"
+    subtitle = (f"Mean over replicates {ci}, {direction}; "
                 "strategies sharing a letter are not distinguishable (paired, Holm)")
     return finish(f"ranking_{key}", fig, title, subtitle + ctx.pooled, ctx.footnote)
 
