@@ -322,6 +322,15 @@ def test_a_directory_that_is_not_a_report_is_never_replaced(small, tmp_path):
     with pytest.raises(ReportError, match="not a report"):
         build.report(small, out, bootstrap=200, quiet=True)
     assert (out / "notes.txt").read_text() == "keep me"
+    run = next(small.glob("*/replicate=0"))
+    (run / "summary.md").write_text("a report's name, in a run")
+    with pytest.raises(ReportError, match="not a report"):
+        build.report(small, run, bootstrap=200, quiet=True)
+    (run / "summary.md").unlink()
+    for holder in (small, small.parent):
+        with pytest.raises(ReportError, match="holds the sweep directory"):
+            build.report(small, holder, bootstrap=200, quiet=True)
+    assert (small / "sweep.json").is_file() and (run / "summary.json").is_file()
 
 
 # --- progress ---

@@ -136,7 +136,7 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
     say = (lambda _m: None) if quiet else (progress or _stderr)
     root = Path(sweep_dir)
     out = Path(out) if out is not None else root / "report"
-    _check_out(out)
+    _check_out(out, root)
     t0 = time.perf_counter()
     steps = Progress(say, every=2.0)
     sweep = collect(root, skip=(out,),
@@ -163,12 +163,25 @@ def _stderr(message: str) -> None:
     print(f"report: {message}", file=sys.stderr, flush=True)
 
 
-def _check_out(out: Path) -> None:
-    """Refuse a report directory that exists and is not a report (nothing of it is replaced)."""
+#: Files of a report directory; one of them marks a directory as an earlier report.
+REPORT_MARKS = ("report.json", "runs.parquet", "summary.md")
+#: Files that mark a directory as a sweep's or a run's, never replaced by a report.
+DATA_MARKS = ("sweep.json", "summary.json", "status.json", ".hydra")
+
+
+def _check_out(out: Path, root: Path) -> None:
+    """Refuse a report directory that is not an earlier report, or holds the sweep itself.
+
+    Such a directory would be replaced whole when the report is moved into place.
+    """
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not any(
-            (out / name).exists() for name in ("report.json", "runs.parquet", "summary.md")):
+    if root.resolve() == out.resolve() or out.resolve() in root.resolve().parents:
+        raise ReportError(f"--out {out}: holds the sweep directory {root}; give a directory "
+                          "of its own")
+    if out.is_dir() and any(out.iterdir()) and (
+            not any((out / name).exists() for name in REPORT_MARKS)
+            or any((out / name).exists() for name in DATA_MARKS)):
         raise ReportError(f"--out {out}: a directory that is not a report; give an empty or "
                           "new directory, or an earlier report's")
 
