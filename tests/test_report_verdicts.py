@@ -93,6 +93,14 @@ def test_cells_with_no_clear_difference_are_named_not_merged():
     assert "no clear difference at p = 0.06" in title
 
 
+def test_a_cell_where_one_strategy_ran_is_left_out_of_the_headline():
+    means = {("broadcast", 0.1): 100.0, ("broadcast", 0.15): 100.0,
+             ("adapted", 0.15): 400.0}
+    title = headline(runs_table(means))
+    assert title.startswith("Adapted content") and title.endswith("than Broadcast at p = 0.15")
+    assert "4.0x" in title and "p = 0.1 " not in title
+
+
 def test_tables_count_replicates_per_cell_not_runs_pooled_over_levels(tmp_path):
     root = write_sweep(tmp_path / "sweep", strategies=["broadcast", "adapted"], replicates=2,
                        overrides=TINY, grid={"p": [0.1, 0.2]}, name="cells")

@@ -63,7 +63,8 @@ def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all", *
         key: the outcome.
         cell: the cell read.
         within: the statistics within each cell (``cell_arms``, ``cell_diffs``); when they
-            hold several cells, the lead is read in each and no amount is pooled over them.
+            hold several cells, the lead is read in each cell where two arms ran, and no
+            amount is pooled over cells.
     """
     rows = arms[(arms["outcome"] == key) & (arms["cell"] == cell)].sort_values("rank")
     if rows.empty:
@@ -71,7 +72,8 @@ def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all", *
     if within is not None:
         per_cell = cell_leads(*within, key)
         pooled = lead(arms, diffs, key, cell)
-        if len(per_cell) > 1 and pooled is not None:
+        several = within[0]["cell"].nunique() > 1 if len(within[0]) else False
+        if per_cell and several and pooled is not None:
             leaders = {ld.order[0] for ld in per_cell.values()}
             pooled.clear = len(leaders) == 1 and all(ld.clear for ld in per_cell.values())
             if not pooled.clear:
