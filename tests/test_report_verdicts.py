@@ -245,6 +245,9 @@ def test_summary_and_report_json_carry_the_verdicts(experiment_report):
     assert [v["claim"] for v in data["verdicts"]] == [h.claim for h in
                                                       HYPOTHESES["mindset_divide"]]
     assert {v["verdict"] for v in data["verdicts"]} == {INCONCLUSIVE}
+    gain = next(v for v in data["verdicts"] if v["outcome"] == "loyalty_gain")
+    assert gain["figure"] == "charts/ranking_loyalty_gain.png"        # the chart that shows it
+    assert "ranking_loyalty_gain" in {c["name"] for c in data["charts"]}
     html = experiment_report.files["summary.html"].read_text()
     assert "<h2>Claims</h2>" in html and "<h2>Assumptions and limitations</h2>" in html
     assert HYPOTHESES["mindset_divide"][0].statement in html

@@ -275,6 +275,8 @@ def _build(sweep: Sweep, root: Path, work: Path, *, bootstrap: int, seed: int, c
         deck_dir.mkdir()
         rep.charts = draw(ctx, work / "charts", deck_dir if deck else None, say)
         rep.notes.extend(ctx.notes)
+        for verdict in rep.verdicts:
+            verdict.find_figure([c.name for c in rep.charts])
         for chart in rep.charts:
             files[f"charts/{chart.name}.png"] = chart.files["png"]
             files[f"charts/{chart.name}.svg"] = chart.files["svg"]

@@ -384,12 +384,12 @@ def verdict_slide(prs, rep: Any) -> None:
     counts = {k: sum(v.verdict == k for v in found) for k in VERDICT_COLOURS}
     _title(slide, "Claims: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n))
     lines: list[tuple[str, int, bool, RGBColor]] = []
-    chars = sum(len(v.evidence) + len(v.hypothesis.statement) for v in found)
+    chars = sum(len(v.told) + len(v.hypothesis.statement) for v in found)
     size = 14 if chars <= 900 else 12 if chars <= 1600 else 10
     for v in found:
         lines.append((f"{v.hypothesis.claim} {v.verdict.upper()}: {v.hypothesis.statement}",
                       size + 2, True, VERDICT_COLOURS[v.verdict]))
-        lines.append((v.evidence, size, False, INK))
+        lines.append((v.told, size, False, INK))
     _text(_box(slide, 0.5, 1.3, 12.3, 5.6), lines)
 
 

@@ -240,7 +240,7 @@ def _verdict_blocks(rep: Any) -> list[tuple]:
              f"direction), inconclusive (otherwise, or fewer than {verdicts.MIN_REPLICATES} "
              "paired replicates)."),
         ("table", ["claim", "statement", "verdict", "evidence"],
-         [[v.hypothesis.claim, v.hypothesis.statement, v.verdict, v.evidence]
+         [[v.hypothesis.claim, v.hypothesis.statement, v.verdict, v.told]
           for v in found])]
 
 

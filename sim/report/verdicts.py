@@ -56,19 +56,32 @@ class Verdict:
         evidence: one sentence: the figures, intervals and n behind the verdict.
         cells: per cell compared: ``cell``, ``n``, ``better_mean``, ``worse_mean``, ``diff``
             (better - worse), ``ci_low``, ``ci_high``, ``verdict``.
+        figure: the report's chart that shows the outcome compared, if it drew one.
     """
 
     hypothesis: Hypothesis
     verdict: str
     evidence: str
     cells: list[dict[str, Any]] = field(default_factory=list)
+    figure: str = ""
+
+    @property
+    def told(self) -> str:
+        """The evidence, with the chart that shows it."""
+        return self.evidence + (f" Figure: {self.figure}." if self.figure else "")
+
+    def find_figure(self, charts: list[str]) -> None:
+        """Name the chart, among those drawn, that shows this verdict's outcome."""
+        h = self.hypothesis
+        wanted = "viral_threshold" if h.trend == "p" else f"ranking_{h.outcome}"
+        self.figure = f"charts/{wanted}.png" if wanted in charts else ""
 
     def record(self) -> dict[str, Any]:
         """The verdict as plain data, for ``report.json``."""
         h = self.hypothesis
         return {"claim": h.claim, "statement": h.statement, "outcome": h.outcome,
                 "better": h.better, "worse": h.worse, "trend": h.trend, "higher": h.higher,
-                "verdict": self.verdict, "evidence": self.evidence,
+                "verdict": self.verdict, "evidence": self.evidence, "figure": self.figure or None,
                 "cells": [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                            for k, v in c.items()} for c in self.cells]}
 
