@@ -173,6 +173,96 @@ _EXPERIMENTS = (
 EXPERIMENTS: Mapping[str, Experiment] = MappingProxyType({e.name: e for e in _EXPERIMENTS})
 
 
+@dataclass(frozen=True)
+class Hypothesis:
+    """A claim stated as a testable statement about one outcome of a sweep.
+
+    Either a comparison of two arms (``better`` against ``worse``, paired by replicate within
+    each cell of the sweep) or a trend over a factor (``trend``: the outcome at the factor's
+    largest value against its smallest, paired by replicate, within each value of the other
+    factors). The report gives each a verdict from the paired difference's interval.
+
+    Attributes:
+        claim: the claim it tests (``C1`` .. ``C15``).
+        outcome: the ``summary.json`` key it is about (``engaged``, ``loyalty_gain``, ...).
+        better: the arm the claim says does better (a strategy name, or ``network=both``).
+        worse: the arm it does better than.
+        trend: instead of two arms, the factor over which the outcome is claimed to move.
+        higher: whether "better" (or the trend) means a higher value of the outcome (``False``
+            for outcomes such as detractors, where better is lower).
+        statement: the statement in words, for slides.
+    """
+
+    claim: str
+    outcome: str
+    statement: str
+    better: str | None = None
+    worse: str | None = None
+    trend: str | None = None
+    higher: bool = True
+
+    def __post_init__(self) -> None:
+        """Check the claim id and that the statement is a comparison or a trend, not both."""
+        if self.claim not in CLAIMS:
+            raise UnknownClaimError(f"unknown claim {self.claim!r} in a hypothesis")
+        if (self.trend is None) == (self.better is None or self.worse is None):
+            raise ValueError(f"hypothesis on {self.outcome!r}: give better and worse, or trend")
+
+
+_HYPOTHESES: dict[str, tuple[Hypothesis, ...]] = {
+    "mindset_divide": (
+        Hypothesis("C5", "engaged", "Adapted content gets more people to share than one "
+                   "generic post everywhere", better="adapted", worse="broadcast"),
+        Hypothesis("C2", "engaged_professional", "Adapted content (insight for goal-minded "
+                   "sessions) gets more professionals to share than generic content",
+                   better="adapted", worse="broadcast"),
+        Hypothesis("C5", "loyalty_gain", "Adapted content builds more loyalty than generic "
+                   "content", better="adapted", worse="broadcast"),
+    ),
+    "emotion_professional": (
+        Hypothesis("C4", "engaged", "Emotional content gets more professionals to share than "
+                   "purely rational content", better="emotional_pro", worse="rational_pro"),
+        Hypothesis("C4", "loyalty_gain", "Emotional content builds more loyalty on the "
+                   "professional network than rational content", better="emotional_pro",
+                   worse="rational_pro"),
+    ),
+    "influence_seeding": (
+        Hypothesis("C9", "engaged", "Seeding one member per community gets more people to "
+                   "share than seeding the members with the most followers",
+                   better="communities", worse="influencers"),
+        Hypothesis("C9", "reached", "Seeding per community reaches more people than seeding "
+                   "by follower count", better="communities", worse="influencers"),
+    ),
+    "brand_centric": (
+        Hypothesis("C8", "owned_members", "A call to action brings more people to the brand's "
+                   "owned channel", better="brand_centric", worse="broadcast"),
+        Hypothesis("C8", "loyalty_gain", "Bringing sharers to the owned channel builds more "
+                   "loyalty", better="brand_centric", worse="broadcast"),
+        Hypothesis("C8", "audience_decay", "With an owned channel, the audience wears out "
+                   "less from post to post", better="brand_centric", worse="broadcast",
+                   higher=False),
+    ),
+    "relationship_quality": (
+        Hypothesis("C10", "loyalty_gain", "Authentic content builds more loyalty than "
+                   "inauthentic content", better="broadcast", worse="inauthentic"),
+        Hypothesis("C10", "detractor_share", "Inauthentic content makes more detractors than "
+                   "authentic content", better="broadcast", worse="inauthentic", higher=False),
+        Hypothesis("C11", "loyalty_gain", "Consistent posting builds more loyalty than one "
+                   "burst of the same posts", better="broadcast", worse="bursty"),
+        Hypothesis("C12", "loyal_share", "Authentic, consistent content makes more loyal "
+                   "customers than inauthentic content in one burst", better="broadcast",
+                   worse="promotional"),
+    ),
+    "viral_threshold": (
+        Hypothesis("C6", "reached_fraction", "The share of people reached rises with the share "
+                   "probability p, on every network", trend="p"),
+    ),
+}
+
+#: Each shipped experiment's claims as testable statements, by experiment name.
+HYPOTHESES: Mapping[str, tuple[Hypothesis, ...]] = MappingProxyType(_HYPOTHESES)
+
+
 def claim(claim_id: str) -> Claim:
     """The claim with this id.
 
@@ -222,4 +312,9 @@ def experiment(name: str) -> Experiment:
 
 for _e in _EXPERIMENTS:
     check(_e.claims)  # a typo in the table above fails at import, not in a report
+    if not {h.claim for h in _HYPOTHESES.get(_e.name, ())} <= set(_e.claims):
+        raise UnknownClaimError(f"{_e.name}: a hypothesis tests a claim the experiment does "
+                                "not name")
+if not set(_HYPOTHESES) <= set(EXPERIMENTS):
+    raise UnknownExperimentError("a hypothesis of an experiment that is not shipped")
 del _e

@@ -154,3 +154,23 @@ def test_the_report_names_the_same_claims_as_before():
 def test_the_deck_s_phrases_come_from_the_registry():
     assert not hasattr(deck, "CLAIMS")
     assert claim("C5").phrase == "adapt each content to each platform"
+
+
+def test_every_claim_statement_compares_arms_its_experiment_runs():
+    """Each testable statement names strategies (or a factor) its experiment's sweep varies."""
+    import yaml  # noqa: PLC0415 - only this test reads the experiment files
+
+    from sim.claims import HYPOTHESES  # noqa: PLC0415 - beside the registry's other tests
+
+    assert set(HYPOTHESES) <= set(EXPERIMENTS)
+    for name, statements in HYPOTHESES.items():
+        conf = yaml.safe_load((ROOT / "conf" / "experiment" / f"{name}.yaml").read_text())
+        params = conf["hydra"]["sweeper"]["params"]
+        strategies = str(params.get("strategy", "")).split(",")
+        for h in statements:
+            assert h.claim in EXPERIMENTS[name].claims
+            if h.trend is not None:
+                assert h.trend in params, (name, h)
+            else:
+                assert {h.better, h.worse} <= set(strategies), (name, h)
+                assert h.better != h.worse

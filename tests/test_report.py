@@ -115,9 +115,10 @@ def test_deck_opens_and_has_the_expected_slides(rep):
     for slide in slides[1:1 + len(rep.charts)]:
         assert sum(s.shape_type == 13 for s in slide.shapes) == 1  # one picture
     rest = titles[1 + len(rep.charts):]
-    assert rest[0] == "Methods"
-    assert rest[1].startswith("Appendix: outcomes by strategy")
-    methods = " ".join(sh.text_frame.text for sh in slides[1 + len(rep.charts)].shapes
+    assert rest[0].startswith("Claims")
+    assert rest[1:3] == ["Methods", "Assumptions and limitations"]
+    assert rest[3].startswith("Appendix: outcomes by strategy")
+    methods = " ".join(sh.text_frame.text for sh in slides[2 + len(rep.charts)].shapes
                        if sh.has_text_frame)
     assert "C5" in methods and "replicates" in methods and "seed 0" in methods
 

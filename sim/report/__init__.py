@@ -9,7 +9,8 @@
 :func:`report` returns a :class:`~sim.report.build.Report` (tables, statistics, charts, the
 files written, and ``rep.sql(...)`` to query the tables with DuckDB). Modules: ``collect``
 (runs into tables), ``design`` (what was swept), ``stats`` (bootstrap, paired differences,
-Holm, ranks), ``takeaways`` (titles from the data), ``style`` (the deck style), ``charts``,
+Holm, ranks), ``takeaways`` (titles from the data), ``verdicts`` (the experiment's claims
+judged, and the assumptions the results rest on), ``style`` (the deck style), ``charts``,
 ``charts_sweep`` and ``tree`` (the charts), ``summary`` (Markdown and HTML), ``deck``
 (python-pptx) and ``cli`` (the command).
 Heavy libraries are imported only when a report is made, so ``import sim`` stays cheap.

@@ -88,7 +88,7 @@ def reach_over_time(ctx: Context) -> Chart | None:
         ax.yaxis.set_major_formatter(_thousands)
     leads = {}
     for layer in layers:
-        ld = takeaways.lead(ctx.arms, ctx.diffs, f"reached_{layer}")
+        ld = ctx.lead(f"reached_{layer}")
         if ld is not None:
             leads[layer] = ld
     title = takeaways.over_time(leads, curves, ctx.horizon) if leads else "Reach over time"
@@ -104,7 +104,7 @@ def loyalty_over_time(ctx: Context) -> Chart | None:
     if len(ctx.order) < 2 and ctx.runs["cell"].nunique() > 1:
         return None
     layers = [x for x in _layers(ctx, "mean_loyalty") if x != "owned"]
-    ld = takeaways.lead(ctx.arms, ctx.diffs, "loyalty_gain")
+    ld = ctx.lead("loyalty_gain")
     if not layers or ld is None:
         return None
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
@@ -120,7 +120,7 @@ def loyalty_over_time(ctx: Context) -> Chart | None:
 
 def ranking(ctx: Context, key: str) -> Chart | None:
     """Arms ranked on one outcome: mean with BCa interval, letters of indistinguishable groups."""
-    ld = takeaways.lead(ctx.arms, ctx.diffs, key)
+    ld = ctx.lead(key)
     if ld is None or len(ld.order) < 2:
         return None
     o = OUTCOMES[key]
@@ -131,10 +131,12 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     y = np.arange(len(rows))[::-1]
     mean = rows["mean"].to_numpy() * scale
     low, high = rows["ci_low"].to_numpy() * scale, rows["ci_high"].to_numpy() * scale
+    ok = np.isfinite(low) & np.isfinite(high)  # one replicate: no interval, none drawn
+    low, high = np.fmin(low, mean), np.fmax(high, mean)
     ax.barh(y, mean, color=[ctx.colours[a] for a in rows.index],
             height=0.66 if len(rows) > 3 else 0.45)
-    ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", ecolor=INK,
-                elinewidth=2, capsize=6)
+    ax.errorbar(mean[ok], y[ok], xerr=[mean[ok] - low[ok], high[ok] - mean[ok]], fmt="none",
+                ecolor=INK, elinewidth=2, capsize=6)
     ax.set_yticks(y, [display(a) for a in rows.index], fontsize=17, color=INK)
     ax.tick_params(axis="y", length=0)
     ax.grid(axis="y", visible=False)
@@ -157,7 +159,8 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     ax.xaxis.set_major_formatter(_thousands)
     title = takeaways.ranking(ld)
     direction = "lower is better" if o.better == "lower" else "best at the top"
-    subtitle = (f"Mean over replicates with {LEVEL:.0%} BCa bootstrap CI, {direction}; "
+    ci = f"with {LEVEL:.0%} BCa bootstrap CI" if ok.any() else "(one replicate: no CI)"
+    subtitle = (f"Mean over replicates {ci}, {direction}; "
                 "strategies sharing a letter are not distinguishable (paired, Holm)")
     return finish(f"ranking_{key}", fig, title, subtitle + ctx.pooled, ctx.footnote)
 
@@ -212,8 +215,8 @@ def virality_vs_loyalty(ctx: Context, x: str = "reached", y: str = "loyalty_gain
     fig.canvas.draw()
     labels.sort(key=lambda item: (item[4] is False, -item[0]))  # the frontier first
     place_labels(ax, labels, obstacles=bars)
-    title = takeaways.tradeoff(front, takeaways.lead(ctx.arms, ctx.diffs, x),
-                               takeaways.lead(ctx.arms, ctx.diffs, y))
+    title = takeaways.tradeoff(front, ctx.lead(x),
+                               ctx.lead(y))
     subtitle = (f"Each dot a run; large markers: means with {LEVEL:.0%} BCa bootstrap CIs; "
                 "dashed: the Pareto frontier (no strategy beats these on both)")
     return finish("virality_vs_loyalty", fig, title, subtitle + ctx.pooled, ctx.footnote)

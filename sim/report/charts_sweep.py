@@ -70,7 +70,7 @@ def heatmap(ctx: Context) -> Chart | None:
                         color="white" if values[i, j] > 0.6 * top else INK)
     best = []
     for j, col in enumerate(table.columns):
-        if np.all(np.isnan(values[:, j])):
+        if np.isfinite(values[:, j]).sum() < 2:  # one strategy ran here: nothing compared
             continue
         i = int(np.nanargmax(values[:, j]))
         clear = _clear_in_cell(ctx, cols_key, col, row_order[i])

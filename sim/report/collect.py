@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,12 +212,14 @@ def read_run(run_dir: Path, configs: _ConfigReader,
     return row
 
 
-def collect(root: str | Path, *, skip: tuple[Path, ...] = ()) -> Sweep:
+def collect(root: str | Path, *, skip: tuple[Path, ...] = (),
+            progress: Callable[[int, int], None] | None = None) -> Sweep:
     """Read every run of the sweep directory ``root`` into a :class:`Sweep`.
 
     Args:
         root: the sweep directory.
         skip: directories below ``root`` that are not runs (e.g. the report's own output).
+        progress: called with (runs read, runs found) after each run directory.
 
     Raises:
         ReportError: ``root`` is not a directory, or holds no run and no manifest.
@@ -233,9 +236,11 @@ def collect(root: str | Path, *, skip: tuple[Path, ...] = ()) -> Sweep:
     entries = {Path(str(e.get("dir", ""))).as_posix(): e
                for e in (manifest or {}).get("runs", [])}
     rows: dict[str, dict[str, Any]] = {}
-    for d in dirs:
+    for i, d in enumerate(dirs, start=1):
         rel = d.relative_to(root).as_posix()
         rows[rel] = {"run": rel, **read_run(d, configs, entries.get(rel))}
+        if progress is not None:
+            progress(i, len(dirs))
     for rel, entry in entries.items():
         listed = json.dumps([str(o) for o in entry.get("overrides", [])])
         if rel in rows:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.report.design import Design, short_key
 from sim.report.stats import boot_means, resample_counts
+from sim.report.takeaways import Lead, lead
 
 
 @dataclass
@@ -68,6 +69,10 @@ class Context:
     def horizon(self) -> int:
         """The last step of the time series."""
         return int(self.timeseries["step"].max()) if len(self.timeseries) else 0
+
+    def lead(self, key: str) -> Lead | None:
+        """The lead on outcome ``key``, read within each cell when the sweep has cells."""
+        return lead(self.arms, self.diffs, key, within=(self.cell_arms, self.cell_diffs))
 
     def rng(self, salt: int) -> np.random.Generator:
         """A generator for one chart's bands, independent of the others'."""

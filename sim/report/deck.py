@@ -1,7 +1,9 @@
 """The slide deck (``deck.pptx``), written with python-pptx.
 
-It has a title slide, one slide per chart with its takeaway as the slide title, a methods slide,
-appendix tables and, when some runs failed or are missing, a slide listing them.
+It has a title slide, one slide per chart with its takeaway as the slide title, the verdicts on
+the experiment's claims, a methods slide, the assumptions and limitations, appendix tables and,
+when some runs failed or are missing, a slide listing them. With fewer than 10 replicates per
+cell, every slide says so at its foot.
 
 Slides are 16:9 (13.33 x 7.5 in). Every slide's title is a real title placeholder (so outline
 view, screen readers and ``slide.shapes.title`` see it); the chart images are the deck copies
@@ -26,14 +28,18 @@ from pptx.util import Emu, Inches, Pt
 
 from sim.claims import claim
 from sim.outputs.files import atomic_write
+from sim.report import verdicts
 from sim.report.design import short_key, tested_claims
 from sim.report.outcomes import OUTCOMES, display, fmt
 from sim.report.stats import ALPHA, LEVEL
+from sim.report.summary import replicate_flag
+from sim.report.takeaways import cell_order
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 FONT = "Arial"
 INK, GREY, ACCENT = RGBColor(0x1A, 0x1A, 0x1A), RGBColor(0x5F, 0x5F, 0x5F), \
     RGBColor(0x00, 0x72, 0xB2)
+WARN = RGBColor(0xB2, 0x3A, 0x00)
 HEADER_FILL, ROW_FILL = RGBColor(0xF0, 0xF0, 0xF0), RGBColor(0xFF, 0xFF, 0xFF)
 #: Appendix tables: outcome columns and strategy rows per slide; with at most
 #: TRANSPOSE_UP_TO strategies, one row per outcome instead (OUTCOME_ROWS per slide).
@@ -41,6 +47,8 @@ TABLE_COLUMNS, TABLE_ROWS = 5, 10
 TRANSPOSE_UP_TO, OUTCOME_ROWS = 4, 8
 #: Longest title that fits one line at 28 pt across the slide (Arial, about 0.5 em a letter).
 ONE_LINE_CHARS = 62
+#: Rows of the methods slide's table of parameters (the others are in the summary).
+METHODS_ROWS = 10
 #: Layouts of the default template.
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
 
@@ -107,9 +115,15 @@ def write_deck(rep: Any, path: Path) -> Path:
     title_slide(prs, rep)
     for chart in rep.charts:
         chart_slide(prs, chart, rep)
+    verdict_slide(prs, rep)
     methods_slide(prs, rep)
+    assumptions_slide(prs, rep)
     appendix_slides(prs, rep)
     problems_slide(prs, rep)
+    flag = replicate_flag(rep)
+    if flag:  # on every slide: the room sees it whatever slide is shown
+        for slide in prs.slides:
+            _text(_box(slide, 0.5, 7.1, 12.3, 0.35), [(flag + ".", 11, True, WARN)])
     atomic_write(path, lambda tmp: prs.save(tmp))
     return path
 
@@ -154,7 +168,7 @@ def chart_slide(prs, chart: Any, rep: Any) -> None:
     image = chart.files.get("deck", chart.files["png"])
     with Image.open(image) as im:
         w_px, h_px = im.size
-    top, bottom = (0.95 if one_line else 1.35), 7.35
+    top, bottom = (0.95 if one_line else 1.35), (7.0 if replicate_flag(rep) else 7.35)
     height = bottom - top
     width = height * w_px / h_px
     if width > 12.9:
@@ -216,20 +230,23 @@ def methods_slide(prs, rep: Any) -> None:
     changed = rep.changed
     if len(changed):
         rows = [[short_key(r.key) if r.key != "strategy.name" else "strategy", r.default,
-                 _clip(r.values, 48)] for r in changed.itertuples()][:12]
+                 r.values] for r in changed.itertuples()]
+        shown = rows[:METHODS_ROWS]
         _text(_box(slide, 7.1, 1.3, 5.8, 0.5),
               [("Parameters that differ from the defaults", 18, True, INK)])
-        _table(slide, ["parameter", "default", "this sweep"], rows, 7.1, 1.85, 5.8,
-               widths=[2.2, 1.3, 3.3], size=12)
+        # cells wrap: every value is written whole, in a size that lets the rows fit
+        chars = sum(max(len(r[2]) / 30, 1) for r in shown)
+        _table(slide, ["parameter", "default", "this sweep"], shown, 7.1, 1.85, 5.8,
+               widths=[2.2, 1.3, 3.3], size=12 if chars <= 12 else 10)
+        if len(rows) > len(shown):
+            _text(_box(slide, 7.1, 6.55, 5.8, 0.4),
+                  [(f"... and {len(rows) - len(shown)} more: see summary.md.", 12, False,
+                    GREY)])
 
 
 def _span(values) -> str:
     lo, hi = int(min(values)), int(max(values))
     return str(lo) if lo == hi else f"{lo}-{hi}"
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def appendix_slides(prs, rep: Any) -> None:
@@ -241,6 +258,9 @@ def appendix_slides(prs, rep: Any) -> None:
     arms = rep.arms
     if arms.empty:
         return
+    if rep.design.cells and not rep.cell_arms.empty:
+        cell_appendix_slides(prs, rep)
+        return
     keys = list(dict.fromkeys(arms["outcome"]))
     rank_by = "reached" if "reached" in keys else keys[0]
     order = arms[arms["outcome"] == rank_by].sort_values("rank")["arm"].tolist()
@@ -248,8 +268,9 @@ def appendix_slides(prs, rep: Any) -> None:
 
     def cell(key: str, arm: str) -> str:
         r, o = table.loc[(key, arm)], OUTCOMES[key]
-        return (f"{fmt(o, r['mean'])} [{fmt(o, r['ci_low'])}, {fmt(o, r['ci_high'])}] "
-                f"{r['letters']}")
+        ci = (f"[{fmt(o, r['ci_low'])}, {fmt(o, r['ci_high'])}]" if np.isfinite(r["ci_low"])
+              else "(no interval)")
+        return f"{fmt(o, r['mean'])} {ci} {r['letters']}"
 
     pages: list[tuple[list[str], list[list[str]], list[float]]] = []
     if len(order) <= TRANSPOSE_UP_TO:
@@ -276,6 +297,55 @@ def appendix_slides(prs, rep: Any) -> None:
                 f"t-tests, Holm, {ALPHA}). Loyalty in points of 100.", 12, False, GREY)])
 
 
+#: Most appendix slides of a sweep with cells (every table is in outcomes.csv).
+CELL_PAGES = 8
+
+
+def cell_appendix_slides(prs, rep: Any) -> None:
+    """Every outcome by strategy within each cell (mean, 95% CI, letters, n per cell).
+
+    One table per outcome, a row per cell, a column per strategy (up to
+    :data:`TRANSPOSE_UP_TO` per slide); never a figure pooled over the cells.
+    """
+    arms = rep.cell_arms
+    where = ", ".join(map(short_key, rep.design.cells))
+    order = [a for a in dict.fromkeys(rep.arms.sort_values("rank")["arm"])]
+    order += [a for a in dict.fromkeys(arms["arm"]) if a not in order]
+    table = arms.set_index(["outcome", "cell", "arm"])
+    cells = sorted(dict.fromkeys(arms["cell"]), key=cell_order)
+    pages = []
+    for key in dict.fromkeys(arms["outcome"]):
+        o = OUTCOMES[key]
+        for c in range(0, len(order), TRANSPOSE_UP_TO):
+            cols = order[c:c + TRANSPOSE_UP_TO]
+            for r in range(0, len(cells), TABLE_ROWS):
+                rows = []
+                for cell in cells[r:r + TABLE_ROWS]:
+                    line = [cell]
+                    for arm in cols:
+                        if (key, cell, arm) in table.index:
+                            x = table.loc[(key, cell, arm)]
+                            ci = (f"[{fmt(o, x['ci_low'])}, {fmt(o, x['ci_high'])}]"
+                                  if np.isfinite(x["ci_low"]) else "no interval")
+                            line.append(f"{fmt(o, x['mean'])} {ci} {x['letters']} "
+                                        f"(n = {int(x['n'])})")
+                        else:
+                            line.append("did not run")
+                    rows.append(line)
+                pages.append((o.label, [where, *(display(a) for a in cols)], rows,
+                              [2.0] + [2.6] * len(cols)))
+    for k, (label, header, rows, widths) in enumerate(pages[:CELL_PAGES], start=1):
+        slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
+        _title(slide, f"Appendix: {label} within each {where}, mean [{LEVEL:.0%} CI]",
+               size=22)
+        _table(slide, header, rows, 0.5, 1.3, 12.33, widths=widths, size=12)
+        note = ("Letters: strategies sharing a letter are not distinguishable within the row "
+                f"(paired t-tests, Holm, {ALPHA}); n: replicates in the cell.")
+        if k == min(len(pages), CELL_PAGES) and len(pages) > CELL_PAGES:
+            note += f" {len(pages) - CELL_PAGES} more tables in outcomes.csv."
+        _text(_box(slide, 0.5, 6.6, 12.3, 0.4), [(note, 12, False, GREY)])
+
+
 def problems_slide(prs, rep: Any) -> None:
     """The runs that failed or never finished, when there are any."""
     problems = rep.problems
@@ -285,7 +355,7 @@ def problems_slide(prs, rep: Any) -> None:
     _title(slide, f"Appendix: {len(problems)} run(s) did not finish and are left out", size=24)
     rows = [[str(r.run), str(r.status), display(str(r.strategy)) if isinstance(r.strategy, str)
              else "", "" if r.replicate is None or r.replicate != r.replicate else
-             str(r.replicate), _clip(str(r.error or ""), 70)]
+             str(r.replicate), str(r.error or "")]
             for r in problems.head(TABLE_ROWS).itertuples()]
     _table(slide, ["run", "status", "strategy", "replicate", "error"], rows, 0.5, 1.4, 12.33,
            widths=[1.2, 1.1, 2.0, 1.1, 6.9], size=12)
@@ -293,3 +363,40 @@ def problems_slide(prs, rep: Any) -> None:
         _text(_box(slide, 0.5, 6.85, 12.3, 0.5),
               [(f"... and {len(problems) - TABLE_ROWS} more: see summary.md.", 12, False,
                 GREY)])
+
+
+#: Colours of the verdicts on the verdict slide.
+VERDICT_COLOURS = {verdicts.SUPPORTED: RGBColor(0x00, 0x7A, 0x3D),
+                   verdicts.CONTRADICTED: RGBColor(0xB2, 0x22, 0x22),
+                   verdicts.INCONCLUSIVE: GREY}
+
+
+def verdict_slide(prs, rep: Any) -> None:
+    """The verdict on each claim of the experiment, with its evidence (figures, interval, n)."""
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
+    found = list(getattr(rep, "verdicts", []))
+    if not found:
+        _title(slide, "Claims: none stated for this sweep")
+        _text(_box(slide, 0.5, 1.4, 12.3, 1.0), [(
+            "This sweep is not a shipped experiment, so it states no claim to judge; the "
+            "charts compare its arms.", 16, False, INK)])
+        return
+    counts = {k: sum(v.verdict == k for v in found) for k in VERDICT_COLOURS}
+    _title(slide, "Claims: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n))
+    lines: list[tuple[str, int, bool, RGBColor]] = []
+    chars = sum(len(v.told) + len(v.hypothesis.statement) for v in found)
+    size = 14 if chars <= 900 else 12 if chars <= 1600 else 10
+    for v in found:
+        lines.append((f"{v.hypothesis.claim} {v.verdict.upper()}: {v.hypothesis.statement}",
+                      size + 2, True, VERDICT_COLOURS[v.verdict]))
+        lines.append((v.told, size, False, INK))
+    _text(_box(slide, 0.5, 1.3, 12.3, 5.6), lines)
+
+
+def assumptions_slide(prs, rep: Any) -> None:
+    """What the results rest on: assumed parameters, replicates, population, what is left out."""
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, "Assumptions and limitations")
+    lines = verdicts.assumptions(rep, tested_claims(rep))
+    _text(_box(slide, 0.5, 1.3, 12.3, 5.6),
+          [("- " + line, 15 if len(lines) <= 9 else 13, False, INK) for line in lines])

@@ -26,7 +26,7 @@ import pandas as pd
 from sim.claims import EXPERIMENTS, ordered
 from sim.config import NOT_FACTORS, Config, config_dict, override_values
 from sim.config.reference import key_claims, key_sources
-from sim.report.collect import CONFIG_PREFIX
+from sim.report.collect import CONFIG_PREFIX, ReportError
 
 #: Keys examined first, in this order.
 FIRST = ("strategy", "strategy.name", "p")
@@ -281,3 +281,65 @@ def tested_claims(rep: Any) -> list[str]:
     if experiment:
         found |= set(experiment_claims(str(experiment)))
     return ordered(found)
+
+
+def check_one_definition(runs: pd.DataFrame, root: Any = "") -> None:
+    """Refuse runs of different sweep definitions (different swept keys) in one directory.
+
+    Two signs betray them: runs whose override keys differ (``p=...`` runs beside
+    ``strategy=...`` runs), and, beside a manifest, runs it does not list that vary keys the
+    listed runs do not.
+
+    Raises:
+        ReportError: one line naming both definitions.
+    """
+    done = runs[runs["status"] != "missing"]
+    groups: dict[frozenset[str], list[Any]] = {}
+    if "overrides" in done:
+        for idx, text in done["overrides"].items():
+            if isinstance(text, str):
+                keys = frozenset(k for k in override_values(map(str, json.loads(text)))
+                                 if k not in NOT_FACTORS and not k.startswith("hydra."))
+                groups.setdefault(keys, []).append(idx)
+    if len(groups) > 1:
+        (_, a), (_, b) = sorted(groups.items(), key=lambda kv: -len(kv[1]))[:2]
+        _refuse(root, runs, a, b, "", "")
+    if "in_manifest" not in done:
+        return
+    listed = done["in_manifest"].fillna(False).astype(bool)
+    if listed.all() or not listed.any():
+        return
+    configs = runs.drop(columns=["overrides"], errors="ignore")
+    every, mine = detect(configs.loc[done.index]), detect(configs.loc[done.index[listed]])
+    if set(every.factors) != set(mine.factors):
+        _refuse(root, configs.loc[done.index], list(done.index[listed]),
+                list(done.index[~listed]), " (in sweep.json)", " (not in sweep.json)")
+
+
+def _refuse(root: Any, runs: pd.DataFrame, a: list[Any], b: list[Any], tag_a: str,
+            tag_b: str) -> None:
+    """Raise the one-line error naming two sweep definitions by what each varies."""
+    design = detect(runs.drop(columns=["overrides"], errors="ignore")
+                    if tag_a else runs.loc[a + b])
+    values = design.values
+
+    def name(idx: list[Any]) -> str:
+        parts = []
+        for f in design.factors:
+            levels = sorted(values.loc[idx, f].dropna().unique().tolist(), key=_sort_key)
+            if not levels:
+                continue
+            key = "strategy" if f in STRATEGY_KEYS else short_key(f)
+            parts.append(f"{key}={','.join(value_text(v) for v in levels)}")
+        return " ".join(parts) + f" ({len(idx)} runs)"
+
+    raise ReportError(f"{root}: runs of two sweep definitions are mixed here: {name(a)}{tag_a} "
+                      f"and {name(b)}{tag_b}; report on a directory that holds one sweep")
+
+
+def replicates_per_cell(runs: pd.DataFrame) -> tuple[int, int]:
+    """Fewest and most complete replicates of an arm in a cell (``arm`` and ``cell`` labelled)."""
+    if runs.empty:
+        return 0, 0
+    counts = runs.groupby(["arm", "cell"], observed=True).size()
+    return int(counts.min()), int(counts.max())

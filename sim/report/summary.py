@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs.files import atomic_write
-from sim.report.design import short_key, tested_claims
+from sim.report import verdicts
+from sim.report.design import replicates_per_cell, short_key, tested_claims
 from sim.report.outcomes import OUTCOMES, display, fmt
 from sim.report.stats import ALPHA, LEVEL
 
@@ -38,10 +39,20 @@ METHODS = (
 )
 
 
+#: Shown where an interval cannot be computed (fewer than two replicates).
+NO_INTERVAL = "none (1 replicate)"
+
+
 def _ci(low: float, high: float, o: Any) -> str:
     if not (np.isfinite(low) and np.isfinite(high)):
-        return "n/a"
+        return NO_INTERVAL
     return f"[{fmt(o, low)}, {fmt(o, high)}]"
+
+
+def _diff_ci(low: float, high: float, o: Any) -> str:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return NO_INTERVAL
+    return f"[{_diff(low, o)}, {_diff(high, o)}]"
 
 
 def _diff(value: float, o: Any) -> str:
@@ -73,8 +84,12 @@ def blocks(rep: Any) -> list[tuple]:
         "p", f"Sweep `{rep.sweep.root}`: {len(runs):,} runs, {counts['complete']:,} complete, "
              f"{counts['failed']:,} failed, {counts['missing']:,} missing. Config fingerprint "
              f"`{rep.fingerprint}`.")]
+    flag = replicate_flag(rep)
+    if flag:
+        out.append(("p", f"Warning: {flag}."))
     if rep.charts:
         out += [("h2", "Takeaways"), ("ul", [c.title for c in rep.charts])]
+    out += _verdict_blocks(rep)
     out.append(("h2", "Sweep"))
     facts = [["factors", ", ".join(f"`{f}` ({len(design.levels[f])} values)"
                                    for f in design.factors) or "none (one configuration)"]]
@@ -118,9 +133,12 @@ def blocks(rep: Any) -> list[tuple]:
                                                      alpha=ALPHA))]
     if design.cells:
         out.append(("p", f"This sweep also varies {', '.join(map(short_key, design.cells))}: "
-                         "the tables and charts pool over those values (pairs are matched "
-                         "within each value); outcomes.csv and differences.csv also hold "
-                         "the comparisons within each value (their `cell` column)."))
+                         "strategies are compared within each value (pairs matched by "
+                         "replicate), and n counts the replicates of one value; the charts "
+                         "draw means pooled over those values (their subtitles say so), "
+                         "but no takeaway states a figure pooled over them."))
+    out += [("h2", "Assumptions and limitations"),
+            ("ul", verdicts.assumptions(rep, tested_claims(rep)))]
     out += [("h2", "Files"), ("table", ["file", "what"], _files(rep))]
     return out
 
@@ -146,20 +164,31 @@ def _outcome_blocks(rep: Any, arm_word: str) -> list[tuple]:
     out: list[tuple] = [("h2", f"Outcomes by {arm_word}"), (
         "p", f"Mean over replicates, {LEVEL:.0%} BCa bootstrap interval, rank (1 = best) and "
              "letters: those sharing a letter are not distinguishable.")]
-    for key in dict.fromkeys(rep.arms["outcome"]):
+    cells = bool(rep.design.cells) and not rep.cell_arms.empty
+    arms = rep.cell_arms if cells else rep.arms
+    diffs = rep.cell_diffs if cells else rep.diffs
+    where = ", ".join(map(short_key, rep.design.cells)) if cells else ""
+    if cells:
+        out.append(("p", f"Compared within each {where}: n is the replicates of the "
+                         f"{arm_word} at that {where}."))
+    for key in dict.fromkeys(arms["outcome"]):
         o = OUTCOMES[key]
-        rows = rep.arms[rep.arms["outcome"] == key].sort_values("rank")
+        rows = arms[arms["outcome"] == key]
+        order = {c: i for i, c in enumerate(sorted(set(rows["cell"]), key=_cell_order))}
+        rows = rows.assign(_k=rows["cell"].map(order)).sort_values(["_k", "rank"])
         out += [("h3", o.label + (" (lower is better)" if o.better == "lower" else "")),
-                ("table", ["rank", arm_word, "mean", f"{LEVEL:.0%} CI", "n", "group"],
-                 [[str(r.rank), display(r.arm), fmt(o, r.mean), _ci(r.ci_low, r.ci_high, o),
-                   str(r.n), r.letters] for r in rows.itertuples()])]
+                ("table", ([where] if cells else []) + ["rank", arm_word, "mean",
+                                                        f"{LEVEL:.0%} CI", "n", "group"],
+                 [([r.cell] if cells else []) + [
+                     str(r.rank), display(r.arm), fmt(o, r.mean), _ci(r.ci_low, r.ci_high, o),
+                     str(r.n), r.letters] for r in rows.itertuples()])]
     out += [("h2", "Paired differences"), (
         "p", f"A - B per replicate pair: mean difference with its {LEVEL:.0%} BCa interval, "
              f"ratio of means, Cohen's d_z, Holm-adjusted p-value; 'yes' when distinguishable "
              f"from zero at {ALPHA}.")]
-    for key in dict.fromkeys(rep.diffs["outcome"]):
+    for key in dict.fromkeys(diffs["outcome"]):
         o = OUTCOMES[key]
-        rows = rep.diffs[rep.diffs["outcome"] == key]
+        rows = diffs[diffs["outcome"] == key]
         note = None
         if len(rows) > MAX_PAIRS:
             shown = rows[rows["distinguishable"]]
@@ -169,14 +198,50 @@ def _outcome_blocks(rep: Any, arm_word: str) -> list[tuple]:
         out.append(("h3", o.label))
         if note:
             out.append(("p", note))
-        out.append(("table", ["A - B", "difference", f"{LEVEL:.0%} CI", "ratio", "d_z",
-                              "p (Holm)", "distinguishable"],
-                    [[f"{display(r.arm_a)} - {display(r.arm_b)}", _diff(r.diff, o),
-                      f"[{_diff(r.ci_low, o)}, {_diff(r.ci_high, o)}]",
+        out.append(("table", ([where] if cells else []) + [
+                        "A - B", "difference", f"{LEVEL:.0%} CI", "ratio", "d_z", "p (Holm)",
+                        "n (pairs)", "distinguishable"],
+                    [([r.cell] if cells else []) + [
+                      f"{display(r.arm_a)} - {display(r.arm_b)}", _diff(r.diff, o),
+                      _diff_ci(r.ci_low, r.ci_high, o),
                       f"{r.ratio:.2f}" if np.isfinite(r.ratio) else "n/a",
                       f"{r.d_z:.2f}" if np.isfinite(r.d_z) else "n/a", _p(r.p_holm),
-                      "yes" if r.distinguishable else "no"] for r in rows.itertuples()]))
+                      str(r.n_pairs), "yes" if r.distinguishable else "no"]
+                     for r in rows.itertuples()]))
     return out
+
+
+def replicate_flag(rep: Any) -> str:
+    """A warning when a cell has fewer than 10 replicates (empty otherwise)."""
+    runs = getattr(rep, "labelled", None)
+    if runs is None or runs.empty:
+        return ""
+    few, _ = replicates_per_cell(runs)
+    if few < 2:
+        return ("One replicate per configuration: no interval can be given, no difference is "
+                "claimed and no claim is judged")
+    if few < verdicts.MIN_REPLICATES:
+        return (f"Only {few} replicates per configuration (fewer than "
+                f"{verdicts.MIN_REPLICATES}): intervals are too narrow to trust, and no claim "
+                "is judged")
+    return ""
+
+
+def _verdict_blocks(rep: Any) -> list[tuple]:
+    """The verdict on each claim statement of the sweep's experiment, with its evidence."""
+    found = getattr(rep, "verdicts", [])
+    if not found:
+        return [("h2", "Claims"), ("p", "No claim is judged: this sweep is not a shipped "
+                                        "experiment, so it states no testable statement.")]
+    return [("h2", "Claims"), (
+        "p", "Each claim of the experiment as a testable statement, with its verdict: "
+             "supported (the paired difference is in the stated direction and its 95% "
+             "interval excludes 0 in every cell), contradicted (wholly in the other "
+             f"direction), inconclusive (otherwise, or fewer than {verdicts.MIN_REPLICATES} "
+             "paired replicates)."),
+        ("table", ["claim", "statement", "verdict", "evidence"],
+         [[v.hypothesis.claim, v.hypothesis.statement, v.verdict, v.told]
+          for v in found])]
 
 
 def _cell_blocks(rep: Any, arm_word: str) -> list[tuple]:

@@ -5,11 +5,18 @@ only when the paired difference with the runner-up is distinguishable from zero 
 paired t-test, :mod:`sim.report.stats`); otherwise the title says "no clear difference".
 Amounts are told as the outcome prefers (:func:`sim.report.outcomes.told`): "1.8x more", "7%
 more", "3 points".
+
+A sweep that also varies other factors (its *cells*, e.g. ``p``) never gets a headline pooled
+over them: the lead is read within each cell, and a title states the difference per value, as
+a range with its values ("4.2x more people than Broadcast at p = 0.15, up to 11.5x at p =
+0.06"), or says that the best strategy depends on the factor, with the values where the lead
+changes hands. With one replicate no interval can be given, and titles say so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,6 +37,9 @@ class Lead:
             distinguishable from it, up to the first one that is.
         amount: how much better the best is than the runner-up, as told (or ``None``).
         highs: upper ends of the arms' intervals, in the same order.
+        n: fewest replicates of an arm (1: no interval can be given).
+        cells: the lead within each cell, when the sweep has several (then ``amount`` is
+            ``None`` and ``clear`` means clear in every cell, with the same leader).
     """
 
     outcome: Outcome
@@ -39,13 +49,38 @@ class Lead:
     tied: list[str]
     amount: str | None
     highs: list[float] | None = None
+    n: int = 2
+    cells: dict[str, Lead] = field(default_factory=dict)
 
 
-def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all") -> Lead | None:
-    """The lead on outcome ``key`` in ``cell``, or ``None`` when the outcome was not compared."""
+def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all", *,
+         within: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> Lead | None:
+    """The lead on outcome ``key`` in ``cell``, or ``None`` when the outcome was not compared.
+
+    Args:
+        arms: per-arm statistics.
+        diffs: paired differences.
+        key: the outcome.
+        cell: the cell read.
+        within: the statistics within each cell (``cell_arms``, ``cell_diffs``); when they
+            hold several cells, the lead is read in each cell where two arms ran, and no
+            amount is pooled over cells.
+    """
     rows = arms[(arms["outcome"] == key) & (arms["cell"] == cell)].sort_values("rank")
     if rows.empty:
         return None
+    if within is not None:
+        per_cell = cell_leads(*within, key)
+        pooled = lead(arms, diffs, key, cell)
+        several = within[0]["cell"].nunique() > 1 if len(within[0]) else False
+        if per_cell and several and pooled is not None:
+            leaders = {ld.order[0] for ld in per_cell.values()}
+            pooled.clear = len(leaders) == 1 and all(ld.clear for ld in per_cell.values())
+            if not pooled.clear:
+                pooled.tied = pooled.order
+            pooled.amount, pooled.cells = None, per_cell
+            pooled.n = min(ld.n for ld in per_cell.values())
+        return pooled
     order, means = rows["arm"].tolist(), rows["mean"].tolist()
     # the leading group: the best and the arms right below it that are not distinguishable
     # from it, stopping at the first that is (a weak arm with a wide interval is no leader)
@@ -54,13 +89,129 @@ def lead(arms: pd.DataFrame, diffs: pd.DataFrame, key: str, cell: str = "all") -
     tied = order[:max(stop, 1)]
     outcome = OUTCOMES[key]
     highs = rows["ci_high"].tolist()
+    n = int(rows["n"].min()) if "n" in rows else 2
     if len(order) < 2:
-        return Lead(outcome, order, means, False, order, None, highs)
+        return Lead(outcome, order, means, False, order, None, highs, n)
     pair = diffs[(diffs["outcome"] == key) & (diffs["cell"] == cell)
                  & (((diffs["arm_a"] == order[0]) & (diffs["arm_b"] == order[1]))
                     | ((diffs["arm_a"] == order[1]) & (diffs["arm_b"] == order[0])))]
     clear = bool(pair["distinguishable"].iloc[0]) if len(pair) else False
-    return Lead(outcome, order, means, clear, tied, told(outcome, means[0], means[1]), highs)
+    return Lead(outcome, order, means, clear, tied, told(outcome, means[0], means[1]), highs,
+                n)
+
+
+def cell_leads(cell_arms: pd.DataFrame, cell_diffs: pd.DataFrame, key: str) -> dict[str, Lead]:
+    """The lead on ``key`` within each cell that ran two arms or more, in the cells' order."""
+    if cell_arms.empty:
+        return {}
+    rows = cell_arms[cell_arms["outcome"] == key]
+    out = {}
+    for cell in sorted(dict.fromkeys(rows["cell"]), key=cell_order):
+        ld = lead(cell_arms, cell_diffs, key, cell)
+        if ld is not None and len(ld.order) > 1:
+            out[cell] = ld
+    return out
+
+
+def cell_order(label: str) -> list:
+    """Sort key of a cell label: ``p=0.06`` before ``p=0.1`` (numbers compared as numbers)."""
+    parts = re.split(r"(-?\d+(?:\.\d+)?(?:e-?\d+)?)", label)
+    return [(0, float(t), "") if i % 2 else (1, 0.0, t) for i, t in enumerate(parts)]
+
+
+def _factor(cells: list[str]) -> str:
+    """The factors of cell labels: ``["p=0.1", "p=0.15"]`` -> ``p``."""
+    keys = dict.fromkeys(part.split("=")[0].strip() for c in cells for part in c.split(","))
+    return ", ".join(keys)
+
+
+def _where(cells: list[str], every: list[str]) -> str:
+    """Cells as a phrase: ``p = 0.06 to 0.1`` (consecutive in ``every``) or ``p = 0.06, 0.15``.
+
+    Args:
+        cells: the cells told.
+        every: all cells, in order (runs of three or more consecutive cells are told as a
+            range).
+    """
+    keys = {c.split("=")[0] for c in cells}
+    single = len(keys) == 1 and all("," not in c for c in cells)
+    if not single:
+        return "; ".join(c.replace("=", " = ") for c in cells)
+    values = [c.split("=", 1)[1] for c in cells]
+    index = [every.index(c) for c in cells]
+    groups: list[list[int]] = []
+    for i, k in enumerate(index):
+        if groups and k == index[groups[-1][-1]] + 1:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    parts = [f"{values[g[0]]} to {values[g[-1]]}" if len(g) >= 3 else
+             ", ".join(values[i] for i in g) for g in groups]
+    return f"{next(iter(keys))} = " + ", ".join(parts)
+
+
+def _size(o: Outcome, better: float, worse: float) -> float:
+    """How much better, as a number to order amounts (the ratio, or the gap)."""
+    if o.compare == "ratio":
+        hi, lo = (better, worse) if o.better != "lower" else (worse, better)
+        return hi / lo if lo > 0 else np.inf
+    return abs(better - worse)
+
+
+def across(cells: dict[str, Lead]) -> str:
+    """Title of a comparison made within each cell: per value, as a range, or "depends on".
+
+    Never a figure pooled over the cells: a common leader's amounts are told at the values
+    where they are smallest and largest, a leader that changes with the factor is told with
+    the values where it leads, and cells with no clear difference are named.
+    """
+    every = list(cells)
+    factor = _factor(every)
+    first = next(iter(cells.values()))
+    o = first.outcome
+    if max(ld.n for ld in cells.values()) < 2:
+        return (f"{_cap(o.short)} by {factor}: one replicate per {factor}, so no interval "
+                "can be given and no difference is claimed")
+    clear = {c: ld for c, ld in cells.items() if ld.clear}
+    unclear = [c for c in every if c not in clear]
+    if not clear:
+        arms = list(dict.fromkeys(a for ld in cells.values() for a in ld.order))
+        who = (f"between {_names(arms)}" if len(arms) == 2
+               else f"among the {len(arms)} strategies")
+        return (f"{_cap(o.short)}: no clear difference {who} at any {factor} "
+                f"({_where(every, every)})")
+    leaders = list(dict.fromkeys(ld.order[0] for ld in clear.values()))
+    rest = f"; no clear difference at {_where(unclear, every)}" if unclear else ""
+    if len(leaders) > 1:
+        parts = []
+        for arm in leaders:
+            mine = [c for c, ld in clear.items() if ld.order[0] == arm]
+            parts.append(f"{display(arm)} at {_where(mine, every)}")
+        text = f"The best strategy on {o.short} depends on {factor}: " + "; ".join(parts)
+        switch = [(a, b) for a, b in zip(every, every[1:], strict=False)
+                  if a in clear and b in clear and clear[a].order[0] != clear[b].order[0]]
+        if switch and "," not in factor:
+            a, b = switch[0]
+            text += (f" (the lead changes between {factor} = {a.split('=', 1)[1]} and "
+                     f"{b.split('=', 1)[1]})")
+        return text + rest
+    best = leaders[0]
+    seconds = {ld.order[1] for ld in clear.values()}
+    sized = sorted(clear.items(), key=lambda kv: _size(o, kv[1].means[0], kv[1].means[1]))
+    (c_lo, ld_lo), (c_hi, ld_hi) = sized[0], sized[-1]
+    a_lo = told(o, ld_lo.means[0], ld_lo.means[1])
+    a_hi = told(o, ld_hi.means[0], ld_hi.means[1])
+    where = "at every " + factor if not unclear else "at " + _where(list(clear), every)
+    if len(seconds) > 1 or a_lo is None or a_hi is None:
+        return f"{display(best)} leads on {o.short} {where}{rest}"
+    runner = display(next(iter(seconds)))
+    lo_at, hi_at = c_lo.replace("=", " = "), c_hi.replace("=", " = ")
+    if a_lo == a_hi or len(clear) == 1:
+        sentence = o.sentence.format(a=display(best), b=runner, amount=a_lo)
+        at = f"at {lo_at}" if len(clear) == 1 else where
+        return f"{sentence} {at}{rest}"
+    sentence = o.sentence.format(a=display(best), b=runner, amount=a_lo)
+    return f"{sentence} at {lo_at}, up to {a_hi} at {hi_at}{rest}"
 
 
 def _names(arms: list[str]) -> str:
@@ -73,6 +224,11 @@ def ranking(lead_: Lead) -> str:
     o, order = lead_.outcome, lead_.order
     if len(order) < 2:
         return f"{display(order[0])}: {o.short} {_plain(o, lead_.means[0])}"
+    if lead_.cells:
+        return across(lead_.cells)
+    if lead_.n < 2:
+        return (f"{_cap(o.short)}: {display(order[0])} has the best mean, in one replicate "
+                "each; no interval can be given, no difference is claimed")
     if lead_.clear and lead_.amount:
         sentence = o.sentence.format(a=display(order[0]), b=display(order[1]),
                                      amount=lead_.amount)
@@ -122,6 +278,9 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
             return (f"Reach builds to {_plain(ld.outcome, ld.means[0])} "
                     f"{LAYER_PEOPLE[layer]} by day {horizon}")
         layer, ld = min(leads.items(), key=lambda kv: len(kv[1].tied) / len(kv[1].order))
+        if ld.n < 2:
+            return ("Reach over time: one replicate per strategy, so no interval can be given "
+                    "and no difference is claimed")
         if len(ld.tied) == len(ld.order):
             return "Reach over time: no clear difference among the strategies on any network"
         where = "" if layer == "graph" else f" on the {layer} network"
@@ -136,6 +295,9 @@ def over_time(leads: dict[str, Lead], curves: dict[str, pd.DataFrame], horizon: 
     when = f"from day {start}" if start > max(int(curve.index[0]), 1) else "from day one"
     where = "" if layer == "graph" else f" on the {layer} network"
     noun = "professionals" if layer == "professional" else "people"
+    if ld.cells:                # compared within each cell: no figure pooled over them
+        return (f"{display(best)} pulls ahead{where} {when}, at every "
+                f"{_factor(list(ld.cells))}")
     if ld.amount is None:       # no ratio to tell (the runner-up reached no one there)
         return (f"{display(best)} pulls ahead{where} {when}: "
                 f"{_plain(ld.outcome, ld.means[0])} {noun} by day {horizon}, vs "
@@ -161,12 +323,14 @@ def tradeoff(frontier: list[str], lead_x: Lead, lead_y: Lead) -> str:
         if clear:
             return f"{display(frontier[0])} wins on both {ox.short} and {oy.short}"
         return (f"{display(frontier[0])} has the best means on both {ox.short} and "
-                f"{oy.short}, but no clear lead")
+                f"{oy.short}, but no clear lead"
+                + (" (one replicate: no interval can be given)" if lead_x.n < 2 else ""))
     if clear:
         return (f"No strategy wins both: {display(top_x)} leads on {ox.short}, "
                 f"{display(top_y)} on {oy.short}")
     return (f"No clear winner on both: best means, {display(top_x)} on {ox.short} and "
-            f"{display(top_y)} on {oy.short}")
+            f"{display(top_y)} on {oy.short}"
+            + (" (one replicate: no interval can be given)" if lead_x.n < 2 else ""))
 
 
 def loyalty_over_time(ld: Lead, horizon: int) -> str:
@@ -176,10 +340,15 @@ def loyalty_over_time(ld: Lead, horizon: int) -> str:
     if len(ld.order) < 2:
         return f"Loyalty {'grows' if gain[0] >= 0 else 'falls'} by {abs(gain[0]):.1f} points " \
                f"over {horizon} days"
+    if ld.cells:                # compared within each cell: no gain pooled over them
+        return across(ld.cells)
     highs = ld.highs or [np.nan] * len(gain)
     # a loss is claimed only when the whole interval of the gain is below zero
     falls = [a for a, h in zip(ld.order, highs, strict=True) if h < 0]
     if not ld.clear:
+        if ld.n < 2:
+            return (f"Loyalty gains of {min(gain):+.1f} to {max(gain):+.1f} points by day "
+                    f"{horizon}, in one replicate each: no interval can be given")
         if not falls:
             return (f"No clear leader on loyalty: gains of {min(gain):+.1f} to "
                     f"{max(gain):+.1f} points by day {horizon}")
@@ -212,14 +381,23 @@ def heatmap(best_by_column: list[tuple[str, str, bool]], factor: str) -> str:
             return f"{display(winners[0])} has the top mean reach {span}, never clearly"
         return (f"{display(winners[0])} reaches the most people {span}, clearly at "
                 f"{sum(clear)} of {len(cols)}")
+    # the best of a column is told only where it is clearly the best
+    told_cols = [(c, a) for c, a, ok in best_by_column if ok]
+    if not told_cols:
+        return f"No strategy is clearly the best at any {factor} from {cols[0]} to {cols[-1]}"
     runs, start = [], 0
-    for i in range(1, len(winners) + 1):
-        if i == len(winners) or winners[i] != winners[start]:
-            runs.append((winners[start], cols[start], cols[i - 1]))
+    for i in range(1, len(told_cols) + 1):
+        if i == len(told_cols) or told_cols[i][1] != told_cols[start][1]:
+            runs.append((told_cols[start][1], told_cols[start][0], told_cols[i - 1][0]))
             start = i
     parts = [f"{display(a)} for {factor} {lo}" if lo == hi else
              f"{display(a)} for {factor} {lo} to {hi}" for a, lo, hi in runs[:3]]
-    return f"The best strategy depends on {factor}: " + ", ".join(parts)
+    rest = [c for c, _, ok in best_by_column if not ok]
+    tail = f"; no clear best at {factor} {', '.join(rest)}" if rest else ""
+    if len({a for _, a in told_cols}) == 1:
+        return f"{display(told_cols[0][1])} is clearly the best for " + \
+            ", ".join(p.split(" for ", 1)[1] for p in parts) + tail
+    return f"The best strategy depends on {factor}: " + ", ".join(parts) + tail
 
 
 def threshold(takeoff: dict[str, dict[str, float | None]], p_min: float,
