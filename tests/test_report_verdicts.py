@@ -21,11 +21,10 @@ from sim.report import charts as arm_charts
 from sim.report.cli import main
 from sim.report.collect import ReportError, collect
 from sim.report.design import Design
-from sim.report.outcomes import OUTCOMES
 from sim.report.verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED, judge
 
-#: The people-who-shared outcome, whichever name the outcomes table gives it.
-KEY = "engaged" if "engaged" in OUTCOMES else "reach"
+#: The people-who-shared outcome.
+KEY = "engaged"
 TINY = ["n=300", "steps=12"]
 
 
