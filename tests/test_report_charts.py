@@ -18,7 +18,7 @@ from synthetic_sweep import write_sweep
 
 from sim.report import report, stats, takeaways
 from sim.report.charts import pareto, virality_vs_loyalty
-from sim.report.charts_sweep import Takeoff, takeoff, viral_threshold
+from sim.report.charts_sweep import Takeoff, heatmap, takeoff, viral_threshold
 from sim.report.context import Context
 from sim.report.design import Design
 from sim.report.outcomes import display
@@ -239,6 +239,23 @@ def test_a_threshold_chart_without_takeoff_draws_no_bars_and_says_so():
     low, high = min(y[0] for y in plotted), max(y[-1] for y in plotted)
     assert chart.title == ("No take-off within the range swept (p 0.06 to 0.15; members "
                            f"reached from {low:.0f}% to {high:.0f}%)")
+
+
+def _outlines(chart) -> int:
+    return sum(p.get_gid() == "best" for p in chart.fig.axes[0].patches) // 2
+
+
+def test_the_heatmap_says_outlined_only_when_a_cell_is_outlined(rep):
+    ctx = _threshold_context({"adapted": [0.1, 0.3, 0.5, 0.7, 0.8],
+                              "broadcast": [0.05, 0.2, 0.4, 0.6, 0.7]})
+    chart = heatmap(ctx)           # no statistics within the cells: nothing is clearly best
+    assert _outlines(chart) == 0
+    assert "outlined" not in chart.subtitle
+    assert "no cell is clearly the best of its column" in chart.subtitle
+    drawn = _charts(rep)["heatmap"]
+    clear = sum(c for *_, c in drawn.data["best"])
+    assert _outlines(drawn) == clear
+    assert ("outlined:" in drawn.subtitle) == (clear > 0)
 
 
 # --- loyalty over time, colours and the summary: on a real (small) sweep ---

@@ -121,9 +121,14 @@ def heatmap(ctx: Context) -> Chart | None:
     bar.outline.set_visible(False)
     title = takeaways.heatmap(best, short_key(cols_key))
     rows_word = "strategy" if rows_key in STRATEGY_KEYS else short_key(rows_key)
+    outlined = sum(clear for *_, clear in best)
+    marks = ("outlined: clearly the best of its column" if outlined else
+             "no cell is clearly the best of its column")
     subtitle = (f"{label[:1].upper() + label[1:]}, mean over replicates, by {rows_word} and "
-                f"{short_key(cols_key)}; outlined: clearly the best of its column (paired, Holm)")
-    return finish("heatmap", fig, title, subtitle, ctx.footnote)
+                f"{short_key(cols_key)}; {marks} (paired, Holm)")
+    chart = finish("heatmap", fig, title, subtitle, ctx.footnote)
+    chart.data["best"] = best
+    return chart
 
 
 def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
@@ -142,8 +147,9 @@ def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
 
 def _outline(j: int, i: int) -> list[Rectangle]:
     """The outline of the best cell: black inside white, in no arm's or network's colour."""
-    return [Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec="white", lw=7),
-            Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec=INK, lw=3.5)]
+    return [Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec="white", lw=7,
+                      gid="best"),
+            Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec=INK, lw=3.5, gid="best")]
 
 
 def _num(value):
@@ -260,12 +266,13 @@ def viral_threshold(ctx: Context) -> Chart | None:
     levels = [float(v) for v in d.levels[DOSE]]
     title = takeaways.threshold(found, min(levels), max(levels),
                                 across_networks=d.arm == "network")
-    bands = f"mean with {LEVEL:.0%} bootstrap band" if ctx.runs.groupby(
-        ["arm", "cell"]).size().min() > 1 else "mean of one replicate, so no band"
+    banded = ctx.runs.groupby(["arm", "cell"]).size().min() > 1
+    bands = f"mean with {LEVEL:.0%} bootstrap band" if banded else "one replicate, so no band"
+    placed = "the bands place it" if banded else "the mean crosses it"
     subtitle = ("Share of each network's members who shared a post there or were seeded with "
                 f"it, by share probability p; {bands}; take-off: reach crosses a tenth of its "
-                "rise over the range" + ("; bars at the foot: between which p values the bands "
-                                         "place it" if marked else ""))
+                "rise over the range" + (f"; bars at the foot: between which p values {placed}"
+                                         if marked else ""))
 
     def names() -> None:
         if 1 < len(ctx.order) <= 7:
