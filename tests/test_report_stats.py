@@ -136,40 +136,13 @@ def _lead(key, order, means, clear, highs=None):
     return takeaways.Lead(OUTCOMES[key], order, means, clear, order[:1], None, highs)
 
 
-def test_trade_off_and_loyalty_titles_claim_only_what_is_clear():
+def test_trade_off_titles_claim_only_what_is_clear():
     x = _lead("reached", ["adapted", "broadcast"], [200, 100], True)
     y = _lead("loyalty_gain", ["adapted", "broadcast"], [0.1, 0.05], False)
     y_clear = _lead("loyalty_gain", ["adapted", "broadcast"], [0.1, 0.05], True)
     assert takeaways.tradeoff(["adapted"], x, y_clear) == \
         "Adapted content wins on both people reached and loyalty gained"
     assert "no clear lead" in takeaways.tradeoff(["adapted"], x, y)
-    gains = _lead("loyalty_gain", ["adapted", "broadcast", "promotional"], [0.1, 0.09, -0.01],
-                  False, highs=[0.12, 0.1, 0.005])
-    assert takeaways.loyalty_over_time(gains, 30) == \
-        "No clear leader on loyalty: gains of -1.0 to +10.0 points by day 30"
-    gains.highs = [0.12, 0.1, -0.002]
-    assert takeaways.loyalty_over_time(gains, 30) == \
-        "Promotional content loses loyalty by day 30; the others gain up to +10.0 points"
-
-
-def test_takeoff_is_where_a_tenth_of_the_rise_is_made():
-    from sim.report.charts_sweep import takeoff
-
-    p = np.array([0.0, 0.1, 0.2, 0.3])
-    assert takeoff(p, np.array([0.0, 0.0, 0.5, 1.0])) == pytest.approx(0.12)
-    assert takeoff(p, np.array([0.01, 0.02, 0.03, 0.14])) is None  # a rise of 13 points
-    assert takeoff(p, np.array([0.5, 0.8, 0.9, 0.95])) == -np.inf  # below the range
-    title = takeaways.threshold({"professional": {"adapted": -np.inf, "broadcast": 0.1},
-                                 "personal": {"adapted": 0.07, "broadcast": 0.1}}, 0.06, 0.15)
-    assert title == ("Adapted content takes off first on the professional network: p below "
-                     "0.06, vs ≈ 0.1 for Broadcast")
-    assert takeaways.threshold({"graph": {"broadcast": 0.114}}, 0.05, 0.4) == \
-        "Cascades take off at p ≈ 0.11"
-    # arms that are networks: the networks are compared, each at its earliest take-off
-    by_network = {"personal": {"network=both": 0.15, "network=personal": 0.16},
-                  "professional": {"network=both": 0.11, "network=professional": 0.105}}
-    assert takeaways.threshold(by_network, 0.02, 0.3, across_networks=True) == \
-        "The professional network takes off first: p ≈ 0.1, vs ≈ 0.15 on the personal network"
 
 
 def test_reach_over_time_title_skips_missing_curves_and_tells_a_lead_over_zero():

@@ -16,8 +16,8 @@ DPI = 200
 #: Colours of the channels: the layers, the owned channel, a single graph file's layer.
 LAYER_COLOURS = {"personal": "#3b6fd4", "professional": "#e07b00", "owned": "#2e9e5b",
                  "topic": "#8e44ad", "graph": "#444444"}
-#: Colours of further lines (arms of a sweep, channels without a colour), in order of
-#: appearance.
+#: Colours of further channels (those without a colour above), in order of appearance. A
+#: report's arms take colours of other hues (``sim.report.style``), never a channel's.
 EXTRA_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
                  "#6a3d9a", "#8c564b", "#c0392b", "#7a8b00", "#17becf", "#1b3a5c",
                  "#7f7f7f", "#b15928", "#fb9a99", "#33a02c"]

@@ -7,11 +7,14 @@ finished :class:`~sim.report.style.Chart`, or ``None`` when it does not apply to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sim.report import takeaways
+from sim.report import stats, takeaways
 from sim.report.context import Context, band
 from sim.report.outcomes import LAYERS, OUTCOMES, display, fmt
 from sim.report.stats import LEVEL
@@ -41,8 +44,16 @@ def _curves(ctx: Context, layer: str, column: str, arm: str, salt: int,
 
 
 def _draw_lines(ctx: Context, axes, layers: list[str], column: str, scale: float,
-                salt: int, *, zero: bool = True) -> dict[str, pd.DataFrame]:
-    """One panel per layer, one line and band per arm; returns the mean curves."""
+                salt: int, *, zero: bool = True) -> tuple[dict[str, pd.DataFrame],
+                                                          Callable[[], None]]:
+    """One panel per layer, one line and band per arm.
+
+    With ``zero`` the y axis includes 0 (it starts there for values that are never negative).
+
+    Returns:
+        The mean curves (scaled) by layer, and what names the arms' lines, to pass to
+        :func:`~sim.report.style.finish` (names are placed once the layout is final).
+    """
     means, panel_ends = {}, []
     for p, (ax, layer) in enumerate(zip(axes, layers, strict=True)):
         curves, ends = {}, []
@@ -58,16 +69,36 @@ def _draw_lines(ctx: Context, axes, layers: list[str], column: str, scale: float
         ax.set_title(f"{layer.capitalize()} network" if layer != "graph" else "Graph",
                      color=INK)
         ax.set_xlabel("day")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.margins(x=0)
-        if zero:
-            ax.set_ylim(bottom=0)
         panel_ends.append(ends)
         means[layer] = pd.DataFrame(curves)
-    if 1 < len(ctx.order) <= MAX_LABELLED:
-        name_arms(axes, panel_ends)
+    if zero:
+        _include_zero(axes)
     if len(ctx.order) > MAX_LABELLED:
         axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    return means
+
+    def names() -> None:
+        if 1 < len(ctx.order) <= MAX_LABELLED:
+            name_arms(axes, panel_ends)
+
+    return means, names
+
+
+def _include_zero(axes) -> None:
+    """Make 0 part of every panel's y range: the axis starts at 0 unless values go below it.
+
+    Panels that share their y axis are treated as one.
+    """
+    shared = len(axes) > 1 and axes[0].get_shared_y_axes().joined(axes[0], axes[-1])
+    groups = [axes] if shared else [[ax] for ax in axes]
+    for group in groups:
+        values = [np.asarray(line.get_ydata(), dtype=float) for ax in group
+                  for line in ax.get_lines() if len(line.get_ydata())]
+        data_low = min((np.nanmin(v) for v in values if np.isfinite(v).any()), default=0.0)
+        for ax in group:
+            low, high = ax.get_ylim()
+            ax.set_ylim(0 if data_low >= 0 else min(low, 0), max(high, 0))
 
 
 def reach_over_time(ctx: Context) -> Chart | None:
@@ -82,7 +113,7 @@ def reach_over_time(ctx: Context) -> Chart | None:
         return None
     fig, axes = figure(1, len(layers), squeeze=False)
     axes = list(axes[0])
-    curves = _draw_lines(ctx, axes, layers, column, 1.0, salt=1)
+    curves, names = _draw_lines(ctx, axes, layers, column, 1.0, salt=1)
     axes[0].set_ylabel("people reached")
     for ax in axes:
         ax.yaxis.set_major_formatter(_thousands)
@@ -94,11 +125,19 @@ def reach_over_time(ctx: Context) -> Chart | None:
     title = takeaways.over_time(leads, curves, ctx.horizon) if leads else "Reach over time"
     subtitle = ("People reached on each network so far (saw a post there or were seeded "
                 f"there, each once); mean over replicates with {LEVEL:.0%} bootstrap band")
-    return finish("reach_over_time", fig, title, subtitle + ctx.pooled, ctx.footnote)
+    return finish("reach_over_time", fig, title, subtitle + ctx.pooled, ctx.footnote,
+                  labels=names)
 
 
 def loyalty_over_time(ctx: Context) -> Chart | None:
-    """Mean loyalty of each layer's members over time, one line per arm with its band."""
+    """Loyalty gained by each layer's members since the first day, one line per arm with its band.
+
+    The panels plot the change of the members' mean loyalty since the first step, in points of
+    100, on an axis that includes 0; the title states the gains at the last step that the
+    panels end on (``Chart.data["gains"]``: per layer, per arm). A lead is claimed on a network
+    only when the paired difference of the leader and the runner-up there is distinguishable
+    (paired t-test over replicates, Holm over the networks).
+    """
     if ctx.timeseries.empty or "mean_loyalty" not in ctx.timeseries:
         return None
     if len(ctx.order) < 2 and ctx.runs["cell"].nunique() > 1:
@@ -107,15 +146,59 @@ def loyalty_over_time(ctx: Context) -> Chart | None:
     ld = ctx.lead("loyalty_gain")
     if not layers or ld is None:
         return None
+    ts = ctx.timeseries.sort_values(["run", "layer", "step"])
+    start = ts.groupby(["run", "layer"], observed=True)["mean_loyalty"].transform("first")
+    gained = replace(ctx, timeseries=ts.assign(**{GAINED: ts["mean_loyalty"] - start}))
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
     axes = list(axes[0])
-    _draw_lines(ctx, axes, layers, "mean_loyalty", 100.0, salt=2, zero=False)
-    axes[0].set_ylabel("mean loyalty (points of 100)")
-    title = takeaways.loyalty_over_time(ld, ctx.horizon)
-    subtitle = ("Mean loyalty of each network's members, 0-100 (the title: gains over the whole "
-                "population); mean over replicates with "
-                f"{LEVEL:.0%} bootstrap band")
-    return finish("loyalty_over_time", fig, title, subtitle + ctx.pooled, ctx.footnote)
+    curves, names = _draw_lines(gained, axes, layers, GAINED, 100.0, salt=2)
+    for ax in axes:
+        ax.axhline(0, color=GREY, lw=1.2, zorder=1)
+    axes[0].set_ylabel("loyalty gained (points of 100)")
+    gains = {layer: {arm: float(c[arm].iloc[-1]) for arm in c.columns}
+             for layer, c in curves.items() if len(c)}
+    if ld.cells:    # the panels pool over the other factors: no leader is claimed from them
+        title = (f"Members' loyalty gained by day {ctx.horizon}, pooled over the other factors "
+                 "(per-value comparisons in the tables)")
+    else:
+        title = takeaways.members_loyalty(gains, _clear_at_end(gained, gains), ctx.horizon)
+    subtitle = ("Change in the mean loyalty (0-100) of each network's members since the first "
+                f"day; mean over replicates with {LEVEL:.0%} bootstrap band")
+    chart = finish("loyalty_over_time", fig, title, subtitle + ctx.pooled, ctx.footnote,
+                   labels=names)
+    chart.data["gains"] = gains
+    return chart
+
+
+#: Column of the loyalty gained since the first step, added to the time series for the chart.
+GAINED = "loyalty_gained"
+
+
+def _clear_at_end(ctx: Context, gains: dict[str, dict[str, float]]) -> dict[str, bool]:
+    """Per layer, whether its leader at the last step clearly gains more than the runner-up.
+
+    Paired by (cell, seed, replicate); two-sided paired t-test, Holm-adjusted over the layers.
+    """
+    ts = ctx.timeseries
+    last = ts[ts["step"] == ts["step"].max()]
+    tested, p_values = [], []
+    for layer, by_arm in gains.items():
+        if len(by_arm) < 2:
+            continue
+        top, second = sorted(by_arm, key=by_arm.get, reverse=True)[:2]
+        wide = last[last["layer"] == layer].pivot_table(
+            index=["cell", "seed", "replicate"], columns="arm", values=GAINED,
+            aggfunc="first", observed=True)
+        if not {top, second} <= set(wide.columns):
+            continue
+        diff = (wide[top] - wide[second]).dropna().to_numpy()[:, None]
+        tested.append(layer)
+        p_values.append(float(stats.paired_t(diff)[1][0]))
+    adjusted = stats.holm(np.array(p_values)) if p_values else []
+    clear = dict.fromkeys(gains, False)
+    clear.update({layer: bool(p < stats.ALPHA) for layer, p in zip(tested, adjusted,
+                                                                    strict=True)})
+    return clear
 
 
 def ranking(ctx: Context, key: str) -> Chart | None:
@@ -165,38 +248,46 @@ def ranking(ctx: Context, key: str) -> Chart | None:
     return finish(f"ranking_{key}", fig, title, subtitle + ctx.pooled, ctx.footnote)
 
 
-def pareto(means: pd.DataFrame, x: str, y: str) -> list[str]:
-    """Arms that no other arm beats on both ``x`` and ``y``, by ``x`` descending.
+def pareto(means: pd.DataFrame, x: str, y: str, *, x_better: str | None = "higher",
+           y_better: str | None = "higher") -> list[str]:
+    """Arms that no other arm beats on both ``x`` and ``y`` (the Pareto frontier), by ``x``.
 
-    Higher is better on both.
+    An arm is beaten when another is at least as good on both outcomes and better on one,
+    each in its better direction (``"lower"`` for an outcome where less is better). The
+    frontier is ordered by ``x`` ascending, so a line through it runs left to right.
     """
-    pts = means[[x, y]].to_numpy()
+    sign = np.array([-1.0 if x_better == "lower" else 1.0, -1.0 if y_better == "lower" else 1.0])
+    pts = means[[x, y]].to_numpy(dtype=float) * sign
     dominated = ((pts[None, :, 0] >= pts[:, None, 0]) & (pts[None, :, 1] >= pts[:, None, 1])
                  & ((pts[None, :, 0] > pts[:, None, 0]) | (pts[None, :, 1] > pts[:, None, 1])))
     keep = ~dominated.any(axis=1)
-    return means.index[keep][np.argsort(-pts[keep, 0])].tolist()
+    raw = means[x].to_numpy(dtype=float)[keep]
+    return means.index[keep][np.argsort(raw, kind="stable")].tolist()
 
 
 def virality_vs_loyalty(ctx: Context, x: str = "reached", y: str = "loyalty_gain") -> Chart | None:
     """Each arm's mean reach against its mean loyalty gained, with CIs and the Pareto frontier.
 
-    Every run is drawn faint behind the means.
+    Every run is drawn faint behind the means. The frontier (arms no other beats on both
+    outcomes) is a dashed line when it has two arms or more; the subtitle says "dashed" only
+    then. ``Chart.data["frontier"]`` lists its arms with their means.
     """
     if len(ctx.order) < 2 or not {x, y} <= set(ctx.outcomes):
         return None
     ox, oy = OUTCOMES[x], OUTCOMES[y]
     table = ctx.arms[ctx.arms["cell"] == "all"].set_index(["outcome", "arm"])
     means = pd.DataFrame({k: table.loc[k, "mean"] for k in (x, y)}).loc[ctx.order]
-    front = pareto(means, x, y)
+    front = pareto(means, x, y, x_better=ox.better, y_better=oy.better)
     fig, ax = figure()
     labels, bars = [], []
     for arm in ctx.order:
         runs = ctx.runs[ctx.runs["arm"] == arm]
         ax.scatter(runs[x], runs[y] * oy.scale, s=40, color=ctx.colours[arm], alpha=0.22, lw=0)
-    fx = means.loc[front, x].to_numpy()
-    fy = means.loc[front, y].to_numpy() * oy.scale
+    fx = means.loc[front, x].to_numpy(dtype=float)
+    fy = means.loc[front, y].to_numpy(dtype=float) * oy.scale
     if len(front) > 1:
-        ax.plot(fx, fy, color=GREY, lw=2, ls="--", zorder=2, label="Pareto frontier")
+        ax.plot(fx, fy, color=GREY, lw=2, ls="--", zorder=2, label="Pareto frontier",
+                gid="pareto_frontier")
     for arm in ctx.order:
         mx, my = means.loc[arm, x], means.loc[arm, y] * oy.scale
         ex = table.loc[(x, arm), ["ci_low", "ci_high"]].to_numpy(dtype=float)
@@ -212,14 +303,21 @@ def virality_vs_loyalty(ctx: Context, x: str = "reached", y: str = "loyalty_gain
     ax.set_ylabel(oy.label)
     ax.xaxis.set_major_formatter(_thousands)
     ax.margins(x=0.08, y=0.1)
-    fig.canvas.draw()
+    title = takeaways.tradeoff(front, ctx.lead(x), ctx.lead(y))
+    if len(front) > 1:
+        frontier = ("dashed: the Pareto frontier, the strategies no other beats on both "
+                    "(large markers)")
+    else:
+        frontier = (f"{display(front[0])} has the best mean on both, so the Pareto frontier "
+                    "is that one strategy (large marker)")
+    subtitle = (f"Each dot a run; markers: means with {LEVEL:.0%} BCa bootstrap CIs; "
+                f"{frontier}")
     labels.sort(key=lambda item: (item[4] is False, -item[0]))  # the frontier first
-    place_labels(ax, labels, obstacles=bars)
-    title = takeaways.tradeoff(front, ctx.lead(x),
-                               ctx.lead(y))
-    subtitle = (f"Each dot a run; large markers: means with {LEVEL:.0%} BCa bootstrap CIs; "
-                "dashed: the Pareto frontier (no strategy beats these on both)")
-    return finish("virality_vs_loyalty", fig, title, subtitle + ctx.pooled, ctx.footnote)
+    chart = finish("virality_vs_loyalty", fig, title, subtitle + ctx.pooled, ctx.footnote,
+                   labels=lambda: place_labels(ax, labels, obstacles=bars))
+    chart.data["frontier"] = [(arm, float(means.loc[arm, x]), float(means.loc[arm, y]))
+                              for arm in front]
+    return chart
 
 
 def _thousands_fn(value: float, _pos: int) -> str:

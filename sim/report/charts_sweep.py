@@ -7,7 +7,10 @@ values. Otherwise they return ``None`` and the report leaves them out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
 from sim.report import takeaways
@@ -19,6 +22,41 @@ from sim.report.style import INK, Chart, figure, finish, name_arms
 
 #: Fewest p values that make a phase diagram.
 MIN_DOSES = 3
+#: Colour scale of the heatmap: greys, since every hue means a network or an arm elsewhere.
+SHADES = LinearSegmentedColormap.from_list("shades", ["#f7f7f7", "#3a3a3a"])
+
+
+@dataclass(frozen=True)
+class Takeoff:
+    """Where a reach curve takes off over the swept share probabilities (:func:`takeoff`).
+
+    Attributes:
+        kind: ``"between"`` (between the swept ``p`` values ``low`` and ``high``), ``"by"``
+            (at ``high`` or below: the band leaves it open below), ``"below"`` (below the
+            smallest ``p``, ``low``) or ``"beyond"`` (no take-off within the range swept,
+            ``low`` to ``high``).
+        low: the take-off's lower bound, a swept ``p``.
+        high: its upper bound, a swept ``p``.
+        start: mean share reached at the smallest ``p``.
+        end: mean share reached at the largest ``p``.
+        level: the share reached that marks the take-off (NaN unless ``between`` or ``by``).
+    """
+
+    kind: str
+    low: float
+    high: float
+    start: float
+    end: float
+    level: float = float("nan")
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The take-off's interval of ``p`` (open below for ``by`` and ``below``)."""
+        if self.kind in ("below", "by"):
+            return (-np.inf, self.high)
+        if self.kind == "beyond":
+            return (self.high, np.inf)
+        return (self.low, self.high)
 
 
 def _primary(ctx: Context) -> tuple[str, str, float]:
@@ -49,7 +87,7 @@ def heatmap(ctx: Context) -> Chart | None:
     table = table.loc[row_order, sorted(table.columns, key=_num)]
     values = table.to_numpy(dtype=float)
     fig, ax = figure()
-    image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0,
+    image = ax.imshow(values, aspect="auto", cmap=SHADES, vmin=0,
                       vmax=np.nanmax(values) if np.isfinite(np.nanmax(values)) else 1)
     ax.grid(False)
     ax.set_xticks(range(len(table.columns)), [value_text(c) for c in table.columns])
@@ -76,15 +114,21 @@ def heatmap(ctx: Context) -> Chart | None:
         clear = _clear_in_cell(ctx, cols_key, col, row_order[i])
         best.append((value_text(col), row_order[i], clear))
         if clear:
-            ax.add_patch(_outline(j, i))
+            for patch in _outline(j, i):
+                ax.add_patch(patch)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(label)
     bar.outline.set_visible(False)
     title = takeaways.heatmap(best, short_key(cols_key))
     rows_word = "strategy" if rows_key in STRATEGY_KEYS else short_key(rows_key)
+    outlined = sum(clear for *_, clear in best)
+    marks = ("outlined: clearly the best of its column" if outlined else
+             "no cell is clearly the best of its column")
     subtitle = (f"{label[:1].upper() + label[1:]}, mean over replicates, by {rows_word} and "
-                f"{short_key(cols_key)}; outlined: clearly the best of its column (paired, Holm)")
-    return finish("heatmap", fig, title, subtitle, ctx.footnote)
+                f"{short_key(cols_key)}; {marks} (paired, Holm)")
+    chart = finish("heatmap", fig, title, subtitle, ctx.footnote)
+    chart.data["best"] = best
+    return chart
 
 
 def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
@@ -101,8 +145,11 @@ def _clear_in_cell(ctx: Context, cols_key: str, value, arm: str) -> bool:
                 and rows.loc[rows["tied_best"], "arm"].iloc[0] == arm)
 
 
-def _outline(j: int, i: int) -> Rectangle:
-    return Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False, ec="#e69f00", lw=4)
+def _outline(j: int, i: int) -> list[Rectangle]:
+    """The outline of the best cell: black inside white, in no arm's or network's colour."""
+    return [Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec="white", lw=7,
+                      gid="best"),
+            Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec=INK, lw=3.5, gid="best")]
 
 
 def _num(value):
@@ -112,29 +159,52 @@ def _num(value):
         return (1, str(value))
 
 
-def takeoff(p: np.ndarray, reach: np.ndarray, *, share: float = 0.1, already: float = 0.2,
-            rise: float = 0.2) -> float | None:
-    """Take-off point of a reach curve: the ``p`` where campaigns stop fizzling.
+def takeoff(p: np.ndarray, reach: np.ndarray, low: np.ndarray | None = None,
+            high: np.ndarray | None = None, *, share: float = 0.1, already: float = 0.2,
+            rise: float = 0.2) -> Takeoff:
+    """Where a reach curve takes off, placed between swept values of ``p`` by its band.
 
-    That is the ``p`` (linearly interpolated) at which reach has made ``share`` of its whole
-    rise over the swept range. ``-inf`` when reach is already ``already`` of the layer at the
-    smallest ``p`` (take-off below the range); ``None`` when reach rises by less than ``rise``
-    of the layer over the range (no take-off in it).
+    The criterion: reach crosses ``share`` of its whole rise over the swept range (its start
+    plus a tenth of the rise). The take-off lies between the last swept ``p`` where the band's
+    upper end is still below that level and the first where the band's lower end is above it
+    (without a band, the mean stands for both ends). With few levels or wide bands the
+    interval spans several levels: the data place it no closer.
 
-    On an Erdos-Renyi graph of mean degree k, with a few seeds, this lands near the
+    Reach at or above ``already`` of the layer at the smallest ``p`` is a take-off below the
+    range; a rise of less than ``rise`` of the layer over the range is no take-off in it.
+
+    On an Erdos-Renyi graph of mean degree k, with a few seeds, the criterion lands near the
     percolation threshold 1/k, where the steepest rise comes later.
+
+    Args:
+        p: swept values, ascending.
+        reach: mean share of the layer's members reached at each.
+        low: lower end of the band at each (NaN: unknown, the mean is used).
+        high: upper end of the band at each.
+        share: the criterion, as a share of the rise.
+        already: share reached at the smallest ``p`` that means a take-off below the range.
+        rise: least rise over the range that shows a take-off.
     """
+    p, reach = np.asarray(p, dtype=float), np.asarray(reach, dtype=float)
+    low = reach if low is None else np.where(np.isfinite(low), low, reach)
+    high = reach if high is None else np.where(np.isfinite(high), high, reach)
     ok = np.isfinite(reach)
-    p, reach = p[ok], reach[ok]
+    p, reach, low, high = p[ok], reach[ok], low[ok], high[ok]
     if len(p) < 2:
-        return None
-    if reach[0] >= already:
-        return -np.inf
-    if reach.max() - reach[0] < rise:
-        return None
-    level = reach[0] + share * (reach.max() - reach[0])
-    k = int(np.argmax(reach >= level))
-    return float(p[k - 1] + (level - reach[k - 1]) * (p[k] - p[k - 1]) / (reach[k] - reach[k - 1]))
+        nan = float("nan")
+        return Takeoff("beyond", nan, nan, nan, nan)
+    start, end, top = float(reach[0]), float(reach[-1]), float(reach.max())
+    if start >= already:
+        return Takeoff("below", float(p[0]), float(p[0]), start, end)
+    if top - start < rise:
+        return Takeoff("beyond", float(p[0]), float(p[-1]), start, end)
+    level = start + share * (top - start)
+    above = np.flatnonzero(low >= level)
+    b = int(above[0]) if len(above) else int(np.flatnonzero(reach >= level)[0])
+    below = np.flatnonzero(high[:b] < level)
+    if not len(below):
+        return Takeoff("by", float(p[0]), float(p[b]), start, end, level)
+    return Takeoff("between", float(p[below[-1]]), float(p[b]), start, end, level)
 
 
 def viral_threshold(ctx: Context) -> Chart | None:
@@ -159,8 +229,8 @@ def viral_threshold(ctx: Context) -> Chart | None:
                         if others else "all")
     fig, axes = figure(1, len(layers), squeeze=False, sharey=True)
     axes = list(axes[0])
-    found: dict[str, dict[str, float | None]] = {}
-    panel_ends = []
+    found: dict[str, dict[str, Takeoff]] = {}
+    panel_ends, marked = [], False
     for p_i, (ax, layer) in enumerate(zip(axes, layers, strict=True)):
         members = frame.get(f"members_{layer}", frame["n_agents"]).astype(float)
         share = frame[f"engaged_{layer}"].astype(float) / members.where(members > 0)
@@ -177,10 +247,13 @@ def viral_threshold(ctx: Context) -> Chart | None:
             colour = ctx.colours[arm]
             ax.fill_between(xs, 100 * low, 100 * high, color=colour, alpha=0.18, lw=0)
             ax.plot(xs, 100 * mean, color=colour, marker="o", ms=7, label=display(arm))
-            at = takeoff(xs, mean)
+            at = takeoff(xs, mean, low, high)
             found.setdefault(layer, {})[arm] = at
-            if at is not None and np.isfinite(at):
-                ax.axvline(at, color=colour, lw=1.5, ls=":")
+            if at.kind in ("between", "by"):        # a bar at the foot of the panel
+                ax.plot([at.low, at.high], [0.025 + 0.03 * k] * 2, color=colour, lw=7,
+                        solid_capstyle="butt", transform=ax.get_xaxis_transform(),
+                        zorder=3, gid="takeoff")
+                marked = True
             ends.append((xs[-1], 100 * mean[-1], display(arm), colour))
         panel_ends.append(ends)
         ax.set_title(f"{layer.capitalize()} network" if layer != "graph" else "Graph",
@@ -188,15 +261,23 @@ def viral_threshold(ctx: Context) -> Chart | None:
         ax.set_xlabel("share probability p")
         ax.margins(x=0)
     top = max(np.nanmax(line.get_ydata()) for ax in axes for line in ax.get_lines()
-              if line.get_marker() == "o")
+              if line.get_gid() != "takeoff")
     axes[0].set_ylim(0, min(100, 10 * np.ceil(1.15 * top / 10)))
-    if 1 < len(ctx.order) <= 7:
-        name_arms(axes, panel_ends)     # once the scale is set
-    axes[0].set_ylabel("members engaged (%)")
     levels = [float(v) for v in d.levels[DOSE]]
     title = takeaways.threshold(found, min(levels), max(levels),
                                 across_networks=d.arm == "network")
-    subtitle = ("Share of each network's members engaged (shared a post there; seed "
-                f"placements aside), by share probability p; mean with {LEVEL:.0%} bootstrap "
-                "band; dotted: take-off (a tenth of the rise made)")
-    return finish("viral_threshold", fig, title, subtitle, ctx.footnote)
+    banded = ctx.runs.groupby(["arm", "cell"]).size().min() > 1
+    bands = f"mean with {LEVEL:.0%} bootstrap band" if banded else "one replicate, so no band"
+    placed = "the bands place it" if banded else "the mean crosses it"
+    subtitle = ("Share of each network's members engaged (shared a post there; seed placements "
+                f"aside), by share probability p; {bands}; take-off: the share crosses a tenth of "
+                "its rise over the range" + (f"; bars at the foot: between which p values {placed}"
+                                         if marked else ""))
+
+    def names() -> None:
+        if 1 < len(ctx.order) <= 7:
+            name_arms(axes, panel_ends)
+
+    chart = finish("viral_threshold", fig, title, subtitle, ctx.footnote, labels=names)
+    chart.data["takeoff"] = found
+    return chart

@@ -6,24 +6,30 @@ title stating the takeaway, a grey subtitle saying what is plotted, the panels, 
 (2666 x 1500 pixels) and SVG, and a copy without the title band for the slide deck, whose
 slide title carries the takeaway instead.
 
-A strategy has the same colour in every chart of every report (:data:`STRATEGY_COLOURS`);
-other arms take colours from :data:`EXTRA_COLOURS` in order. The frame, the resolution and the
-channel colours come from :mod:`sim.outputs.style`, shared with a single run's chart.
+One palette rule: the channel (layer) colours of :mod:`sim.outputs.style` (personal blue,
+professional orange, owned green, topic purple, graph dark grey) mean a network and nothing
+else, so the colours of arms are taken from other hues (:data:`STRATEGY_COLOURS`,
+:data:`ARM_COLOURS`). A strategy has the same colour in every chart of every report; other arms
+take the arm colours in order. The frame, the resolution and the channel colours come from
+:mod:`sim.outputs.style`, shared with a single run's chart.
 """
 
 from __future__ import annotations
 
-import functools
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, patheffects  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
 # the frame, resolution and colours a run's chart shares; LAYER_COLOURS is here for the
@@ -59,24 +65,30 @@ RC = {
 }
 
 #: One colour per library strategy (conf/strategy/), the same in every report; broadcast,
-#: the usual baseline, is grey.
+#: the usual baseline, is grey. Every one is far from each channel colour (CIELAB distance of
+#: 30 or more, and a hue at least 25 degrees away from each coloured channel's): reds, pinks,
+#: yellows, olives, teals and a light grey, never the blue, orange, green or purple of a network.
 STRATEGY_COLOURS = {
-    "broadcast": "#7f7f7f", "adapted": "#0072b2", "ambassadors": "#009e73",
-    "influencers": "#d55e00", "communities": "#cc79a7", "core": "#56b4e9",
-    "brand_centric": "#e69f00", "incentives": "#8c564b", "listening": "#6a3d9a",
-    "emotional_pro": "#c0392b", "rational_pro": "#1b3a5c", "promotional": "#7a8b00",
-    "bursty": "#17becf", "inauthentic": "#e7298a",
+    "broadcast": "#9a9a9a", "adapted": "#d62728", "ambassadors": "#0e8c9a",
+    "influencers": "#7a8b00", "communities": "#e7298a", "core": "#17becf",
+    "brand_centric": "#e6c229", "incentives": "#882255", "listening": "#5a5a00",
+    "emotional_pro": "#ff6f91", "rational_pro": "#ddcc77", "promotional": "#bcbd22",
+    "bursty": "#a50026", "inauthentic": "#de77ae",
 }
+#: Colours of arms that are not library strategies (``network=personal``, ``split=0.3``), in
+#: order; from the same hues as :data:`STRATEGY_COLOURS`, never a channel's.
+ARM_COLOURS = ["#d62728", "#0e8c9a", "#7a8b00", "#e7298a", "#e6c229", "#882255", "#17becf",
+               "#9a9a9a", "#ff6f91", "#5a5a00", "#bcbd22", "#a50026", "#ddcc77", "#de77ae"]
 
 
 def palette(arms: list[str]) -> dict[str, str]:
     """A colour for each arm: its strategy colour when it has one, else the next unused colour.
 
-    Unused colours are taken from :data:`EXTRA_COLOURS` in order, cycling when there are more
-    arms than colours.
+    Unused colours are taken from :data:`ARM_COLOURS` in order, cycling when there are more
+    arms than colours. No arm gets a channel colour (:data:`LAYER_COLOURS`).
     """
     out = {a: STRATEGY_COLOURS[a] for a in arms if a in STRATEGY_COLOURS}
-    free = [c for c in EXTRA_COLOURS if c not in out.values()] or EXTRA_COLOURS
+    free = [c for c in ARM_COLOURS if c not in out.values()] or ARM_COLOURS
     for i, arm in enumerate(a for a in arms if a not in out):
         out[arm] = free[i % len(free)]
     return out
@@ -93,6 +105,8 @@ class Chart:
         subtitle: what is plotted.
         title_band: inches at the top taken by the title (cut from the deck copy).
         files: paths written by :func:`save`, by kind (``png``, ``svg``, ``deck``).
+        data: the numbers the chart plots that its title and subtitle state, by name (the
+            title is built from these, so a test or a program can read them back).
     """
 
     name: str
@@ -101,6 +115,7 @@ class Chart:
     subtitle: str
     title_band: float = 0.0
     files: dict[str, Path] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, object]:
@@ -110,10 +125,14 @@ def figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, object]:
     return fig, axes
 
 
-def finish(name: str, fig: Figure, title: str, subtitle: str, footnote: str) -> Chart:
+def finish(name: str, fig: Figure, title: str, subtitle: str, footnote: str, *,
+           labels: Callable[[], object] | None = None) -> Chart:
     """Add the title, the subtitle and the footnote, and fit the panels between them.
 
     The title and the subtitle are each fitted to the width: smaller type, then two lines.
+    ``labels``, when given, places labels that are measured in pixels (:func:`name_arms`,
+    :func:`place_labels`): it is called once the layout is final, and the layout is then
+    frozen, so that the labels keep the distances they were given.
     """
     width_in, height_in = fig.get_size_inches()
     avail = (width_in - 2 * MARGIN) * fig.dpi
@@ -132,6 +151,20 @@ def finish(name: str, fig: Figure, title: str, subtitle: str, footnote: str) -> 
     fig.get_layout_engine().set(rect=(0.02, foot / height_in, 0.96,
                                       1 - (head + foot) / height_in),
                                 w_pad=0.08, h_pad=0.08, wspace=0.04, hspace=0.06)
+    if labels is not None:
+        # a first pass makes room for the labels, the second one measures in the final layout
+        drawn = {ax: (list(ax.texts), ax.get_legend()) for ax in fig.axes}
+        labels()
+        fig.canvas.draw()
+        fig.set_layout_engine("none")
+        for ax, (texts, legend) in drawn.items():
+            for text in [t for t in ax.texts if t not in texts]:
+                text.remove()
+            if ax.get_legend() is not legend:
+                ax.get_legend().remove()
+                if legend is not None:
+                    ax.add_artist(legend)
+        labels()
     return Chart(name=name, fig=fig, title=title, subtitle=subtitle, title_band=band - 0.1)
 
 
@@ -205,15 +238,21 @@ def label_ends(ax, points: list[tuple[float, float, str, str]], *, gap: float = 
     """Label line ends in their colour, right of the last point, nudged apart vertically.
 
     Args:
-        ax: the panel.
+        ax: the panel (its layout final: see :func:`finish`).
         points: ``(x, y, text, colour)`` of each line's last point.
-        gap: minimum vertical distance between labels, as a fraction of the panel height.
+        gap: minimum vertical distance between labels, as a fraction of the panel height; at
+            least the height of a label, so that no two overlap.
         dx: horizontal offset in points.
     """
     if not points:
         return
     lo, hi = ax.get_ylim()
     span = hi - lo or 1.0
+    renderer = ax.figure.canvas.get_renderer()
+    probe = ax.text(0, 0, "Ag", fontsize=LABEL_SIZE, fontweight="bold")
+    height = probe.get_window_extent(renderer).height
+    probe.remove()
+    gap = max(gap, 1.1 * height / max(ax.get_window_extent(renderer).height, 1.0))
     order = sorted(range(len(points)), key=lambda i: points[i][1])
     pos = [(points[i][1] - lo) / span for i in order]
     for k in range(1, len(pos)):
@@ -253,15 +292,20 @@ def name_arms(axes: list, panel_ends: list[list[tuple[float, float, str, str]]])
 
 def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
                  marker: float = 12,
-                 obstacles: list[tuple[float, float, float, float]] = ()) -> None:
-    """Label points in their colour where a label overlaps no other label, marker or obstacle.
+                 obstacles: list[tuple[float, float, float, float]] = ()) -> list:
+    """Label points in their colour so that no two labels overlap and no leader lines cross.
 
-    Obstacles are segments to keep clear, such as error bars. A white halo keeps a label legible
-    where it must cross a line.
+    Call it once the figure's layout is final (the labels are placed in pixels). Obstacles are
+    segments to keep clear, such as error bars; a white halo keeps a label legible where it must
+    cross a line.
 
-    Greedy placement: points in the order given (put the important ones first) each take the
-    first free spot among positions around them, nearest first; a label placed away from its
-    point gets a thin leader line. Labels stay inside the panel.
+    Deterministic greedy placement: points in the order given (put the important ones first)
+    each take the first spot, nearest first, among 16 directions at growing distances, where
+    the label overlaps no label placed before, its leader line crosses no other leader line and
+    no label, and it stays inside the panel; among those, a spot clear of markers and
+    obstacles is preferred. A label placed away from its point gets a thin leader line. A label
+    that finds no such spot goes into a legend in the panel's corner instead (it never
+    overlaps).
 
     Args:
         ax: the panel (its limits final).
@@ -269,43 +313,131 @@ def place_labels(ax, items: list[tuple[float, float, str, str, bool]], *,
         marker: half-size of the area kept clear around each point, in points.
         obstacles: ``(x0, y0, x1, y1)`` segments in data coordinates to keep clear (CI bars),
             widened by 4 points.
+
+    Returns:
+        The labels drawn (annotations), in the order of ``items`` (legend entries left out).
     """
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     px = fig.dpi / 72.0  # pixels per point
     centres = ax.transData.transform([(x, y) for x, y, *_ in items])
     frame = ax.get_window_extent(renderer)
-    taken = [Bbox.from_extents(cx - marker * px, cy - marker * px, cx + marker * px,
-                               cy + marker * px) for cx, cy in centres]
+    soft = [Bbox.from_extents(cx - marker * px, cy - marker * px, cx + marker * px,
+                              cy + marker * px) for cx, cy in centres]
     for x0, y0, x1, y1 in obstacles:
         (a, b), (c, d) = ax.transData.transform([(x0, y0), (x1, y1)])
         pad = 4 * px
-        taken.append(Bbox.from_extents(min(a, c) - pad, min(b, d) - pad, max(a, c) + pad,
-                                       max(b, d) + pad))
-    # (dx, dy) in points from the point to the label's anchor, with the anchor's alignment
-    near = [(12, 6, "left", "bottom"), (12, -6, "left", "top"), (-12, 6, "right", "bottom"),
-            (-12, -6, "right", "top"), (0, 14, "center", "bottom"),
-            (0, -14, "center", "top"), (16, 0, "left", "center"), (-16, 0, "right", "center")]
-    spots = [(dx * k, dy * k, ha, va) for k in (1, 2.2, 3.6) for dx, dy, ha, va in near]
+        soft.append(Bbox.from_extents(min(a, c) - pad, min(b, d) - pad, max(a, c) + pad,
+                                      max(b, d) + pad))
+    labels: list[Bbox] = []            # placed labels, in pixels
+    leaders: list[tuple] = []          # placed leader lines, ((x0, y0), (x1, y1)) in pixels
+    drawn, left_out = [], []
     for (x, y, text, colour, bold), centre in zip(items, centres, strict=True):
-        probe = ax.text(0, 0, text, fontsize=17, fontweight="bold" if bold else "normal")
+        weight = "bold" if bold else "normal"
+        probe = ax.text(0, 0, text, fontsize=17, fontweight=weight)
         box = probe.get_window_extent(renderer)
-        size = (box.width, box.height)
+        size = (box.width + 4 * px, box.height + 2 * px)   # room for the white halo
         probe.remove()
-        # cost(spot) of this label: its centre and size are bound here, not read from the loop
-        cost = functools.partial(_spot_cost, centre, size, px, taken, frame)
-        best = next((sp for sp in spots if cost(sp) == 0), None)
+        best, best_cost = None, np.inf
+        for spot in _SPOTS:
+            r = _label_box(centre, size, px, spot)
+            if _area(r, frame) < r.width * r.height - 1e-6:
+                continue                                    # outside the panel
+            if any(_area(r, t) > 0 for t in labels):
+                continue
+            leader = _leader(centre, r, spot)
+            if leader is not None and (
+                    any(_cross(leader, other) for other in leaders)
+                    or any(_hits(leader, t) for t in labels)):
+                continue
+            if any(_hits(other, r) for other in leaders):
+                continue                                    # on another label's leader
+            cost = sum(_area(r, t) for t in soft)
+            if cost < best_cost:
+                best, best_cost = (spot, r, leader), cost
+            if cost == 0:
+                break
         if best is None:
-            best = min(spots, key=cost)
-        dx, dy, ha, va = best
-        far = abs(dx) > 20 or abs(dy) > 20
-        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                    fontsize=17, color=colour, fontweight="bold" if bold else "normal",
-                    zorder=5, annotation_clip=False,
-                    path_effects=[patheffects.withStroke(linewidth=4, foreground="white")],
-                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.2, "alpha": 0.7,
-                                "shrinkA": 1, "shrinkB": 8} if far else None)
-        taken.append(_label_box(centre, size, px, best))
+            left_out.append((text, colour, weight))
+            continue
+        (dx, dy, ha, va), r, leader = best
+        drawn.append(ax.annotate(
+            text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+            fontsize=17, color=colour, fontweight=weight, zorder=5, annotation_clip=False,
+            path_effects=[patheffects.withStroke(linewidth=4, foreground="white")],
+            arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.2, "alpha": 0.7,
+                        "shrinkA": 1, "shrinkB": 8} if leader is not None else None))
+        labels.append(r)
+        if leader is not None:
+            leaders.append(leader)
+    if left_out:
+        handles = [Line2D([], [], ls="", marker="o", ms=10, color=c) for _, c, _ in left_out]
+        legend = ax.legend(handles, [t for t, *_ in left_out], loc="upper left",
+                           fontsize=LABEL_SIZE)
+        for entry, (_, colour, _) in zip(legend.get_texts(), left_out, strict=True):
+            entry.set_color(colour)
+    return drawn
+
+
+def _spot_list() -> list[tuple[float, float, str, str]]:
+    """Candidate label spots, nearest first: ``(dx, dy, ha, va)`` from the point, in points.
+
+    16 directions (right and up first) at growing distances; the label's anchor is aligned so
+    that the label lies away from its point.
+    """
+    spots = []
+    angles = sorted(range(0, 360, 45), key=lambda a: (a % 90 != 45, a)) + list(
+        range(22, 360, 45))
+    for radius in (14, 24, 38, 56, 80, 110, 150):
+        for angle in angles:
+            c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+            ha = "left" if c > 0.3 else "right" if c < -0.3 else "center"
+            va = "bottom" if s > 0.3 else "top" if s < -0.3 else "center"
+            spots.append((round(radius * c, 1), round(radius * s, 1), ha, va))
+    return spots
+
+
+_SPOTS = _spot_list()
+#: Offsets (in points) from which a label is far enough from its point to get a leader line.
+LEADER_FROM = 20
+
+
+def _leader(centre, box: Bbox, spot: tuple[float, float, str, str]):
+    """The leader line of a label at ``spot``: from its point to the label's centre, or None.
+
+    Spots within :data:`LEADER_FROM` points of their point get no leader.
+    """
+    dx, dy, _, _ = spot
+    if np.hypot(dx, dy) <= LEADER_FROM:
+        return None
+    return (tuple(centre), ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))
+
+
+def _cross(a, b) -> bool:
+    """Whether segments ``a`` and ``b`` (each two ``(x, y)`` ends) cross."""
+    (p1, p2), (p3, p4) = a, b
+
+    def side(p, q, r) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    d1, d2 = side(p3, p4, p1), side(p3, p4, p2)
+    d3, d4 = side(p1, p2, p3), side(p1, p2, p4)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _hits(segment, box: Bbox) -> bool:
+    """Whether ``segment`` passes through ``box`` (an end inside counts, except its label's).
+
+    The segment's second end is its own label's centre: only the part outside that label is
+    drawn, so the test stops where the segment enters a box it ends in.
+    """
+    (x0, y0), (x1, y1) = segment
+    if box.contains(x1, y1):
+        return False                                    # the segment's own label
+    if box.contains(x0, y0):
+        return True
+    corners = [(box.x0, box.y0), (box.x1, box.y0), (box.x1, box.y1), (box.x0, box.y1)]
+    return any(_cross(segment, (corners[i], corners[(i + 1) % 4])) for i in range(4))
 
 
 def _label_box(centre, size: tuple[float, float], px: float,
@@ -324,25 +456,6 @@ def _label_box(centre, size: tuple[float, float], px: float,
     left = cx + dx * px - {"left": 0, "center": w / 2, "right": w}[ha]
     bottom = cy + dy * px - {"bottom": 0, "center": h / 2, "top": h}[va]
     return Bbox.from_bounds(left, bottom, w, h)
-
-
-def _spot_cost(centre, size: tuple[float, float], px: float, taken: list[Bbox], frame: Bbox,
-               spot: tuple[float, float, str, str]) -> float:
-    """How badly a label fits at ``spot``: its overlap with ``taken``, plus 4 x its area outside.
-
-    Args:
-        centre: ``(x, y)`` of the point, in pixels.
-        size: ``(width, height)`` of the label, in pixels.
-        px: pixels per point.
-        taken: boxes already occupied (labels, markers, obstacles), in pixels.
-        frame: the panel's box, in pixels.
-        spot: where the label would go (:func:`_label_box`).
-    """
-    r = _label_box(centre, size, px, spot)
-    w, h = size
-    clash = sum(_area(r, t) for t in taken)
-    outside = w * h - _area(r, frame)
-    return clash + 4 * outside
 
 
 def _area(a, b) -> float:

@@ -7,6 +7,7 @@ outcome by arm with its CI and ranking, the paired differences, the charts and t
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from pathlib import Path
@@ -283,7 +284,8 @@ def _files(rep: Any) -> list[list[str]]:
         "timeseries.parquet": "one row per (run, step, layer) of every complete run",
         "outcomes.csv": "per strategy (and cell): mean, SD, BCa CI, rank, letters",
         "differences.csv": "per pair of strategies: paired difference, CI, ratio, d_z, p, Holm",
-        "summary.md": "this summary", "summary.html": "this summary, for a browser",
+        "summary.md": "this summary",
+        "summary.html": "this summary, for a browser (charts embedded: it stands alone)",
         "report.json": "the sweep, its design, problems, takeaways and files, for programs",
         "deck.pptx": "the slide deck",
     }
@@ -329,8 +331,12 @@ CSS = ("body{font-family:Arial,Helvetica,sans-serif;max-width:1100px;margin:2em 
        "padding:0 .2em}h2{margin-top:1.8em}")
 
 
-def to_html(items: list[tuple], title: str) -> str:
-    """Render blocks as one self-contained HTML page (images linked, not embedded)."""
+def to_html(items: list[tuple], title: str, base: Path | None = None) -> str:
+    """Render blocks as one self-contained HTML page.
+
+    With ``base`` (the report directory), images are embedded as base64 ``data:`` URIs, so the
+    page stands alone when sent without its directory; without it they are linked.
+    """
     body: list[str] = []
     for block in items:
         kind = block[0]
@@ -346,11 +352,16 @@ def to_html(items: list[tuple], title: str) -> str:
                            for r in block[2])
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif kind == "img":
-            body.append(f'<p><img src="{html.escape(block[2])}" alt="{html.escape(block[1])}">'
-                        "</p>")
+            src = _data_uri(base / block[2]) if base is not None else html.escape(block[2])
+            body.append(f'<p><img src="{src}" alt="{html.escape(block[1])}"></p>')
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n"
             + "\n".join(body) + "\n</body></html>\n")
+
+
+def _data_uri(path: Path) -> str:
+    """A PNG file as a ``data:`` URI."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 def write_summaries(rep: Any) -> dict[str, Path]:
@@ -359,7 +370,7 @@ def write_summaries(rep: Any) -> dict[str, Path]:
     title = items[0][1]
     written = {}
     for name, text in (("summary.md", to_markdown(items)),
-                       ("summary.html", to_html(items, title))):
+                       ("summary.html", to_html(items, title, Path(rep.out)))):
         path = Path(rep.out) / name
         atomic_write(path, lambda tmp, t=text: Path(tmp).write_text(t, encoding="utf-8"))
         written[name] = path

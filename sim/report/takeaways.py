@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -333,34 +334,39 @@ def tradeoff(frontier: list[str], lead_x: Lead, lead_y: Lead) -> str:
             + (" (one replicate: no interval can be given)" if lead_x.n < 2 else ""))
 
 
-def loyalty_over_time(ld: Lead, horizon: int) -> str:
-    """Title of the loyalty trajectories, from the lead on loyalty gained."""
-    o = ld.outcome
-    gain = [m * o.scale for m in ld.means]
-    if len(ld.order) < 2:
-        return f"Loyalty {'grows' if gain[0] >= 0 else 'falls'} by {abs(gain[0]):.1f} points " \
-               f"over {horizon} days"
-    if ld.cells:                # compared within each cell: no gain pooled over them
-        return across(ld.cells)
-    highs = ld.highs or [np.nan] * len(gain)
-    # a loss is claimed only when the whole interval of the gain is below zero
-    falls = [a for a, h in zip(ld.order, highs, strict=True) if h < 0]
-    if not ld.clear:
-        if ld.n < 2:
-            return (f"Loyalty gains of {min(gain):+.1f} to {max(gain):+.1f} points by day "
-                    f"{horizon}, in one replicate each: no interval can be given")
-        if not falls:
-            return (f"No clear leader on loyalty: gains of {min(gain):+.1f} to "
-                    f"{max(gain):+.1f} points by day {horizon}")
-        rises = [g for a, g in zip(ld.order, gain, strict=True) if a not in falls]
-        rest = f"; the others gain up to {max(rises):+.1f} points" if rises else ""
-        return f"{_names(falls)} lose{'s' if len(falls) == 1 else ''} loyalty by day " \
-               f"{horizon}{rest}"
-    text = (f"{display(ld.order[0])} builds loyalty fastest: {gain[0]:+.1f} points by day "
-            f"{horizon}, vs {gain[1]:+.1f} for {display(ld.order[1])}")
-    if falls and len(ld.order) > 2:
-        text += f"; {_names(falls)} lose{'s' if len(falls) == 1 else ''} loyalty"
-    return text
+def members_loyalty(gains: dict[str, dict[str, float]], clear: dict[str, bool],
+                    horizon: int) -> str:
+    """Title of the loyalty trajectories, from the gains the panels end on.
+
+    Args:
+        gains: per layer, per arm, the loyalty its members gained by the last day, in points
+            (the value the panel's line ends on).
+        clear: per layer, whether the leader there gains clearly more than the runner-up.
+        horizon: the last day.
+    """
+    def where(layer: str) -> str:
+        return "" if layer == "graph" else f" on the {layer} network"
+
+    def pts(value: float) -> str:
+        return f"{value:+.1f}"
+
+    layers = [layer for layer, by_arm in gains.items() if by_arm]
+    arms = list(dict.fromkeys(a for layer in layers for a in gains[layer]))
+    if len(arms) == 1:
+        parts = [f"{pts(gains[layer][arms[0]])} points{where(layer)}" for layer in layers]
+        return f"Members' loyalty changes by {' and '.join(parts)} by day {horizon}"
+    ranked = {layer: sorted(gains[layer], key=gains[layer].get, reverse=True)
+              for layer in layers if len(gains[layer]) > 1}
+    told = [layer for layer in ranked if clear.get(layer)]
+    if told:
+        layer = max(told, key=lambda x: gains[x][ranked[x][0]] - gains[x][ranked[x][1]])
+        best, second = ranked[layer][:2]
+        return (f"{display(best)} builds members' loyalty fastest{where(layer)}: "
+                f"{pts(gains[layer][best])} points by day {horizon}, vs "
+                f"{pts(gains[layer][second])} for {display(second)}")
+    values = [v for layer in layers for v in gains[layer].values()]
+    return (f"No clear leader on members' loyalty: changes of {pts(min(values))} to "
+            f"{pts(max(values))} points by day {horizon}")
 
 
 def heatmap(best_by_column: list[tuple[str, str, bool]], factor: str) -> str:
@@ -400,59 +406,93 @@ def heatmap(best_by_column: list[tuple[str, str, bool]], factor: str) -> str:
     return f"The best strategy depends on {factor}: " + ", ".join(parts) + tail
 
 
-def threshold(takeoff: dict[str, dict[str, float | None]], p_min: float,
-              p_max: float, *, across_networks: bool = False) -> str:
-    """Title of the viral-threshold chart.
+def threshold(takeoff: dict[str, dict[str, Any]], p_min: float, p_max: float, *,
+              across_networks: bool = False) -> str:
+    """Title of the viral-threshold chart, from where each curve takes off.
+
+    A take-off is told as the data place it: "between p = 0.06 and p = 0.1" (two swept
+    values), "by p = 0.1", "below p = 0.06", or no take-off within the range swept, with the
+    reach seen. One arm is said to take off first only when its interval ends where the
+    other's begins or before.
 
     Args:
-        takeoff: per layer, per arm, the take-off ``p`` (``-inf``: below the swept range,
-            ``None``: no take-off in it); see :func:`sim.report.charts_sweep.takeoff`.
+        takeoff: per layer, per arm, the take-off (:class:`sim.report.charts_sweep.Takeoff`:
+            ``kind``, ``low``, ``high``, ``start``, ``end``, ``span``).
         p_min: smallest swept ``p``.
         p_max: largest swept ``p``.
         across_networks: the arms are network choices (``network=...``): compare the
             networks, each at its earliest take-off, rather than the arms on one network.
     """
-    def told_p(v: float | None) -> str:
-        if v is None:
-            return f"none up to {p_max:g}"
-        return f"below {p_min:g}" if v == -np.inf else f"≈ {v:.2g}"
+    def told(t: Any) -> str:
+        if t.kind == "below":
+            return f"below p = {t.low:g}"
+        if t.kind == "by":
+            return f"by p = {t.high:g}"
+        if t.kind == "between":
+            return f"between p = {t.low:g} and p = {t.high:g}"
+        return f"no take-off up to p = {p_max:g}"
 
     def where(layer: str) -> str:
         return "" if layer == "graph" else f" on the {layer} network"
 
-    span = p_max - p_min or 1.0
+    def before(a: Any, b: Any) -> bool:
+        return told(a) != told(b) and a.span[1] <= b.span[0]
 
-    def key(v: float | None) -> float:
-        return p_max + span if v is None else (p_min - span if v == -np.inf else v)
+    def span_of(ts: list[Any]) -> str:
+        lo = min(t.span[0] for t in ts)
+        hi = max(t.span[1] for t in ts)
+        if lo == -np.inf:
+            return f"by p = {hi:g}"
+        return f"between p = {lo:g} and p = {hi:g}"
 
     layers = [layer for layer, arms in takeoff.items() if arms]
-    if not layers:
-        return "Reach grows smoothly with the share probability: no take-off in this range"
+    every = [t for layer in layers for t in takeoff[layer].values()]
+    if not every or all(t.kind == "beyond" for t in every):
+        seen = [t for t in every if np.isfinite(t.start)]
+        if not seen:
+            return f"No take-off within the range swept (p {p_min:g} to {p_max:g})"
+        lo, hi = min(t.start for t in seen), max(t.end for t in seen)
+        reach = (f"reach rises from {lo:.0%} to {hi:.0%}" if len(seen) == 1 else
+                 f"members reached from {lo:.0%} to {hi:.0%}")
+        return f"No take-off within the range swept (p {p_min:g} to {p_max:g}; {reach})"
+
+    def key(t: Any) -> tuple[float, float]:
+        return t.span
+
     if across_networks and len(layers) > 1:
-        first_at = {layer: min((key(v), v) for v in takeoff[layer].values())[1]
-                    for layer in layers}
+        first_at = {layer: min(takeoff[layer].values(), key=key) for layer in layers}
         order = sorted(layers, key=lambda layer: key(first_at[layer]))
-        first, last = order[0], order[-1]
-        if told_p(first_at[first]) == told_p(first_at[last]):
-            return f"Every network takes off at p {told_p(first_at[first])}"
-        return (f"The {first} network takes off first: p {told_p(first_at[first])}, vs "
-                f"{told_p(first_at[last])} on the {last} network")
-    arms = list(takeoff[layers[0]])
+        first, last = first_at[order[0]], first_at[order[-1]]
+        if told(first) == told(last):
+            return f"Every network takes off {told(first)}"
+        if before(first, last):
+            return (f"The {order[0]} network takes off first: {told(first)}, vs "
+                    f"{told(last)} on the {order[-1]} network")
+        return ("Take-off points overlap: every network takes off "
+                f"{span_of(list(first_at.values()))}")
+    arms = list(dict.fromkeys(a for layer in layers for a in takeoff[layer]))
     if len(arms) == 1:
-        parts = [f"p {told_p(takeoff[layer][arms[0]])}{where(layer)}" for layer in layers]
-        return "Cascades take off at " + " and ".join(parts)
-    def gap(layer: str) -> float:
-        values = [key(v) for v in takeoff[layer].values()]
-        return max(values) - min(values)
+        parts = [(f"cascades take off {told(t)}" if t.kind != "beyond" else told(t)) + where(layer)
+                 for layer in layers for t in [takeoff[layer][arms[0]]]]
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:]
+
+    def gap(layer: str) -> tuple[bool, float]:
+        ts = sorted(takeoff[layer].values(), key=key)
+        clear = before(ts[0], ts[-1])
+        return clear, min(ts[-1].span[0], p_max) - max(ts[0].span[1], p_min)
 
     layer = max(layers, key=gap)
     order = sorted(takeoff[layer], key=lambda a: key(takeoff[layer][a]))
     first, last = order[0], order[-1]
-    v_first, v_last = takeoff[layer][first], takeoff[layer][last]
-    if told_p(v_first) == told_p(v_last):
-        return f"Every strategy takes off at p {told_p(v_first)}{where(layer)}"
-    return (f"{display(first)} takes off first{where(layer)}: p {told_p(v_first)}, vs "
-            f"{told_p(v_last)} for {display(last)}")
+    t_first, t_last = takeoff[layer][first], takeoff[layer][last]
+    if told(t_first) == told(t_last):
+        return f"Every strategy takes off {told(t_first)}{where(layer)}"
+    if before(t_first, t_last):
+        return (f"{display(first)} takes off first{where(layer)}: {told(t_first)}, vs "
+                f"{told(t_last)} for {display(last)}")
+    known = [t for t in takeoff[layer].values() if t.kind != "beyond"]
+    return f"Take-off points overlap{where(layer)}: every strategy takes off {span_of(known)}"
 
 
 def cascade(size: int, generations: int, days: int, shares: dict[str, float]) -> str:
