@@ -55,10 +55,10 @@ def _tradeoff_context(means: dict[str, tuple[float, float]], replicates: int = 6
         noise -= noise.mean(axis=0)                 # the means are exactly the given ones
         for r in range(replicates):
             rows.append({"arm": arm, "seed": 0, "replicate": r,
-                         "reach": reach * (1 + spread * noise[r, 0]),
+                         "reached": reach * (1 + spread * noise[r, 0]),
                          "loyalty_gain": gain * (1 + spread * noise[r, 1])})
     design = Design(factors=["strategy"], arm="strategy", cells=[])
-    return _context(pd.DataFrame(rows), ["reach", "loyalty_gain"], design)
+    return _context(pd.DataFrame(rows), ["reached", "loyalty_gain"], design)
 
 
 def _dominated(points: dict[str, tuple[float, float]]) -> set[str]:
@@ -95,11 +95,11 @@ def test_a_single_winner_draws_no_frontier_line_and_the_subtitle_says_no_dashes(
 
 
 def test_the_frontier_follows_each_outcome_s_better_direction():
-    means = pd.DataFrame({"reach": [100.0, 200.0, 300.0], "detractors": [0.1, 0.3, 0.2]},
+    means = pd.DataFrame({"reached": [100.0, 200.0, 300.0], "detractors": [0.1, 0.3, 0.2]},
                          index=["a", "b", "c"])
     # fewer detractors is better: b (more detractors than c, less reach) is beaten by c
-    assert pareto(means, "reach", "detractors", y_better="lower") == ["a", "c"]
-    assert pareto(means, "reach", "detractors") == ["b", "c"]
+    assert pareto(means, "reached", "detractors", y_better="lower") == ["a", "c"]
+    assert pareto(means, "reached", "detractors") == ["b", "c"]
 
 
 def _label_boxes(fig):
@@ -166,8 +166,8 @@ def test_no_takeoff_in_the_range_is_said_with_the_range_and_the_reach_seen():
     t = takeoff(P, mean)
     assert t.kind == "beyond"
     title = takeaways.threshold({"personal": {"adapted": t}}, 0.06, 0.15)
-    assert title == ("No take-off within the range swept (p 0.06 to 0.15; reach rises from 7% "
-                     "to 24%)")
+    assert title == ("No take-off within the range swept (p 0.06 to 0.15; the share engaged "
+                     "rises from 7% to 24%)")
     assert takeoff(P, np.array([0.3, 0.4, 0.5, 0.6, 0.7])).kind == "below"
 
 
@@ -202,13 +202,13 @@ def _threshold_context(curves: dict[str, list[float]], replicates: int = 4) -> C
             for r in range(replicates):
                 rows.append({"arm": arm, "seed": 0, "replicate": r, "p": p,
                              "cell": f"p={p:g}", "n_agents": 1000, "members_personal": 1000,
-                             "reach_personal": 1000 * share * (1 + 0.02 * rng.normal()),
-                             "reach": 1000 * share})
+                             "engaged_personal": 1000 * share * (1 + 0.02 * rng.normal()),
+                             "engaged": 1000 * share, "reached": 1000 * share})
     runs = pd.DataFrame(rows)
     design = Design(factors=["strategy", "p"], arm="strategy", cells=["p"],
                     levels={"strategy": list(curves), "p": P.tolist()},
                     values=runs[["arm", "p"]].rename(columns={"arm": "strategy"}))
-    return _context(runs, ["reach", "reach_personal"], design)
+    return _context(runs, ["engaged", "engaged_personal", "reached"], design)
 
 
 def test_the_threshold_chart_states_the_takeoff_its_bars_mark():
@@ -234,11 +234,11 @@ def test_a_threshold_chart_without_takeoff_draws_no_bars_and_says_so():
     chart = viral_threshold(ctx)
     assert not [line for line in chart.fig.axes[0].get_lines() if line.get_gid() == "takeoff"]
     assert "bars" not in chart.subtitle
-    # the reach in the title is the reach the curves plot
+    # the shares in the title are those the curves plot
     plotted = [line.get_ydata() for line in chart.fig.axes[0].get_lines()]
     low, high = min(y[0] for y in plotted), max(y[-1] for y in plotted)
     assert chart.title == ("No take-off within the range swept (p 0.06 to 0.15; members "
-                           f"reached from {low:.0f}% to {high:.0f}%)")
+                           f"engaged from {low:.0f}% to {high:.0f}%)")
 
 
 def _outlines(chart) -> int:
@@ -269,12 +269,26 @@ def rep(tmp_path_factory):
     return report(sweep, root / "report", bootstrap=200, deck=False)
 
 
+@pytest.fixture(scope="module")
+def rep_one_cell(tmp_path_factory):
+    root = tmp_path_factory.mktemp("charts_one_cell")
+    sweep = write_sweep(root / "sweep", strategies=["broadcast", "adapted", "influencers"],
+                        replicates=3, overrides=["n=300", "steps=12"], name="one_cell")
+    return report(sweep, root / "report", bootstrap=200, deck=False)
+
+
 def _charts(rep):
     return {c.name: c for c in rep.charts}
 
 
-def test_loyalty_title_states_the_gains_its_panels_end_on_over_an_axis_from_zero(rep):
-    chart = _charts(rep)["loyalty_over_time"]
+def test_loyalty_title_pooled_over_another_factor_claims_no_figure(rep):
+    title = _charts(rep)["loyalty_over_time"].title
+    assert "pooled over" in title
+    assert not re.search(r"[+-]\d+\.\d", title)
+
+
+def test_loyalty_title_states_the_gains_its_panels_end_on_over_an_axis_from_zero(rep_one_cell):
+    chart = _charts(rep_one_cell)["loyalty_over_time"]
     axes = [ax for ax in chart.fig.axes if ax.get_lines()]
     ends = {}
     for ax in axes:
@@ -344,7 +358,7 @@ def test_an_arm_has_one_colour_in_every_chart_and_no_network_colour(rep):
             for line in ax.get_lines():
                 if not line.get_label().startswith("_"):
                     line_colours.setdefault(line.get_label(), set()).add(hexed(line.get_color()))
-    ax = charts["ranking_reach"].fig.axes[0]
+    ax = charts["ranking_reached"].fig.axes[0]
     at = {float(y): t.get_text() for y, t in zip(ax.get_yticks(), ax.get_yticklabels(),
                                                    strict=True)}
     bar_colours = {at[round(p.get_y() + p.get_height() / 2, 6)]: hexed(p.get_facecolor())

@@ -452,8 +452,8 @@ def threshold(takeoff: dict[str, dict[str, Any]], p_min: float, p_max: float, *,
         if not seen:
             return f"No take-off within the range swept (p {p_min:g} to {p_max:g})"
         lo, hi = min(t.start for t in seen), max(t.end for t in seen)
-        reach = (f"reach rises from {lo:.0%} to {hi:.0%}" if len(seen) == 1 else
-                 f"members reached from {lo:.0%} to {hi:.0%}")
+        reach = (f"the share engaged rises from {lo:.0%} to {hi:.0%}" if len(seen) == 1
+                 else f"members engaged from {lo:.0%} to {hi:.0%}")
         return f"No take-off within the range swept (p {p_min:g} to {p_max:g}; {reach})"
 
     def key(t: Any) -> tuple[float, float]:
