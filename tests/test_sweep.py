@@ -15,7 +15,8 @@ import sim.outputs.results
 from sim import load_config
 from sim.config import config_hash
 from sim.engine.brand import BrandModel
-from sim.outputs.rundir import read_run_config, run_state
+from sim.outputs.files import file_digest
+from sim.outputs.rundir import read_run_config, run_state, write_complete
 from sim.rng import Streams
 from sim.sweep.jobs import fail_job, plan_runs, run_job
 from sim.sweep.manifest import (
@@ -152,6 +153,7 @@ def test_progress_counts_runs_as_their_directories_report_them(tmp_path):
     progress.poll()
     assert progress.line() == "demo: 6/10 runs (60%), 0:00 elapsed, ETA --"
     (dirs[0] / "summary.json").write_text('{"reach": 1}')
+    write_complete(dirs[0], "h", {"summary.json": file_digest(dirs[0] / "summary.json")})
     (dirs[1] / "status.json").write_text('{"status": "failed"}')
     now[0] = 30.0
     progress.poll()
