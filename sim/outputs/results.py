@@ -206,8 +206,9 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
     The tables are ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full
     mode), ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional) and
     ``nodes.parquet`` (layers read from graph files: each agent's id in the file); then
-    ``timing.json`` when the run was timed. Every file goes through a temporary name, ``fsync``
-    and a rename (:func:`sim.outputs.files.atomic_write`).
+    ``timing.json`` when the run was timed. Every file goes through a temporary name and a
+    rename (:func:`sim.outputs.files.atomic_write`; without ``fsync``: the record returned is
+    what makes a file lost in a crash show).
 
     ``extra`` maps more file names to functions writing them at a given path; they are written
     (each through a temporary file) after the tables and before ``summary.json``.
@@ -222,7 +223,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
     files: dict[str, FileDigest] = {}
 
     def put(name: str, write: Callable[[str], Any], *, record: bool = True) -> None:
-        digest = atomic_write(out / name, write, digest=record)
+        digest = atomic_write(out / name, write, digest=record, sync=False)
         if digest is not None:
             files[name] = digest
 

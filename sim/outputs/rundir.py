@@ -7,9 +7,10 @@ first; a single run also has ``.hydra/overrides.yaml``), the run's outputs
 where ``files`` records the size and SHA-256 of every file the run wrote (``timing.json``,
 which differs between reruns, and ``status.json`` itself excepted). On failure it holds
 ``traceback.txt`` and ``status.json`` with ``"status": "failed"`` and the error on one line.
-Every file goes through a temporary name, ``fsync`` and ``os.replace``
+Every file goes through a temporary name and ``os.replace``
 (:func:`sim.outputs.files.atomic_write`), so a killed run never leaves a file that looks
-complete.
+complete; the run's files are not ``fsync``-ed one by one: one lost in a crash of the machine
+fails verification, and the run is redone.
 
 Its state (:class:`RunState`), given the config hash the run is expected to have:
 
@@ -248,7 +249,7 @@ def write_run_config(spec: RunSpec, *, overrides: bool = False) -> dict[str, Fil
     if overrides:
         texts[OVERRIDES] = yaml.safe_dump(list(spec.overrides))
     return {name: atomic_write(spec.dir / name, lambda tmp, t=text: Path(tmp).write_text(t),
-                               digest=True)
+                               digest=True, sync=False)
             for name, text in texts.items()}
 
 
@@ -273,7 +274,7 @@ def write_complete(run_dir: str | Path, config_hash_: str,
             :func:`sim.outputs.results.write_outputs` return them.
     """
     text = status_text("complete", config_hash_, None, files)
-    atomic_write(Path(run_dir) / STATUS, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(Path(run_dir) / STATUS, lambda tmp: Path(tmp).write_text(text), sync=False)
 
 
 def write_failure(run_dir: str | Path, config_hash_: str | None, error: str,

@@ -257,11 +257,11 @@ def collect(root: str | Path, *, skip: tuple[Path, ...] = ()) -> Sweep:
                          **{CONFIG_PREFIX + k: v for k, v in keys.items()}}
         rows[rel]["in_manifest"] = True
     ordered = sorted(rows, key=_natural)
-    damaged = [f"{r}: {rows[r]['error'].removeprefix('damaged: ')}" for r in ordered
-               if str(rows[r].get("error") or "").startswith("damaged: ")]
+    damaged = [f"  {r}: {rows[r]['error'].removeprefix('damaged: ').split('; left out')[0]}"
+               for r in ordered if str(rows[r].get("error") or "").startswith("damaged: ")]
     if damaged:
-        log.warning("%s: %d run(s) left out, their files do not verify: %s", root,
-                    len(damaged), " | ".join(damaged))
+        log.warning("%s: %d run(s) left out, their files do not verify (rerun the sweep to "
+                    "redo them):\n%s", root, len(damaged), "\n".join(damaged))
     runs = _tidy(pd.DataFrame([rows[r] for r in ordered]))
     return Sweep(root=root, manifest=manifest, runs=runs,
                  timeseries=read_timeseries(root, runs))
