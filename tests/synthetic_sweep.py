@@ -25,7 +25,6 @@ from sim.outputs.results import simulate, write_outputs
 from sim.outputs.rundir import (
     RunSpec,
     reset_run,
-    write_complete,
     write_failure,
     write_run_config,
 )
@@ -83,7 +82,6 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
             write_failure(spec.dir, spec.config_hash, error,
                           f"Traceback (most recent call last):\n{error}\n")
         else:
-            files |= write_outputs(simulate(config), spec.dir, trace=False)
-            write_complete(spec.dir, spec.config_hash, files)
+            write_outputs(simulate(config), spec.dir, trace=False, recorded=files)
     write_manifest(root, name=name, experiment=name, entries=entries)
     return root

@@ -194,3 +194,20 @@ def test_the_report_leaves_out_damaged_runs_and_names_them(finished, tmp_path):
     assert f"`{deleted}`" in summary and "summary.json missing" in summary
     series = pd.read_parquet(out / "timeseries.parquet")
     assert set(series["run"]) == set(runs.index[runs["status"] == "complete"])
+
+
+def test_outputs_written_from_python_make_a_complete_verifiable_run(tmp_path):
+    from sim import load_config, simulate, write_outputs
+    from sim.config import config_hash
+    from sim.outputs.rundir import RunState, read_run
+
+    config = load_config(["n=300", "steps=3"])
+    files = write_outputs(simulate(config), tmp_path, trace=False)
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert list(status["files"]) == list(files) and "summary.json" in files
+    assert "timing.json" not in files
+    assert read_run(tmp_path, config_hash(config)).state is RunState.COMPLETE
+    (tmp_path / "activations.parquet").write_bytes(b"")
+    record = read_run(tmp_path, config_hash(config))
+    assert record.state is RunState.DAMAGED
+    assert record.problems[0].startswith("activations.parquet size mismatch (0 bytes, ")

@@ -13,7 +13,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +30,7 @@ from sim.engine.factory import make_model
 from sim.guards.memory import check_memory
 from sim.outputs.files import FileDigest, atomic_write
 from sim.outputs.metrics import posts_table, summarise
+from sim.outputs.rundir import SUMMARY, write_complete
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.graph_files import node_table
@@ -199,9 +200,10 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True,
-                  extra: dict[str, Callable[[str], None]] | None = None
+                  extra: dict[str, Callable[[str], None]] | None = None,
+                  recorded: Mapping[str, FileDigest] | None = None
                   ) -> dict[str, FileDigest]:
-    """Write a run's tables as Parquet files and, last, ``summary.json``.
+    """Write a run's tables as Parquet files, then ``summary.json``, then ``status.json``.
 
     The tables are ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full
     mode), ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional) and
@@ -213,10 +215,14 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
     ``extra`` maps more file names to functions writing them at a given path; they are written
     (each through a temporary file) after the tables and before ``summary.json``.
 
+    ``status.json``, written last (:func:`sim.outputs.rundir.write_complete`), says the run is
+    complete for the config hash of its summary and records the size and SHA-256 of every file
+    written here (``timing.json`` excepted: its times differ between reruns) and of those in
+    ``recorded`` (written before, e.g. ``.hydra/config.yaml``): the directory is then a
+    complete run for the sweep, its table and the report.
+
     Returns:
-        Each file written, ``timing.json`` excepted (its times differ between reruns), with
-        its size and SHA-256: what ``status.json`` of a complete run records
-        (:func:`sim.outputs.rundir.write_complete`, written after this).
+        The files ``status.json`` records, with their sizes and checksums.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -237,5 +243,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = T
     for name, write in (extra or {}).items():
         put(name, write)
     text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
-    put("summary.json", lambda tmp: Path(tmp).write_text(text))
+    put(SUMMARY, lambda tmp: Path(tmp).write_text(text))
+    files = {**(recorded or {}), **files}
+    write_complete(out, result.summary["config_hash"], files)     # last: the run is complete
     return files

@@ -2,9 +2,10 @@
 
 A run directory holds ``.hydra/config.yaml`` (the resolved config of exactly this run, written
 first; a single run also has ``.hydra/overrides.yaml``), the run's outputs
-(:func:`sim.outputs.results.write_outputs`, ``summary.json`` the last of them), then, last,
-``status.json``: ``{"status": "complete", "config_hash": ..., "error": null, "files": {...}}``,
-where ``files`` records the size and SHA-256 of every file the run wrote (``timing.json``,
+(:func:`sim.outputs.results.write_outputs`, ``summary.json`` the last of them), then, last
+(:func:`write_complete`, called by ``write_outputs``), ``status.json``:
+``{"status": "complete", "config_hash": ..., "error": null, "files": {...}}``, where ``files``
+records the size and SHA-256 of every file the run wrote (``timing.json``,
 which differs between reruns, and ``status.json`` itself excepted). On failure it holds
 ``traceback.txt`` and ``status.json`` with ``"status": "failed"`` and the error on one line.
 Every file goes through a temporary name and ``os.replace``
@@ -265,6 +266,8 @@ def status_text(status: str, config_hash_: str | None, error: str | None = None,
 def write_complete(run_dir: str | Path, config_hash_: str,
                    files: Mapping[str, FileDigest]) -> None:
     """Write ``status.json`` of a complete run, last, recording the run's files.
+
+    :func:`sim.outputs.results.write_outputs` calls it after ``summary.json``.
 
     Args:
         run_dir: the run directory.

@@ -27,7 +27,6 @@ from sim.outputs.rundir import (
     config_yaml,
     read_run,
     reset_run,
-    write_complete,
     write_failure,
     write_run_config,
 )
@@ -121,8 +120,8 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
         extra = {}
         if config.output.chart:
             extra = {"reach.png": lambda tmp: _chart(result, config, tmp)}
-        files |= write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra)
-        write_complete(spec.dir, spec.config_hash, files)     # last: the run is complete
+        write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra,
+                      recorded=files)         # status.json last: the run is complete
     except reraise:
         raise
     except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
