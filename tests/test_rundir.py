@@ -25,7 +25,7 @@ HASH, OTHER = "a" * 16, "b" * 16
 
 def _summary(run_dir: Path, config_hash: str | None = HASH, raw: bytes | None = None) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"reach": 7, "config_hash": config_hash})
+    text = json.dumps({"reached": 7, "config_hash": config_hash})
     (run_dir / "summary.json").write_bytes(raw if raw is not None else text.encode())
 
 
@@ -54,7 +54,7 @@ def test_complete_when_status_says_so_for_the_expected_hash_and_the_files_verify
     assert run_state(tmp_path, HASH) is RunState.COMPLETE
     assert run_state(tmp_path) is RunState.COMPLETE          # no hash expected: any config
     record = read_run(tmp_path, HASH)
-    assert record.summary == {"reach": 7, "config_hash": HASH} and record.found_hash == HASH
+    assert record.summary == {"reached": 7, "config_hash": HASH} and record.found_hash == HASH
     assert record.problems == ()
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["files"]["timeseries.parquet"] == {
@@ -126,7 +126,7 @@ def test_missing_when_nothing_says_how_the_run_ended(tmp_path):
     assert read_run(tmp_path / "killed", HASH).summary["config_hash"] == HASH
 
 
-@pytest.mark.parametrize("damaged", [b"", b'{"reach": ', b"[1, 2]", b"null", b"\xff\xfe"])
+@pytest.mark.parametrize("damaged", [b"", b'{"reached": ', b"[1, 2]", b"null", b"\xff\xfe"])
 def test_damaged_json_reads_as_absent(tmp_path, damaged):
     _summary(tmp_path / "summary", raw=damaged)
     assert read_summary(tmp_path / "summary") is None

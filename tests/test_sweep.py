@@ -153,9 +153,9 @@ def test_progress_counts_runs_as_their_directories_report_them(tmp_path):
     progress.poll()
     assert progress.line() == "demo: 6/10 runs (60%), 0:00 elapsed, ETA --"
     (dirs[0] / "summary.json").write_text('{"reach": 1}')
-    write_complete(dirs[0], "h", {"summary.json": file_digest(dirs[0] / "summary.json")})
     (dirs[1] / "status.json").write_text('{"status": "failed"}')
     now[0] = 30.0
+    write_complete(dirs[0], "h", {"summary.json": file_digest(dirs[0] / "summary.json")})
     progress.poll()
     assert progress.line() == "demo: 8/10 runs (80%) (1 failed), 0:30 elapsed, ETA 0:30"
     progress.stop()
