@@ -60,11 +60,23 @@ def output(cwd: Path) -> tuple[str, str]:
     return (cwd / "stdout.txt").read_text(), (cwd / "stderr.txt").read_text()
 
 
+def complete_runs(sweep: Path) -> list[Path]:
+    """``status.json`` of every run of ``sweep`` that says it is complete (written last)."""
+    done = []
+    for path in sorted(sweep.rglob("status.json")):
+        try:
+            if json.loads(path.read_text()).get("status") == "complete":
+                done.append(path)
+        except (OSError, ValueError):
+            pass
+    return done
+
+
 def wait_for_runs(proc: subprocess.Popen, sweep: Path, count: int,
                   timeout: float = 300) -> int:
     """Wait until ``count`` runs of ``sweep`` are complete while ``proc`` still runs."""
     deadline = time.monotonic() + timeout
-    while (done := len(list(sweep.rglob("summary.json")))) < count:
+    while (done := len(complete_runs(sweep))) < count:
         assert proc.poll() is None, "the sweep ended before it could be killed"
         assert time.monotonic() < deadline, f"only {done} runs complete"
         time.sleep(0.02)

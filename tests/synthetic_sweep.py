@@ -3,9 +3,9 @@
 For the report's tests and its benchmark (``experiments/bench/bench_report.py``): every
 (strategy, grid point, replicate) becomes a run directory written by the run-directory
 contract's writers (:mod:`sim.outputs.rundir`: ``.hydra/config.yaml``, the run's outputs,
-``status.json``, ``summary.json``), and the sweep gets its ``sweep.json`` manifest
-(:mod:`sim.sweep.manifest`). Runs can be made to fail or to go missing on purpose, to see how
-the report lists them.
+``summary.json``, then ``status.json`` recording their sizes and checksums), and the sweep
+gets its ``sweep.json`` manifest (:mod:`sim.sweep.manifest`). Runs can be made to fail or to
+go missing on purpose, to see how the report lists them.
 
 >>> from synthetic_sweep import write_sweep
 >>> sweep = write_sweep("/tmp/tiny", strategies=["broadcast", "adapted"], replicates=2,
@@ -24,7 +24,6 @@ from sim.config import config_hash
 from sim.outputs.results import simulate, write_outputs
 from sim.outputs.rundir import (
     RunSpec,
-    complete_status,
     reset_run,
     write_failure,
     write_run_config,
@@ -77,13 +76,12 @@ def write_sweep(root: str | Path, *, strategies: Sequence[str] = ("broadcast", "
         if k in missing:
             continue
         reset_run(spec.dir)             # an earlier sweep's run in the same directory
-        write_run_config(spec)
+        files = write_run_config(spec)
         if k in fail:
             error = f"RuntimeError: run {k} failed on purpose (synthetic sweep)"
             write_failure(spec.dir, spec.config_hash, error,
                           f"Traceback (most recent call last):\n{error}\n")
         else:
-            write_outputs(simulate(config), spec.dir, trace=False,
-                          extra=complete_status(spec.config_hash))
+            write_outputs(simulate(config), spec.dir, trace=False, recorded=files)
     write_manifest(root, name=name, experiment=name, entries=entries)
     return root

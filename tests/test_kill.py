@@ -24,6 +24,7 @@ from sweep_helpers import (
     broken_files,
     children,
     command_line,
+    complete_runs,
     differing,
     kill_group,
     output,
@@ -62,7 +63,7 @@ def uninterrupted(tmp_path_factory) -> dict[str, bytes]:
 def resume_and_compare(cwd: Path, uninterrupted: dict[str, bytes]) -> dict[str, int]:
     """Rerun the same command; it must skip the complete runs and end like the whole sweep."""
     sweep = sweep_dir(cwd)
-    complete = len(list(sweep.rglob("summary.json")))
+    complete = len(complete_runs(sweep))
     proc = subprocess.run([MINDSHARE, *KILLABLE], cwd=cwd, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -146,7 +147,7 @@ def test_the_workers_of_a_killed_driver_stop_and_a_rerun_resumes(tmp_path, unint
         assert wait_gone(workers) == [], "workers outlived their driver"
     finally:
         kill_group(proc)
-    complete = len(list(sweep.rglob("summary.json")))
+    complete = len(complete_runs(sweep))
     assert complete < TOTAL
     assert broken_files(sweep) == []
     counts = resume_and_compare(tmp_path, uninterrupted)

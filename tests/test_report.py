@@ -13,6 +13,8 @@ from pptx import Presentation
 from synthetic_sweep import write_sweep
 
 import sim
+from sim.outputs.files import file_digest
+from sim.outputs.rundir import write_complete
 from sim.report import report
 from sim.report.cli import main
 from sim.report.collect import collect
@@ -135,6 +137,11 @@ def _swap_strategies(src: Path, dst: Path) -> Path:
         for old, new in swap.items():
             text = text.replace(f"@{old}", new)
         path.write_text(text)
+    for path in dst.glob("*/*/status.json"):       # the configs changed on purpose: re-record
+        files = json.loads(path.read_text()).get("files")
+        if files:
+            write_complete(path.parent, json.loads(path.read_text())["config_hash"],
+                           {name: file_digest(path.parent / name) for name in files})
     return dst
 
 
@@ -180,9 +187,12 @@ def test_a_run_of_another_config_is_not_complete(sweep, tmp_path):
         assert "another" in row["error"] and row["config_hash"] == entry["config_hash"]
         assert pd.isna(row["reached"]) and row["strategy"] == "broadcast"
     assert runs.loc[done["dir"], "replicate"] == 0
-    # without a manifest no run has an expected config: the summary counts as complete
+    # without a manifest no run has an expected config: the failure counts as failed, and the
+    # summary, changed since its run recorded it, is damaged
     (copy / "sweep.json").unlink()
-    assert collect(copy).runs.set_index("run").loc[done["dir"], "status"] == "complete"
+    runs = collect(copy).runs.set_index("run")
+    assert runs.loc[failed["dir"], "status"] == "failed"
+    assert runs.loc[done["dir"], "error"].startswith("damaged: summary.json size mismatch")
 
 
 def test_two_factor_sweep_draws_the_heatmap_and_the_threshold(tmp_path):

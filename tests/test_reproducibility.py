@@ -23,7 +23,7 @@ def test_same_seed_gives_identical_bytes_and_other_replicate_differs(tmp_path, e
     base = ["n=3000", "steps=20", "p=0.2", "seed=4", *extra]
     a = outputs(tmp_path, "a", base)
     b = outputs(tmp_path, "b", base)
-    assert set(a) == {"summary.json", "timeseries.parquet", "trace.parquet",
+    assert set(a) == {"summary.json", "status.json", "timeseries.parquet", "trace.parquet",
                       "activations.parquet", "posts.parquet"} | files
     assert a == b
     c = outputs(tmp_path, "c", base + ["replicate=1"])

@@ -15,7 +15,8 @@ import sim.outputs.results
 from sim import load_config
 from sim.config import config_hash
 from sim.engine.brand import BrandModel
-from sim.outputs.rundir import read_run_config, run_state
+from sim.outputs.files import file_digest
+from sim.outputs.rundir import read_run_config, run_state, write_complete
 from sim.rng import Streams
 from sim.sweep.jobs import fail_job, plan_runs, run_job
 from sim.sweep.manifest import (
@@ -154,6 +155,7 @@ def test_progress_counts_runs_as_their_directories_report_them(tmp_path):
     (dirs[0] / "summary.json").write_text('{"reached": 1}')
     (dirs[1] / "status.json").write_text('{"status": "failed"}')
     now[0] = 30.0
+    write_complete(dirs[0], "h", {"summary.json": file_digest(dirs[0] / "summary.json")})
     progress.poll()
     assert progress.line() == "demo: 8/10 runs (80%) (1 failed), 0:30 elapsed, ETA 0:30"
     progress.stop()

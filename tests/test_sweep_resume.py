@@ -14,6 +14,7 @@ from sweep_helpers import (
     KILLABLE,
     MINDSHARE,
     SMALL,
+    complete_runs,
     differing,
     kill_group,
     run_files,
@@ -71,10 +72,10 @@ def test_a_killed_sweep_resumes_to_the_same_results_as_an_uninterrupted_one(tmp_
     finally:
         os.killpg(proc.pid, signal.SIGKILL)     # the driver and its workers
         kill_group(proc)
-    done = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sweep.rglob("summary.json")}
+    done = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in complete_runs(sweep)}
     assert 3 <= len(done) < 24
     time.sleep(0.5)       # nothing keeps writing once the process group is gone
-    assert len(list(sweep.rglob("summary.json"))) == len(done)
+    assert len(complete_runs(sweep)) == len(done)
 
     resumed = subprocess.run(command, cwd=killed, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]

@@ -50,6 +50,7 @@ import numpy as np
 from sim import Layer, World, load_config, simulate
 from sim.engine.cascade import CascadeModel
 from sim.engine.kernel import independent_cascades, random_seeds
+from sim.outputs.files import atomic_write
 from sim.rng import Streams
 from sim.world.generators import preferential_attachment
 
@@ -721,19 +722,10 @@ def _finite(obj: Any) -> Any:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` to ``path`` through a temporary sibling and ``os.replace``."""
+    """Write ``data`` to ``path`` atomically, with the umask's mode (``atomic_write``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_finite(data), indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def parse_sizes(text: str) -> list[int]:

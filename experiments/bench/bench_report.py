@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from sim.config import override_values
-from sim.outputs.rundir import status_text
+from sim.outputs.files import file_digest
+from sim.outputs.rundir import write_complete
 
 #: Where ``synthetic_sweep.py`` is: the sweep writer lives with the tests, its main users.
 TESTS = Path(__file__).resolve().parents[2] / "tests"
@@ -64,7 +65,9 @@ def clone_sweep(base: Path, root: Path, runs: int, seed: int) -> Path:
             digest = f"{rng.integers(2**63):016x}"
             summary.update(replicate=rep, config_hash=digest)
             (dst / "summary.json").write_text(json.dumps(summary))
-            (dst / "status.json").write_text(status_text("complete", digest))
+            names = ("timeseries.parquet", "activations.parquet", ".hydra/config.yaml",
+                     "summary.json")
+            write_complete(dst, digest, {n: file_digest(dst / n) for n in names})
             manifest.append({"dir": rel, "config_hash": digest,
                              "overrides": [f"strategy={strategy}", f"replicate={rep}"]})
     (root / "sweep.json").write_text(json.dumps(

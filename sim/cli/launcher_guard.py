@@ -2,7 +2,7 @@
 
 Loaded only by the command line (:mod:`sim.cli.main`) and the sweep callback
 (:mod:`sim.cli.sweep_callback`); the rest of ``sim`` never imports it. Every file of a run is
-written under a temporary name and renamed, and ``summary.json`` comes last, so a process killed
+written under a temporary name and renamed, and ``status.json`` comes last, so a process killed
 at any moment leaves no file truncated and no run that looks complete; this module sees to the
 processes themselves (patching the launcher through :mod:`sim.cli.hydra_internals`):
 

@@ -196,6 +196,8 @@ class SweepCallback(Callback):
         except ValueError as exc:
             fail(str(exc))
         state = prepare_resume(sweep_dir, entries)
+        for rel, problems in state.damaged.items():    # complete once, files since damaged
+            print(f"{config.name}: {rel}: {problems}, redoing", file=sys.stderr)
         hashes = {e["dir"]: e["config_hash"] for e in entries}
         pending = [(sweep_dir / rel, hashes[rel]) for rel in state.missing]
         jobs = len({Path(e["dir"]).parent for e in entries})

@@ -13,7 +13,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -28,8 +28,9 @@ from sim.config import Config, Mode, config_hash
 from sim.engine.base import ModelBase
 from sim.engine.factory import make_model
 from sim.guards.memory import check_memory
-from sim.outputs.files import atomic_write
+from sim.outputs.files import FileDigest, atomic_write
 from sim.outputs.metrics import posts_table, summarise
+from sim.outputs.rundir import SUMMARY, write_complete
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.graph_files import node_table
@@ -199,27 +200,50 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def write_outputs(result: Result, out_dir: str | os.PathLike, *, trace: bool = True,
-                  extra: dict[str, Callable[[str], None]] | None = None) -> None:
-    """Write a run's tables as Parquet files and, last, ``summary.json``.
+                  extra: dict[str, Callable[[str], None]] | None = None,
+                  recorded: Mapping[str, FileDigest] | None = None
+                  ) -> dict[str, FileDigest]:
+    """Write a run's tables as Parquet files, then ``summary.json``, then ``status.json``.
 
     The tables are ``timeseries.parquet``, ``activations.parquet``, ``posts.parquet`` (full
     mode), ``listening.parquet`` (listening strategy), ``trace.parquet`` (optional) and
     ``nodes.parquet`` (layers read from graph files: each agent's id in the file); then
-    ``timing.json`` when the run was timed. A directory with ``summary.json`` is a complete run.
+    ``timing.json`` when the run was timed. Every file goes through a temporary name and a
+    rename (:func:`sim.outputs.files.atomic_write`; without ``fsync``: the record returned is
+    what makes a file lost in a crash show).
 
     ``extra`` maps more file names to functions writing them at a given path; they are written
     (each through a temporary file) after the tables and before ``summary.json``.
+
+    ``status.json``, written last (:func:`sim.outputs.rundir.write_complete`), says the run is
+    complete for the config hash of its summary and records the size and SHA-256 of every file
+    written here (``timing.json`` excepted: its times differ between reruns) and of those in
+    ``recorded`` (written before, e.g. ``.hydra/config.yaml``): the directory is then a
+    complete run for the sweep, its table and the report.
+
+    Returns:
+        The files ``status.json`` records, with their sizes and checksums.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, FileDigest] = {}
+
+    def put(name: str, write: Callable[[str], Any], *, record: bool = True) -> None:
+        digest = atomic_write(out / name, write, digest=record, sync=False)
+        if digest is not None:
+            files[name] = digest
+
     for name, table in result.tables.items():
         if name == "trace" and not trace:
             continue
-        atomic_write(out / f"{name}.parquet", lambda tmp, t=table: pq.write_table(t, tmp))
+        put(f"{name}.parquet", lambda tmp, t=table: pq.write_table(t, tmp))
     if result.timing:
         timing = json.dumps({k: round(v, 4) for k, v in result.timing.items()}, indent=2)
-        atomic_write(out / "timing.json", lambda tmp: Path(tmp).write_text(timing + "\n"))
+        put("timing.json", lambda tmp: Path(tmp).write_text(timing + "\n"), record=False)
     for name, write in (extra or {}).items():
-        atomic_write(out / name, write)
+        put(name, write)
     text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
-    atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(text))
+    put(SUMMARY, lambda tmp: Path(tmp).write_text(text))
+    files = {**(recorded or {}), **files}
+    write_complete(out, result.summary["config_hash"], files)     # last: the run is complete
+    return files

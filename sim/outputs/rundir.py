@@ -2,29 +2,40 @@
 
 A run directory holds ``.hydra/config.yaml`` (the resolved config of exactly this run, written
 first; a single run also has ``.hydra/overrides.yaml``), the run's outputs
-(:func:`sim.outputs.results.write_outputs`), then ``status.json``
-(``{"status": "complete", "config_hash": ..., "error": null}``), then, last, ``summary.json``.
-On failure it holds ``traceback.txt`` and ``status.json`` with ``"status": "failed"`` and the
-error on one line, and no ``summary.json``. Every file goes through a temporary name and
-``os.replace``, so a killed run never leaves a file that looks complete.
+(:func:`sim.outputs.results.write_outputs`, ``summary.json`` the last of them), then, last
+(:func:`write_complete`, called by ``write_outputs``), ``status.json``:
+``{"status": "complete", "config_hash": ..., "error": null, "files": {...}}``, where ``files``
+records the size and SHA-256 of every file the run wrote (``timing.json``,
+which differs between reruns, and ``status.json`` itself excepted). On failure it holds
+``traceback.txt`` and ``status.json`` with ``"status": "failed"`` and the error on one line.
+Every file goes through a temporary name and ``os.replace``
+(:func:`sim.outputs.files.atomic_write`), so a killed run never leaves a file that looks
+complete; the run's files are not ``fsync``-ed one by one: one lost in a crash of the machine
+fails verification, and the run is redone.
 
 Its state (:class:`RunState`), given the config hash the run is expected to have:
 
-- *complete*: ``summary.json`` carries the expected hash;
-- *failed*: no ``summary.json``, and ``status.json`` says failed, for this config (or for a job
-  that failed before its config was known: hash null);
-- *stale*: ``summary.json``, or a failed ``status.json``, written for another config hash (a
-  run with other settings in the same directory);
-- *missing*: anything else: never started, killed, or a file that is not a JSON object.
+- *complete*: ``status.json`` says complete for the expected hash, and every file it records
+  has the recorded size and SHA-256;
+- *damaged*: ``status.json`` says complete for the expected hash, but a file it records is
+  missing, of another size or another checksum (or it records none);
+  :attr:`RunRecord.problems` says which;
+- *failed*: ``status.json`` says failed, for this config (or for a job that failed before its
+  config was known: hash null);
+- *stale*: ``summary.json`` or ``status.json`` written for another config hash (a run with
+  other settings in the same directory);
+- *missing*: anything else: never started, killed before ``status.json`` (even after
+  ``summary.json``), or end files that are not JSON objects.
 
-Without an expected hash no run is stale. A sweep redoes stale runs as it redoes missing ones.
-Sweeps, their table and progress, and the report all read run directories through this module.
+Without an expected hash no run is stale. A sweep redoes damaged and stale runs as it redoes
+missing ones. Sweeps, their table and progress, and the report all read run directories
+through this module.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -33,12 +44,15 @@ from typing import Any
 import yaml
 
 from sim.config import Config, config_dict
-from sim.outputs.files import atomic_write, read_json_object
+from sim.outputs.files import FileDigest, atomic_write, read_json_object, verify_files
 
-#: The run's headline numbers, written last: its presence (with the right hash) is completion.
+#: The run's headline numbers, the last of its outputs.
 SUMMARY = "summary.json"
-#: How the run ended: ``{"status": "complete" | "failed", "config_hash": ..., "error": ...}``.
+#: How the run ended, written last: ``{"status": "complete" | "failed", "config_hash": ...,
+#: "error": ...}``, and for a complete run ``"files"``: each file's size and SHA-256.
 STATUS = "status.json"
+#: The key of ``status.json`` recording the run's files: name -> ``{"bytes", "sha256"}``.
+FILES = "files"
 #: The Python traceback of a failed run.
 TRACEBACK = "traceback.txt"
 #: The resolved config of the run, written first.
@@ -58,6 +72,7 @@ class RunState(StrEnum):
     FAILED = "failed"
     MISSING = "missing"
     STALE = "stale"
+    DAMAGED = "damaged"
 
 
 @dataclass(frozen=True)
@@ -85,13 +100,16 @@ class RunRecord:
 
     Attributes:
         state: the run's state.
-        summary: ``summary.json`` when it is a JSON object (complete and stale runs).
-        status: ``status.json`` when it is a JSON object; not read for a complete run.
+        summary: ``summary.json`` when it is a JSON object.
+        status: ``status.json`` when it is a JSON object.
+        problems: for a damaged run, what is wrong, one phrase per file
+            (``"timeseries.parquet checksum mismatch"``).
     """
 
     state: RunState
     summary: dict[str, Any] | None = None
     status: dict[str, Any] | None = None
+    problems: tuple[str, ...] = ()
 
     @property
     def found_hash(self) -> str | None:
@@ -116,30 +134,61 @@ def read_status(run_dir: str | Path) -> dict[str, Any] | None:
     return read_json_object(Path(run_dir) / STATUS)
 
 
-def read_run(run_dir: str | Path, expected_hash: str | None = None) -> RunRecord:
+def read_run(run_dir: str | Path, expected_hash: str | None = None, *,
+             checksums: bool = True) -> RunRecord:
     """The state of a run directory and the end files it was read from.
 
-    The states are those of the module's docstring.
+    The states are those of the module's docstring. A run that says it is complete has its
+    files verified against ``status.json``'s record: their sizes always, their SHA-256 unless
+    ``checksums`` is false (about 0.3 ms per run of 10,000 agents:
+    :mod:`sim.outputs.files`).
 
     Args:
         run_dir: the run directory.
         expected_hash: the config hash the run should have, None for any.
+        checksums: verify the files' checksums too, not only their sizes.
     """
     run_dir = Path(run_dir)
-    summary = read_summary(run_dir)
-    if summary is not None:
-        ours = expected_hash is None or summary.get("config_hash") == expected_hash
-        return RunRecord(RunState.COMPLETE if ours else RunState.STALE, summary)
-    status = read_status(run_dir)
-    if status is not None and status.get("status") == "failed":
-        ours = expected_hash is None or status.get("config_hash") in (expected_hash, None)
-        return RunRecord(RunState.FAILED if ours else RunState.STALE, None, status)
-    return RunRecord(RunState.MISSING, None, status)
+
+    def ours(found: Any, *, unknown: bool = False) -> bool:
+        return expected_hash is None or found == expected_hash or (unknown and found is None)
+
+    summary, status = read_summary(run_dir), read_status(run_dir)
+    if summary is not None and not ours(summary.get("config_hash")):
+        return RunRecord(RunState.STALE, summary, status)
+    ended = status.get("status") if status is not None else None
+    if ended == "failed":
+        state = RunState.FAILED if ours(status.get("config_hash"), unknown=True) else \
+            RunState.STALE
+        return RunRecord(state, summary, status)
+    if ended != "complete":
+        return RunRecord(RunState.MISSING, summary, status)
+    if not ours(status.get("config_hash")):
+        return RunRecord(RunState.STALE, summary, status)
+    problems = _verify(run_dir, status, summary, checksums)
+    state = RunState.DAMAGED if problems else RunState.COMPLETE
+    return RunRecord(state, summary, status, tuple(problems))
 
 
-def run_state(run_dir: str | Path, expected_hash: str | None = None) -> RunState:
+def _verify(run_dir: Path, status: dict[str, Any], summary: dict[str, Any] | None,
+            checksums: bool) -> list[str]:
+    """What is wrong with a run that says it is complete (empty when nothing is)."""
+    files = status.get(FILES)
+    if not isinstance(files, dict) or SUMMARY not in files:
+        return [f"{STATUS} records no sizes and checksums of the run's files"]
+    problems = verify_files(run_dir, files, checksums=checksums)
+    if not problems and summary is None:        # possible when checksums are not verified
+        problems.append(f"{SUMMARY} is not a JSON object")
+    elif summary is not None and summary.get("config_hash", status.get("config_hash")) != \
+            status.get("config_hash"):
+        problems.append(f"{SUMMARY} and {STATUS} are of different configs")
+    return problems
+
+
+def run_state(run_dir: str | Path, expected_hash: str | None = None, *,
+              checksums: bool = True) -> RunState:
     """The state of a run directory (:func:`read_run` without the files' contents)."""
-    return read_run(run_dir, expected_hash).state
+    return read_run(run_dir, expected_hash, checksums=checksums).state
 
 
 def read_config_text(run_dir: str | Path) -> str | None:
@@ -184,36 +233,51 @@ def config_yaml(config: Config) -> str:
     return yaml.dump(config_dict(config), Dumper=dumper, sort_keys=False)
 
 
-def write_run_config(spec: RunSpec, *, overrides: bool = False) -> None:
+def write_run_config(spec: RunSpec, *, overrides: bool = False) -> dict[str, FileDigest]:
     """Write ``.hydra/config.yaml`` of a run (its resolved config) and, if asked, its overrides.
 
     Args:
         spec: the run.
         overrides: also write ``.hydra/overrides.yaml`` (single runs; in a sweep they are in
             ``sweep.json``).
+
+    Returns:
+        The files written (relative to the run directory) with their sizes and checksums,
+        for :func:`write_complete`.
     """
     (spec.dir / CONFIG).parent.mkdir(parents=True, exist_ok=True)
     texts = {CONFIG: spec.config_text or config_yaml(spec.config)}
     if overrides:
         texts[OVERRIDES] = yaml.safe_dump(list(spec.overrides))
-    for name, text in texts.items():
-        atomic_write(spec.dir / name, lambda tmp, t=text: Path(tmp).write_text(t))
+    return {name: atomic_write(spec.dir / name, lambda tmp, t=text: Path(tmp).write_text(t),
+                               digest=True, sync=False)
+            for name, text in texts.items()}
 
 
-def status_text(status: str, config_hash_: str | None, error: str | None = None) -> str:
-    """The text of ``status.json``."""
-    return json.dumps({"status": status, "config_hash": config_hash_, "error": error},
-                      indent=2) + "\n"
+def status_text(status: str, config_hash_: str | None, error: str | None = None,
+                files: Mapping[str, FileDigest] | None = None) -> str:
+    """The text of ``status.json``; ``files`` (a complete run's) become its ``files`` record."""
+    data: dict[str, Any] = {"status": status, "config_hash": config_hash_, "error": error}
+    if files is not None:
+        data[FILES] = {name: digest.record() for name, digest in files.items()}
+    return json.dumps(data, indent=2) + "\n"
 
 
-def complete_status(config_hash_: str) -> dict[str, Callable[[str], None]]:
-    """``status.json`` of a complete run, as an ``extra`` file of ``write_outputs``.
+def write_complete(run_dir: str | Path, config_hash_: str,
+                   files: Mapping[str, FileDigest]) -> None:
+    """Write ``status.json`` of a complete run, last, recording the run's files.
 
-    :func:`sim.outputs.results.write_outputs` writes it after the tables, before
-    ``summary.json``.
+    :func:`sim.outputs.results.write_outputs` calls it after ``summary.json``.
+
+    Args:
+        run_dir: the run directory.
+        config_hash_: the run's config hash.
+        files: every file the run wrote (relative POSIX names, ``summary.json`` among them)
+            with its size and SHA-256, as :func:`write_run_config` and
+            :func:`sim.outputs.results.write_outputs` return them.
     """
-    text = status_text("complete", config_hash_)
-    return {STATUS: lambda tmp: Path(tmp).write_text(text)}
+    text = status_text("complete", config_hash_, None, files)
+    atomic_write(Path(run_dir) / STATUS, lambda tmp: Path(tmp).write_text(text), sync=False)
 
 
 def write_failure(run_dir: str | Path, config_hash_: str | None, error: str,

@@ -4,10 +4,14 @@ A sweep directory holds run directories at any depth and, usually, a ``sweep.jso
 (the contract is in the README, "Sweeps and reports"). Every run found on disk or listed in
 the manifest gets one row of :attr:`Sweep.runs`, with its ``status``:
 
-- ``complete``: ``summary.json`` is there (it is written last);
+- ``complete``: ``status.json`` (written last) says so, and every file it records has its
+  recorded size and checksum;
 - ``failed``: ``status.json`` says so (its one-line ``error`` is kept);
 - ``missing``: listed in the manifest but never started, or started and never finished, or
-  *stale*: its files are of another config than the manifest's (the sweep would redo it).
+  *stale*: its files are of another config than the manifest's, or *damaged*: a file does
+  not verify against ``status.json``'s record (the sweep would redo these). A damaged run's
+  ``error`` names its files and what is wrong; the runs are also named in a warning on the
+  ``mindshare`` logger (stderr when logging is not configured).
 
 The states are those of :mod:`sim.outputs.rundir`, checked against the manifest's config hash
 for the runs it lists.
@@ -21,6 +25,7 @@ read apart); time series are read in one DuckDB scan over all Parquet files.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -35,6 +40,8 @@ import yaml
 from sim.config import override_values
 from sim.outputs import rundir
 from sim.outputs.rundir import RunState
+
+log = logging.getLogger("mindshare")
 
 #: Files whose presence makes a directory a run directory.
 RUN_MARKERS = (rundir.SUMMARY, rundir.STATUS)
@@ -198,17 +205,20 @@ def read_run(run_dir: Path, configs: _ConfigReader,
         row.update(run.summary)
         row["status"] = "complete"
         row["error"] = None
+    elif run.state is RunState.DAMAGED:
+        row["error"] = (f"damaged: {'; '.join(run.problems)}; left out (rerun the sweep to "
+                        "redo it)")
+        row["config_hash"] = run.found_hash
     elif run.state is RunState.FAILED:
         row["status"] = "failed"
         row["error"] = " ".join(str(run.status.get("error") or "failed (no error given)")
                                 .split())
         row["config_hash"] = run.status.get("config_hash")
-    elif (run_dir / rundir.SUMMARY).is_file():
-        row["error"] = "summary.json is not a JSON object"
-    elif run.status is None and row["error"] is None:
-        row["error"] = "started, never finished (no summary.json, no status.json)"
-    else:
-        row["error"] = row["error"] or "no summary.json although status.json says complete"
+    elif (run_dir / rundir.STATUS).is_file():
+        row["error"] = row["error"] or "status.json does not say how the run ended"
+    elif row["error"] is None:
+        row["error"] = ("started, never finished (" + ("" if (run_dir / rundir.SUMMARY)
+                        .is_file() else "no summary.json, ") + "no status.json)")
     return row
 
 
@@ -252,6 +262,11 @@ def collect(root: str | Path, *, skip: tuple[Path, ...] = (),
                          **{CONFIG_PREFIX + k: v for k, v in keys.items()}}
         rows[rel]["in_manifest"] = True
     ordered = sorted(rows, key=_natural)
+    damaged = [f"  {r}: {rows[r]['error'].removeprefix('damaged: ').split('; left out')[0]}"
+               for r in ordered if str(rows[r].get("error") or "").startswith("damaged: ")]
+    if damaged:
+        log.warning("%s: %d run(s) left out, their files do not verify (rerun the sweep to "
+                    "redo them):\n%s", root, len(damaged), "\n".join(damaged))
     runs = _tidy(pd.DataFrame([rows[r] for r in ordered]))
     return Sweep(root=root, manifest=manifest, runs=runs,
                  timeseries=read_timeseries(root, runs))

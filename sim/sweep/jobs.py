@@ -24,10 +24,9 @@ from sim.outputs.rundir import (
     RUN_DIR,
     RunSpec,
     RunState,
-    complete_status,
     config_yaml,
+    read_run,
     reset_run,
-    run_state,
     write_failure,
     write_run_config,
 )
@@ -113,15 +112,16 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
         reset_run(spec.dir)         # an earlier attempt's end files and temporary files
     config = spec.config
     try:
-        write_run_config(spec, overrides=overrides)
+        files = write_run_config(spec, overrides=overrides)
         cpu = time.process_time()
         result = simulate(config)
         result.timing["cpu_s"] = time.process_time() - cpu   # this process's CPU seconds
         result.timing.update(timing or {})
-        extra = complete_status(spec.config_hash)
+        extra = {}
         if config.output.chart:
-            extra = {"reach.png": lambda tmp: _chart(result, config, tmp), **extra}
-        write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra)
+            extra = {"reach.png": lambda tmp: _chart(result, config, tmp)}
+        write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra,
+                      recorded=files)         # status.json last: the run is complete
     except reraise:
         raise
     except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
@@ -141,8 +141,10 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
             subdirs: bool = True, setup_cpu_s: float | None = None) -> JobOutcome:
     """Run the runs of one job that are not complete yet (see :func:`plan_runs`).
 
-    Complete runs (``summary.json`` with the run's config hash) are skipped; failed, killed
-    or stale ones are redone. A run that raises is recorded as failed and the job goes on.
+    Complete runs (``status.json`` complete for the run's config hash, every file it records
+    verified) are skipped; failed, killed, damaged or stale ones are redone (a damaged one
+    with a warning naming its bad files). A run that raises is recorded as failed and the job
+    goes on.
     ``setup_cpu_s``, the CPU seconds spent making the job's config, plus those spent here
     listing its runs, is shared among its runs in their ``timing.json`` (``setup_cpu_s``).
     """
@@ -152,9 +154,12 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
     timing = None if setup_cpu_s is None else {"setup_cpu_s": (
         setup_cpu_s + time.process_time() - start) / max(len(specs), 1)}
     for spec in specs:
-        if run_state(spec.dir, spec.config_hash) is RunState.COMPLETE:
+        found = read_run(spec.dir, spec.config_hash)
+        if found.state is RunState.COMPLETE:
             outcome.skipped += 1
             continue
+        if found.state is RunState.DAMAGED:
+            log.warning("%s: %s, redoing", spec.dir, "; ".join(found.problems))
         done = execute_run(spec, timing=timing)
         if done.status == "complete":
             outcome.complete += 1

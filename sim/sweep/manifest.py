@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.outputs.files import atomic_write
-from sim.outputs.rundir import RunSpec, RunState, reset_run, run_state
+from sim.outputs.rundir import RunSpec, RunState, read_run, reset_run
 
 MANIFEST = "sweep.json"
 
@@ -81,14 +81,17 @@ def read_manifest(sweep_dir: str | Path) -> dict[str, Any]:
 class SweepState:
     """Runs of a sweep by state; each list holds run directories relative to the sweep dir.
 
-    A stale run (its files are of another config) is to be redone like a missing one, so it is
-    counted in ``missing``; ``stale`` lists those runs of ``missing`` apart.
+    A stale run (its files are of another config) or a damaged one (its files do not verify
+    against their record) is to be redone like a missing one, so it is counted in ``missing``;
+    ``stale`` and ``damaged`` list those runs of ``missing`` apart, ``damaged`` with what is
+    wrong with each (``"timeseries.parquet checksum mismatch"``).
     """
 
     complete: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    damaged: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -98,24 +101,32 @@ class SweepState:
 
 def sweep_state(sweep_dir: str | Path, entries: Sequence[dict[str, Any]] | None = None
                 ) -> SweepState:
-    """Which runs of the manifest are complete, failed, missing or stale (hashes checked)."""
+    """Which runs of the manifest are complete, failed, missing, stale or damaged.
+
+    Hashes are checked, and the files of runs that say they are complete are verified
+    (sizes and checksums, :func:`sim.outputs.rundir.read_run`).
+    """
     root = Path(sweep_dir)
     entries = read_manifest(root)["runs"] if entries is None else entries
     state = SweepState()
     lists = {RunState.COMPLETE: state.complete, RunState.FAILED: state.failed,
-             RunState.MISSING: state.missing, RunState.STALE: state.missing}
+             RunState.MISSING: state.missing, RunState.STALE: state.missing,
+             RunState.DAMAGED: state.missing}
     for entry in entries:
-        run = run_state(root / entry["dir"], entry.get("config_hash"))
-        lists[run].append(entry["dir"])
-        if run is RunState.STALE:
+        run = read_run(root / entry["dir"], entry.get("config_hash"))
+        lists[run.state].append(entry["dir"])
+        if run.state is RunState.STALE:
             state.stale.append(entry["dir"])
+        elif run.state is RunState.DAMAGED:
+            state.damaged[entry["dir"]] = "; ".join(run.problems)
     return state
 
 
 def prepare_resume(sweep_dir: str | Path, entries: Sequence[dict[str, Any]]) -> SweepState:
     """Before a sweep (re)starts, find its complete runs and reset every other run directory.
 
-    The others are earlier failures, killed attempts and runs of another config; resetting them
+    The others are earlier failures, killed attempts, damaged runs (files that do not verify;
+    ``damaged`` of the result says why for each) and runs of another config; resetting them
     makes progress count only what this attempt does.
 
     Args:
@@ -128,4 +139,4 @@ def prepare_resume(sweep_dir: str | Path, entries: Sequence[dict[str, Any]]) -> 
         if (root / rel).is_dir():
             reset_run(root / rel)
     return SweepState(complete=state.complete, missing=[*state.failed, *state.missing],
-                      stale=state.stale)
+                      stale=state.stale, damaged=state.damaged)

@@ -7,10 +7,10 @@ over the job's replicates::
 
 prints the table and writes it next to ``sweep.json`` as ``summary_table.txt`` and
 ``summary_table.csv`` (numbers unrounded). Runs are read through the manifest, so failed and
-missing runs (stale ones, of another config, among them) are counted, not silently dropped.
-The interval is ``mean +- 1.96 sd / sqrt(n)`` over replicates; comparisons between strategies
-are paired by replicate (common random numbers), so a difference is usually better resolved
-than the two intervals suggest.
+missing runs (stale ones, of another config, and damaged ones, whose files do not verify,
+among them) are counted, not silently dropped. The interval is ``mean +- 1.96 sd / sqrt(n)``
+over replicates; comparisons between strategies are paired by replicate (common random
+numbers), so a difference is usually better resolved than the two intervals suggest.
 """
 
 from __future__ import annotations
@@ -115,8 +115,9 @@ def write_summary(sweep_dir: str | Path, metrics: Sequence[str] = METRICS) -> st
     by = runs.attrs["factors"]
     table = summary_table(runs, by, metrics)
     failed = int((runs["status"] == "failed").sum())
-    # a stale run is one to redo, as a missing one is
-    missing = int(runs["status"].isin([RunState.MISSING, RunState.STALE]).sum())
+    # a stale or damaged run is one to redo, as a missing one is
+    missing = int(runs["status"].isin([RunState.MISSING, RunState.STALE,
+                                       RunState.DAMAGED]).sum())
     title = (f"{manifest.get('name')}: {len(runs)} runs"
              + (f", {failed} failed" if failed else "") + (f", {missing} missing" if missing
                                                            else "")

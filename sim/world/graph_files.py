@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import logging
 import os
-import tempfile
+import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -152,16 +152,17 @@ def write_edgelist(path: str | os.PathLike, edges: np.ndarray,
             raise ValueError(f"labels: id {t!r} cannot be written; ids must be non-empty "
                              "without whitespace, ',' or '#'")
     name = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(name)),
-                               prefix=f".{os.path.basename(name)}.", suffix=".tmp")
+    # created as a plain open() creates a file (0o666 less the umask, applied by the kernel;
+    # mkstemp would make it 0o600), under a fresh name beside the target, then renamed
+    tmp = os.path.join(os.path.dirname(os.path.abspath(name)),
+                       f".{os.path.basename(name)}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(f"# undirected edge list: {len(edges)} edges, one `u v` pair per line\n")
             f.write("".join(f"{a} {b}\n" for a, b in ids.tolist()))
-        # mkstemp makes the file 0600; give it the mode a plain open() would have.
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, name)
     except BaseException:
         if os.path.exists(tmp):
