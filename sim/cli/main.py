@@ -77,6 +77,7 @@ def _task(cfg: DictConfig) -> float:
         _discard(out_dir)
         fail(str(exc))
     except OSError as exc:      # the failure could not even be recorded (a full disk)
+        _discard(out_dir)
         fail(write_error("hydra.run.dir", out_dir, exc))
     if done.status == "failed":
         sys.stderr.write((out_dir / "traceback.txt").read_text())

@@ -201,7 +201,7 @@ class SweepCallback(Callback):
         experiment = config.hydra.runtime.choices.get("experiment")
         overrides = OmegaConf.to_container(config.hydra.overrides.task)
         entries = manifest_entries(sweep_dir, specs)
-        created = not sweep_dir.exists()
+        created = _first_missing(sweep_dir)       # removed again if nothing can be written
         try:
             claim(sweep_dir)
         except DirectoryBusy:
@@ -219,8 +219,8 @@ class SweepCallback(Callback):
         except ValueError as exc:
             fail(str(exc))
         except OSError as exc:
-            if created:
-                shutil.rmtree(sweep_dir, ignore_errors=True)
+            if created is not None:
+                shutil.rmtree(created, ignore_errors=True)
             else:
                 (sweep_dir / MANIFEST).unlink(missing_ok=True)
             fail(_write_error(shown, exc))
@@ -246,6 +246,16 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the progress line and print the final line."""
         finish()
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory of ``path`` (absolute) that does not exist yet, or None."""
+    missing = None
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
 
 
 def _write_error(shown: str, exc: OSError) -> str:
