@@ -3,9 +3,11 @@
 A :class:`Progress` turns events (a layer built, a step done) into log lines, throttled so that
 a short run prints nothing and a long one prints a line every few seconds: building a layer
 that took longer than ``slow`` seconds is reported, and steps are reported at most every
-``every`` seconds, with the elapsed time and an estimate of the time left. Lines go to the
-``mindshare`` logger by default (the CLI shows INFO; a notebook shows them once logging is
-configured), or to any callable.
+``every`` seconds, with the elapsed time and an estimate of the time left, measured from the
+steps done so far (never from the build). Lines go to the ``mindshare.console`` logger by
+default (the CLI shows INFO on the console and keeps it out of the run's ``mindshare.log``,
+which must not change from one identical run to the next; a notebook shows them once logging
+is configured), or to any callable.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import logging
 import time
 from collections.abc import Callable
 
-log = logging.getLogger("mindshare")
+log = logging.getLogger("mindshare.console")
 
 
 class Progress:
     """Throttled progress reporting.
 
     Args:
-        emit: where lines go (default: ``logging.getLogger("mindshare").info``).
+        emit: where lines go (default: ``logging.getLogger("mindshare.console").info``).
         every: minimum seconds between two step lines.
         slow: a build stage is reported when it took at least this many seconds.
         clock: time source (tests pass a fake one).

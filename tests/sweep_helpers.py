@@ -13,15 +13,17 @@ from pathlib import Path
 MINDSHARE = str(Path(sys.executable).parent / "mindshare")
 #: Files that may differ between two runs of the same config: wall-clock timings.
 TIMING = ("timing.json",)
+#: The name of the sweeps below (a sweep without a name is named after what it sweeps).
+NAME = "small"
 #: A small sweep: 2 strategies x 2 replicates at tiny N (4 runs in 2 jobs).
-SMALL = ["-m", "strategy=broadcast,adapted", "replicates=2", "n=300", "steps=3"]
+SMALL = ["-m", "strategy=broadcast,adapted", "replicates=2", "n=300", "steps=3", f"name={NAME}"]
 #: A sweep long enough to be killed in the middle: 4 jobs x 6 replicates.
 KILLABLE = ["-m", "strategy=broadcast,adapted", "p=0.1,0.2", "replicates=6", "n=2000",
-            "steps=30"]
+            "steps=30", f"name={NAME}"]
 
 
-def sweep_dir(cwd: Path, name: str = "default") -> Path:
-    """Where ``mindshare -m`` run in ``cwd`` writes its sweep."""
+def sweep_dir(cwd: Path, name: str = NAME) -> Path:
+    """Where ``mindshare -m ... name=<name>`` run in ``cwd`` writes its sweep."""
     return cwd / "results" / name / "sweep"
 
 

@@ -161,6 +161,16 @@ CASES = [
     Case("a memory limit that is not a size", ("n=300", "network.personal.mean_degree=4"),
          "MINDSHARE_MEMORY_LIMIT='lots': must be off or a size such as 8G, 512M or 2T",
          env=(("MINDSHARE_MEMORY_LIMIT", "lots"),)),
+    # --- writers, leftovers and sweeps checked whole ---
+    Case("run flag: a bad value leaves no run directory", ("-r", "p=1.5"),
+         "p=1.5: must be in [0, 1]"),
+    Case("config named: a bad value leaves no run directory", ("--config-name=config",
+                                                              "p=1.5"),
+         "p=1.5: must be in [0, 1]"),
+    Case("sweep: one job's budget too small for its posts", ("-m", "budget.total=1000,5",
+                                                            "n=300", "steps=3"),
+         "budget.total=5.0: too small for strategy.posts=10: posts cost 20 and one seed per "
+         "post 5; needs at least 25 (in the job budget.total=5 n=300 steps=3)"),
 ]
 
 

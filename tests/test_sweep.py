@@ -151,15 +151,17 @@ def test_progress_counts_runs_as_their_directories_report_them(tmp_path):
     progress = SweepProgress("demo", [(d, None) for d in dirs], done_before=6, stream=out,
                              clock=lambda: now[0])
     progress.poll()
-    assert progress.line() == "demo: 6/10 runs (60%), 0:00 elapsed, ETA --"
+    assert progress.line() == "demo: 6/10 runs (60%), 0:00 elapsed"      # nothing measured
+    (dirs[0] / "timing.json").write_text('{"build_s": 1, "run_s": 6.5, "collect_s": 0.5}')
     (dirs[0] / "summary.json").write_text('{"reached": 1}')
     (dirs[1] / "status.json").write_text('{"status": "failed"}')
     now[0] = 30.0
     write_complete(dirs[0], "h", {"summary.json": file_digest(dirs[0] / "summary.json")})
     progress.poll()
-    assert progress.line() == "demo: 8/10 runs (80%) (1 failed), 0:30 elapsed, ETA 0:30"
+    # one run measured at 8 s, 2 runs left, one worker: 16 s (not 30 s / 2 runs * 2 left)
+    assert progress.line() == "demo: 8/10 runs (80%) (1 failed), 0:30 elapsed, ETA 0:16"
     progress.stop()
-    assert out.getvalue().endswith("demo: 8/10 runs (80%) (1 failed), 0:30 elapsed, ETA 0:30\n")
+    assert out.getvalue().endswith("demo: 8/10 runs (80%) (1 failed), 0:30 elapsed, ETA 0:16\n")
 
 
 def _recording_streams(tapes):
@@ -223,7 +225,7 @@ def test_a_failing_run_does_not_stop_the_sweep(tmp_path):
     assert proc.returncode == 1, proc.stderr
     last = proc.stdout.strip().splitlines()[-1]
     assert "4 runs: 2 complete" in last and "2 failed" in last
-    sweep = tmp_path / "results" / "default" / "sweep"
+    sweep = tmp_path / "results" / "graph=good.txt,bad.txt" / "sweep"   # named after its sweep
     for r in (0, 1):
         good, bad = sweep / f"graph=good.txt,steps=3/replicate={r}", \
             sweep / f"graph=bad.txt,steps=3/replicate={r}"

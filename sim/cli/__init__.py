@@ -18,6 +18,8 @@ no import cycle:
 - :mod:`sim.cli.launcher_guard`: a sweep whose processes are killed (a worker, the driver).
 - :mod:`sim.cli.sweep_callback`: the Hydra callback of ``mindshare -m`` (named in
   ``conf/config.yaml``): plan every job, write ``sweep.json``, progress, the final line.
+- :mod:`sim.cli.help`: the text of ``mindshare --help`` (keys, experiments, strategies,
+  examples), from the schema and the config files; it needs no Hydra.
 - :mod:`sim.cli.main`: the console script: check, run, exit status, cleanup of a run that
-  failed on a bad input.
+  failed on a bad input, the run directory's lock, a sweep's default name.
 """

@@ -7,12 +7,21 @@ into the directory Hydra chose. A run that fails on a bad input removes what it 
 ``mindshare -m ...`` runs a sweep: each Hydra job runs its batch of replicates through
 :func:`sim.sweep.jobs.run_job` (complete runs skipped, failed ones recorded, never raised), and
 the command exits 1 after a final line (:mod:`sim.cli.sweep_callback`) when some runs failed.
+A sweep without ``name=`` goes to ``results/<what it sweeps>/sweep`` (:func:`sweep_label`).
+
+A single run takes its directory's lock (:mod:`sim.outputs.lock`) before Hydra writes
+anything there, so that a second command into the same ``hydra.run.dir`` is refused on one line,
+and removes what an earlier run left there. ``mindshare --help`` prints the project's own help
+(:mod:`sim.cli.help`).
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -28,11 +37,16 @@ from omegaconf import DictConfig
 
 from sim.cli.compose import CONFIG_MODULE, VERSION_BASE, load_config, register_configs, to_config
 from sim.cli.errors import fail
-from sim.cli.run_dir import check_run_dir
-from sim.config import ConfigError, GraphFileError
+from sim.cli.run_dir import check_run_dir, resolve_dir
+from sim.config import Config, ConfigError, GraphFileError
+from sim.guards.output_dir import check_output_dir
+from sim.outputs.lock import LOCK_FILE, DirectoryBusy, claim, clear_run_outputs
 from sim.sweep.jobs import execute_run, fail_job, plan_runs, run_job
 
 log = logging.getLogger("mindshare")
+#: Lines with times or paths: on the console, not in the run's ``mindshare.log``
+#: (``conf/config.yaml``), so that identical runs write identical logs.
+console = logging.getLogger("mindshare.console")
 
 
 def _task(cfg: DictConfig) -> float:
@@ -50,9 +64,9 @@ def _task(cfg: DictConfig) -> float:
     t0 = time.perf_counter()
     if config.replicates > 1:
         outcome = run_job(config, out_dir, overrides)
-        log.info("%d runs complete, %d failed, %d already complete, %.2f s -> %s",
-                 outcome.complete, outcome.failed, outcome.skipped,
-                 time.perf_counter() - t0, out_dir)
+        console.info("%d runs complete, %d failed, %d already complete, %.2f s -> %s",
+                     outcome.complete, outcome.failed, outcome.skipped,
+                     time.perf_counter() - t0, out_dir)
         if outcome.failed:
             raise SystemExit(1)
         return outcome.mean_reached
@@ -62,14 +76,17 @@ def _task(cfg: DictConfig) -> float:
     except (ConfigError, GraphFileError) as exc:
         _discard(out_dir)
         fail(str(exc))
+    except OSError as exc:      # the failure could not even be recorded (a full disk)
+        _discard(out_dir)
+        fail(write_error("hydra.run.dir", out_dir, exc))
     if done.status == "failed":
         sys.stderr.write((out_dir / "traceback.txt").read_text())
         print(f"mindshare: run failed: {done.error} (traceback in {out_dir})", file=sys.stderr)
         raise SystemExit(1)
     s = done.summary
-    log.info("reached %d people (%.1f%% of %d), engaged %d, %d steps, %.2f s -> %s",
-             s["reached"], 100 * s["reached_fraction"], s["n_agents"], s["engaged"], s["steps"],
-             time.perf_counter() - t0, out_dir)
+    console.info("reached %d people (%.1f%% of %d), engaged %d, %d steps, %.2f s -> %s",
+                 s["reached"], 100 * s["reached_fraction"], s["n_agents"], s["engaged"], s["steps"],
+                 time.perf_counter() - t0, out_dir)
     return float(s["reached"])
 
 
@@ -130,16 +147,17 @@ def _discard(out_dir: Path) -> None:
             break
 
 
-def _remember_run_dir(existing: Path | None) -> None:
+def _remember_run_dir(existing: Path | None, ignore: tuple[str, ...] = ()) -> None:
     """Record the nearest existing directory above the run directory, and its entries.
 
     This is done before Hydra creates anything; the directory comes from
-    :func:`sim.cli.run_dir.check_run_dir`.
+    :func:`sim.cli.run_dir.check_run_dir`. Entries named in ``ignore`` are not recorded (a
+    lock file this command created: it goes with a failed run).
     """
     global _BEFORE
     if existing is not None:
         existing = existing.resolve()
-        _BEFORE = (existing, frozenset(os.listdir(existing)))
+        _BEFORE = (existing, frozenset(os.listdir(existing)) - set(ignore))
 
 
 class Interrupted(KeyboardInterrupt):
@@ -150,6 +168,45 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
+def write_error(key: str, path: str | os.PathLike, exc: OSError) -> str:
+    """The one-line message for a write that failed (``No space left on device``, ...)."""
+    reason = exc.strerror or " ".join(str(exc).split())
+    advice = ("free some space or choose another directory"
+              if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "choose a writable directory")
+    return f"{key}='{path}': cannot write there ({reason}); {advice}"
+
+
+#: Hydra's flags that the command understands before Hydra starts; other flags (``--cfg``,
+#: ``--info``, ``--config-dir``, ...) leave the command line to Hydra alone.
+_RUN_FLAGS = ("-r", "--run")
+_SWEEP_FLAGS = ("-m", "--multirun")
+_CONFIG_NAME_FLAGS = ("-cn", "--config-name")
+
+
+def _mode(args: list[str]) -> tuple[str | None, list[str]]:
+    """``("run" | "sweep" | None, overrides)`` of a command line.
+
+    None when it holds a flag checked by Hydra alone, or names a config other than
+    ``config``.
+    """
+    mode, overrides = "run", []
+    it = iter(args)
+    for arg in it:
+        name, eq, value = arg.partition("=")
+        if arg in _SWEEP_FLAGS:
+            mode = "sweep"
+        elif arg in _RUN_FLAGS:
+            continue
+        elif name in _CONFIG_NAME_FLAGS:
+            if (value if eq else next(it, "")) != "config":
+                return None, []
+        elif arg.startswith("-"):
+            return None, []
+        else:
+            overrides.append(arg)
+    return mode, overrides
+
+
 def main() -> None:
     """Console script ``mindshare``: check the overrides, then hand over to Hydra.
 
@@ -158,24 +215,19 @@ def main() -> None:
     once, without a traceback: a sweep prints its final line (complete runs are kept, a rerun
     of the same command resumes) and the command exits with status 128 + the signal number.
     """
-    register_configs()
     args = sys.argv[1:]
-    multirun = any(a in ("-m", "--multirun") for a in args)
-    if not any(a.startswith("-") for a in args):
-        _check(args)
-        try:
-            # a run directory that cannot be created fails here
-            _remember_run_dir(check_run_dir(args))
-        except ConfigError as exc:
-            fail(str(exc))
-    elif multirun and not any(a.startswith("-") and a not in ("-m", "--multirun")
-                              for a in args):
-        first = _first_job([a for a in args if not a.startswith("-")])
-        _check(first)
-        try:
-            check_run_dir(first, "sweep")   # so does a sweep directory
-        except ConfigError as exc:
-            fail(str(exc))
+    if any(a in ("-h", "--help") for a in args):
+        from sim.cli.help import help_text  # noqa: PLC0415 - start-up: only for --help
+
+        sys.stdout.write(help_text())
+        return
+    register_configs()
+    multirun = any(a in _SWEEP_FLAGS for a in args)
+    mode, overrides = _mode(args)
+    if mode == "run":
+        _prepare_run(overrides)
+    elif mode == "sweep":
+        _prepare_sweep(overrides)
     if multirun:
         from sim.cli.launcher_guard import mark_driver  # noqa: PLC0415 - sweep-only Hydra internals
 
@@ -202,10 +254,109 @@ def main() -> None:
         raise SystemExit(status)
 
 
-def _check(overrides: list[str]) -> None:
+def _check(overrides: list[str]) -> Config:
     """Compose and validate ``overrides`` as a run would; one-line error and exit 2 if bad."""
     try:
-        load_config(overrides)
+        return load_config(overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _pin(key: str, path: str) -> bool:
+    """Make Hydra use ``path`` (absolute) for ``key``: one override on the command line.
+
+    So the directory Hydra uses is the one checked and locked here, even if its name holds
+    the time. A path that cannot be written as a quoted override (a quote, a backslash or ``$``) is
+    left to Hydra.
+    """
+    absolute = os.path.abspath(path)
+    if any(c in absolute for c in "'\\$"):
+        return False
+    sys.argv = [a for a in sys.argv if not a.startswith(f"{key}=")] + [f"{key}='{absolute}'"]
+    return True
+
+
+def _prepare_run(overrides: list[str]) -> None:
+    """Before Hydra starts a single run: check, take the run directory, empty it of a past run.
+
+    A bad config, a directory that cannot be created, or one that another command is writing
+    stops here, on one line, with nothing written.
+    """
+    config = _check(overrides)
+    path = resolve_dir(overrides, "run")
+    if path is None:
+        return
+    try:
+        existing = check_output_dir("hydra.run.dir", path)   # a directory that cannot be made
+    except ConfigError as exc:
+        fail(str(exc))
+    if not _pin("hydra.run.dir", path):
+        _remember_run_dir(existing)
+        return
+    run_dir = Path(os.path.abspath(path))
+    reused = run_dir.is_dir()
+    had_lock = (run_dir / LOCK_FILE).exists()
+    if not reused:
+        _remember_run_dir(existing)
+    try:
+        claim(run_dir)
+    except DirectoryBusy:
+        fail(f"hydra.run.dir='{path}': another mindshare command is writing this run "
+             "directory; wait for it to end or choose another hydra.run.dir")
+    except OSError as exc:
+        fail(write_error("hydra.run.dir", path, exc))
+    if reused:
+        first = config.replicate
+        keep = range(first, first + config.replicates) if config.replicates > 1 else None
+        clear_run_outputs(run_dir, keep)
+        _remember_run_dir(run_dir, ignore=() if had_lock else (LOCK_FILE,))
+
+
+#: Longest sweep label used whole as a directory name; a longer one is cut and given a hash.
+LABEL_MAX = 80
+
+
+def sweep_label(overrides: list[str]) -> str:
+    """The name of a sweep without ``name=``: what it sweeps, as a safe directory name.
+
+    The swept overrides sorted by key and joined by ``+`` (``p=0.1,0.15+strategy=broadcast,
+    adapted``); without any, every override but Hydra's. Characters that are unsafe in a path
+    or an override (``/``, quotes, ``$``, backslashes, spaces) become ``_``; a label longer than
+    :data:`LABEL_MAX` is cut and ends with 8 hex digits of the whole label's hash.
+    """
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:  # noqa: BLE001 - Hydra reports grammar errors itself
+        parsed = []
+    swept = [o for o in parsed if o.is_sweep_override()]
+    chosen = swept or [o for o in parsed if not o.is_hydra_override()]
+    text = "+".join(sorted((o.input_line for o in chosen), key=lambda t: t.split("=", 1)[0]))
+    label = re.sub(r"[^A-Za-z0-9=,.+_\-:()\[\]@~]", "_", text).lstrip(".") or "default"
+    if len(label) > LABEL_MAX:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        label = f"{label[:LABEL_MAX - 9]}-{digest}"
+    return label
+
+
+def _prepare_sweep(overrides: list[str]) -> None:
+    """Before Hydra starts a sweep: check its first job, name its directory, check that.
+
+    A sweep given neither ``name=`` nor ``hydra.sweep.dir=`` whose experiment sets no name
+    goes to ``results/<sweep_label>/sweep``, under that name.
+    """
+    from sim.cli import sweep_callback  # noqa: PLC0415 - start-up: sweep-only Hydra glue
+
+    first = _first_job(overrides)
+    config = _check(first)
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
+    if config.name == "default" and not keys & {"name", "hydra.sweep.dir"}:
+        label = sweep_label(overrides)
+        path = str(Path("results") / label / "sweep")
+        sweep_callback.SWEEP_NAME = label
+        sys.argv.append(f"hydra.sweep.dir='{path}'")
+        first = [*first, f"hydra.sweep.dir='{path}'"]
+    try:
+        check_run_dir(first, "sweep")   # a sweep directory that cannot be created fails here
     except ConfigError as exc:
         fail(str(exc))
 

@@ -8,11 +8,14 @@ does and calls them at the right moments:
 
 - ``on_multirun_start`` (in the driver, before any job): make the sweep directory absolute
   for the jobs (on other nodes, or under a Ray ``working_dir``, a job's working directory is
-  not the driver's), compose every job's config (a bad level stops the sweep here, on one
-  line, before anything is written; :mod:`sim.cli.job_compose` makes this, and each job's own
-  composition in its process, cost a fraction of Hydra's), list every run in
-  ``sweep.json``, reset runs that are not complete, print the start line and start the
-  progress line;
+  not the driver's), compose and check every job's config (a bad level, or a budget too small
+  for a job's posts, stops the sweep here, on one line, before anything is written;
+  :mod:`sim.cli.job_compose` makes this, and each job's own composition in its process, cost
+  a fraction of Hydra's), take the sweep directory's lock (a second sweep into it is refused
+  on one line), refuse a sweep directory that holds another sweep definition, list every run
+  in ``sweep.json`` (and write ``multirun.yaml`` whole before Hydra does, so a full disk
+  stops the sweep on one line), reset runs that are not complete, print the start line and
+  start the progress line;
 - ``on_multirun_end`` (or :func:`finish`, when Hydra stops early): stop the progress line, list
   failed runs and print the final line, which says how many runs failed.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -45,12 +49,18 @@ from sim.cli.hydra_internals import (
 from sim.cli.job_compose import JobConfigLoader, install
 from sim.cli.launcher_guard import guard_launcher
 from sim.config import ConfigError
+from sim.outputs.files import atomic_write
+from sim.outputs.lock import DirectoryBusy, claim
 from sim.outputs.rundir import RunSpec, read_status
-from sim.sweep.jobs import plan_runs
+from sim.sweep.jobs import check_job, plan_runs
 from sim.sweep.manifest import (
+    MANIFEST,
     SweepState,
+    describe,
     manifest_entries,
     prepare_resume,
+    read_manifest,
+    same_definition,
     sweep_state,
     write_manifest,
 )
@@ -75,6 +85,9 @@ class SweepRun:
 
 #: Set by ``on_multirun_start``, read by :func:`finish` and :func:`exit_status`.
 _CURRENT: SweepRun | None = None
+#: The sweep's name when the command named it after what it sweeps (``name`` is then
+#: ``default``); set by :func:`sim.cli.main.main`.
+SWEEP_NAME: str | None = None
 
 
 def job_overrides(config: DictConfig) -> list[list[str]]:
@@ -115,6 +128,7 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
                 with open_dict(task):
                     del task["hydra"]
                 typed = to_config(task)
+            check_job(typed)
         except Exception as exc:  # noqa: BLE001 - every composition error, on one line
             err = exc if isinstance(exc, ConfigError) else config_error(exc, list(overrides))
             raise ConfigError(err.key, err.value,
@@ -176,25 +190,44 @@ class SweepCallback(Callback):
                   file=sys.stderr)
             return
         start = time.perf_counter()
-        pin_sweep_dir(config)
+        shown = str(config.hydra.sweep.dir)
+        sweep_dir = pin_sweep_dir(config)
         loader = JobConfigLoader(GlobalHydra.instance().config_loader())
         try:
             specs = plan_sweep(config, loader)
         except ConfigError as exc:
             fail(str(exc))
+        name = SWEEP_NAME if SWEEP_NAME and str(config.name) == "default" else str(config.name)
+        experiment = config.hydra.runtime.choices.get("experiment")
+        overrides = OmegaConf.to_container(config.hydra.overrides.task)
+        entries = manifest_entries(sweep_dir, specs)
+        created = _first_missing(sweep_dir)       # removed again if nothing can be written
+        try:
+            claim(sweep_dir)
+        except DirectoryBusy:
+            fail(f"hydra.sweep.dir='{shown}': another mindshare sweep is running in this "
+                 "directory; wait for it to end, or choose another name=")
+        except OSError as exc:
+            fail(_write_error(shown, exc))
+        refuse_other_definition(sweep_dir, shown, experiment, overrides, entries)
+        try:
+            write_manifest(sweep_dir, name=name, experiment=experiment, entries=entries,
+                           overrides=overrides)
+            # Hydra writes it next, in place: whole here first, so a full disk stops us
+            atomic_write(sweep_dir / "multirun.yaml",
+                         lambda tmp: OmegaConf.save(config, tmp))
+        except ValueError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            if created is not None:
+                shutil.rmtree(created, ignore_errors=True)
+            else:
+                (sweep_dir / MANIFEST).unlink(missing_ok=True)
+            fail(_write_error(shown, exc))
         skip_second_validation()     # every job was just composed and checked by plan_sweep
         loader.ship()           # the jobs start from the bases composed while planning
         install(config, loader)
         guard_launcher(config)
-        sweep_dir = Path(str(config.hydra.sweep.dir))
-        entries = manifest_entries(sweep_dir, specs)
-        try:
-            write_manifest(sweep_dir, name=str(config.name),
-                           experiment=config.hydra.runtime.choices.get("experiment"),
-                           entries=entries,
-                           overrides=OmegaConf.to_container(config.hydra.overrides.task))
-        except ValueError as exc:
-            fail(str(exc))
         state = prepare_resume(sweep_dir, entries)
         for rel, problems in state.damaged.items():    # complete once, files since damaged
             print(f"{config.name}: {rel}: {problems}, redoing", file=sys.stderr)
@@ -202,18 +235,53 @@ class SweepCallback(Callback):
         pending = [(sweep_dir / rel, hashes[rel]) for rel in state.missing]
         jobs = len({Path(e["dir"]).parent for e in entries})
         how = launcher_text(config)
-        print(f"{config.name}: {len(entries)} runs in {jobs} jobs"
+        print(f"{name}: {len(entries)} runs in {jobs} jobs"
               + (f", {len(state.complete)} already complete" if state.complete else "")
               + (f", {how}" if how else "") + f" -> {sweep_dir}", file=sys.stderr,
               flush=True)
-        progress = SweepProgress(str(config.name), pending, done_before=len(state.complete))
-        _CURRENT = SweepRun(name=str(config.name), sweep_dir=sweep_dir, entries=entries,
+        progress = SweepProgress(name, pending, done_before=len(state.complete),
+                                 workers=workers(config))
+        _CURRENT = SweepRun(name=name, sweep_dir=sweep_dir, entries=entries,
                             skipped=len(state.complete), progress=progress, start=start)
         progress.start_thread()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the progress line and print the final line."""
         finish()
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory of ``path`` (absolute) that does not exist yet, or None."""
+    missing = None
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
+
+
+def _write_error(shown: str, exc: OSError) -> str:
+    reason = exc.strerror or " ".join(str(exc).split())
+    return (f"hydra.sweep.dir='{shown}': cannot write there ({reason}); free some space or "
+            "choose another directory")
+
+
+def refuse_other_definition(sweep_dir: Path, shown: str, experiment: str | None,
+                            overrides: list[str], entries: list[dict[str, Any]]) -> None:
+    """Stop (one line, exit 2) when ``sweep_dir`` holds a sweep other than this one.
+
+    The sweep it holds is read from its ``sweep.json``; the same sweep (the same jobs, each
+    run of the same config, more or fewer replicates) is resumed instead.
+    """
+    try:
+        held = read_manifest(sweep_dir)
+    except (OSError, ValueError):
+        return          # no manifest (or none readable): nothing to compare with
+    if same_definition(held["runs"], entries):
+        return
+    fail(f"{shown} holds the sweep "
+         f"{describe(held.get('experiment'), held.get('overrides') or [])}; this one is "
+         f"{describe(experiment, overrides)}; choose another name= or remove the directory")
 
 
 def finish() -> SweepState | None:

@@ -5,7 +5,8 @@ strategies, draws the charts and writes the deck (see :func:`sim.report.build.re
 prints one progress line per stage on stderr and, at the end, where the report, charts, deck
 and tables are, and how many runs failed or are missing. Exit status: 0 when the report was
 written, 1 when the sweep has no complete run (the summary still lists the failed and missing
-ones), 2 on a bad argument or an unreadable sweep directory (one line naming it).
+ones), 2 on a bad argument or an unreadable sweep directory (one line naming it). A report is
+never written inside a run directory, where its tables would replace the run's own.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from sim.outputs.lock import enclosing_run_dir
 
 PROG = "mindshare-report"
 
@@ -47,6 +50,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Console script ``mindshare-report``; returns the exit status."""
     args = parse_args(argv)
+    out = args.out if args.out is not None else args.sweep_dir / "report"
+    inside = enclosing_run_dir(out)
+    if inside is not None:
+        where = ("is a run directory" if inside == out.resolve()
+                 else f"is inside the run directory {inside}")
+        print(f"{PROG}: error: --out={out} {where}, whose files the report would replace; "
+              "choose a directory outside the runs (default: SWEEP_DIR/report)",
+              file=sys.stderr)
+        return 2
     # --help and a bad argument answer at once, before pandas and matplotlib load
     from sim.report.build import report  # noqa: PLC0415 - start-up: arguments first
     from sim.report.collect import ReportError  # noqa: PLC0415 - start-up: arguments first

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sim.config import BATCH_KEYS, Config, config_hash, without_keys
+from sim.config import BATCH_KEYS, Config, Mode, config_hash, without_keys
 from sim.outputs.rundir import (
     RUN_DIR,
     RunSpec,
@@ -86,6 +86,28 @@ def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = ()
                              config_text=text.replace(f"\nreplicate: {first}\n",
                                                       f"\nreplicate: {r}\n", 1)))
     return specs
+
+
+def check_job(config: Config) -> None:
+    """Refuse, before any run of a sweep, a job config that its runs would refuse when built.
+
+    Checked: a full-mode budget too small to pay every post and one seed each (the check the
+    model makes when it starts, :func:`sim.strategies.make_ledger`).
+
+    Raises:
+        ConfigError: the job's config cannot run.
+    """
+    from sim.strategies.budget import make_ledger  # noqa: PLC0415 - start-up: numpy, sweeps only
+
+    if config.mode is not Mode.full:
+        return
+    if config.graph:
+        names: tuple[str, ...] = ("graph",)
+    else:
+        names = tuple(name for name in ("personal", "professional", "topic")
+                      if getattr(config.network, name).enabled)
+    if names:
+        make_ledger(config.budget, config.strategy, names)
 
 
 def one_line(exc: BaseException) -> str:

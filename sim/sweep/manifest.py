@@ -8,6 +8,11 @@ is expected to make::
 
 It holds no time stamp, so rerunning the same command writes the same bytes. Each listed run's
 state is read from its directory by :mod:`sim.outputs.rundir`, against the listed hash.
+
+A sweep directory holds one sweep *definition*: its jobs (their directories) and what each
+computes (the config hash of each run). :func:`same_definition` tells whether a new sweep is
+the one a directory holds (to be resumed, with more or fewer replicates) or another one (to be
+refused); :func:`describe` states a definition in words for that refusal.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sim.outputs.files import atomic_write
@@ -61,6 +66,32 @@ def write_manifest(sweep_dir: str | Path, *, name: str, experiment: str | None,
     path = root / MANIFEST
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return path
+
+
+def same_definition(held: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) -> bool:
+    """Whether two manifests' ``runs`` are of one sweep definition.
+
+    They are when they have the same jobs (the run directories' parents) and every run listed
+    in both has the same config hash: the same sweep, perhaps with more or fewer replicates.
+    """
+    def jobs(entries: Sequence[dict[str, Any]]) -> set[str]:
+        return {str(PurePosixPath(e["dir"]).parent) for e in entries}
+
+    if jobs(held) != jobs(new):
+        return False
+    hashes = {e["dir"]: e.get("config_hash") for e in held}
+    return all(hashes.get(e["dir"], e.get("config_hash")) == e.get("config_hash") for e in new)
+
+
+def describe(experiment: str | None, overrides: Sequence[str]) -> str:
+    """A sweep's definition in words: ``experiment=<e>`` and the command's overrides.
+
+    ``name=`` is left out (it is what two sweeps in one directory share).
+    """
+    words = [f"experiment={experiment}"] if experiment else []
+    words += [o for o in overrides if o.split("=", 1)[0] != "name"
+              and f"experiment={experiment}" != o]
+    return " ".join(words) or "(no overrides)"
 
 
 def read_manifest(sweep_dir: str | Path) -> dict[str, Any]:
