@@ -47,7 +47,11 @@ __all__ = ["BrandModel", "CascadeModel", "Config", "ConfigError", "GraphFileErro
 
 
 def load_config(overrides: list[str] | None = None) -> Config:
-    """Compose and validate a config as the ``mindshare`` command does (see :mod:`sim.cli`)."""
+    """Compose and validate a config as the ``mindshare`` command does (see :mod:`sim.cli`).
+
+    ``overrides`` is a list of strings (``load_config(["p=0.1"])``; a string alone raises
+    TypeError). Safe to call from several threads at once.
+    """
     from sim.cli.compose import load_config as _load  # noqa: PLC0415 - start-up: Hydra (~0.2 s)
 
     return _load(overrides)

@@ -142,7 +142,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(gio, "open", denied, raising=False)
+    monkeypatch.setattr(gio.os, "open", denied)
     assert "permission denied" in _error(path)
 
 
@@ -349,3 +349,60 @@ def test_dropped_self_loops_and_duplicates_are_logged(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="sim.world.graph_files"):
         read_graph(_write(tmp_path, "clean.txt", "1 2\n2 3\n"))
     assert caplog.records == []
+
+
+# --- a header line ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "source target\n1 2\n2 3\n3 1\n10 1\n",
+    "# exported\n\nsource,target\n1,2\n2,3\n3,1\n10,1\n",          # after comments, CSV
+    "from to # columns\n1 2\n2 3\n3 1\n10 1\n",
+])
+def test_a_header_line_above_integer_ids_is_skipped_and_said(tmp_path, caplog, text):
+    path = _write(tmp_path, "g.txt", text)
+    with caplog.at_level("WARNING", logger="sim.world.graph_files"):
+        edges, labels, report = read_graph(path)
+    assert labels.dtype == np.int64 and labels.tolist() == [1, 2, 3, 10]   # sorted as numbers
+    assert report.n_nodes == 4 and report.n_edges == 4
+    line = text.split("\n").index(next(ln for ln in text.split("\n") if ln[:1].isalpha())) + 1
+    assert report.header is not None and report.header[0] == line
+    [record] = caplog.records
+    assert record.getMessage() == (f"graph file '{path}': line {line} `{report.header[1]}` is a "
+                                   "header, not an edge: skipped")
+
+
+def test_names_as_ids_keep_their_first_line_as_an_edge(tmp_path, caplog):
+    path = _write(tmp_path, "g.txt", "source target\nalice bob\nbob source\n")
+    with caplog.at_level("WARNING", logger="sim.world.graph_files"):
+        edges, labels, report = read_graph(path)
+    assert report.header is None and caplog.records == []
+    assert labels.tolist() == ["alice", "bob", "source", "target"] and report.n_edges == 3
+
+
+def test_a_header_above_a_later_name_is_an_edge_after_all(tmp_path):
+    # integers on line 2 but a name further on: ids are names, the first line is an edge
+    path = _write(tmp_path, "g.txt", "source target\n1 2\n2 carol\n")
+    _, labels, report = read_graph(path)
+    assert report.header is None and set(labels.tolist()) == {"1", "2", "carol", "source",
+                                                              "target"}
+
+
+def test_line_numbers_after_a_header_stay_those_of_the_file(tmp_path):
+    assert "line 4 has 3 fields" in _error(_write(tmp_path, "g.txt",
+                                                  "# c\nsrc dst\n1 2\n2 3 4\n"))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory", "dangling link"])
+def test_only_regular_files_are_read(tmp_path, kind):
+    path = tmp_path / "g.txt"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "gone")
+    message = _error(path)
+    assert ("not a regular file" in message if kind != "dangling link"
+            else "symbolic link to a file that does not exist" in message)

@@ -54,7 +54,7 @@ def test_per_post_state_grows_with_posts_times_n():
                                              "budget.total=10000"]))
     assert large.parts["per-post state"] == 3 * 1001 * 100000     # activated + contacts
     assert small.parts["per-post state"] == 3 * 11 * 100000
-    assert large.drivers == ("n", "strategy.posts")
+    assert large.keys["per-post state"] == ("n", "strategy.posts")
 
 
 def test_trace_settings_and_layers_move_the_estimate_the_right_way():
@@ -190,21 +190,93 @@ def test_a_run_that_does_not_fit_is_refused_before_building(monkeypatch):
         simulate(config)
     message = str(err.value)
     assert "\n" not in message
-    assert message.startswith("n=3000000: the run needs about ")
-    assert "of memory at its peak but 4.0 GiB is available (MINDSHARE_MEMORY_LIMIT)" in message
+    assert message.startswith("n=3000000: the run needs up to ")
+    assert ("of memory at its peak (if every post reached every member of its layers; about "
+            in message)
+    assert "but 4.0 GiB is available (MINDSHARE_MEMORY_LIMIT)" in message
     assert "per-post state 16.8 GiB (n, strategy.posts)" in message
-    assert message.endswith("lower them, or set MINDSHARE_MEMORY_LIMIT=off to run anyway")
-    assert err.value.estimate.peak > 16 * GiB and err.value.available == 4 * GiB
+    assert "lower n (or set output.write_trace=false: up to " in message
+    assert message.endswith("or set MINDSHARE_MEMORY_LIMIT=off to run anyway")
+    assert err.value.estimate.ceiling > 16 * GiB and err.value.available == 4 * GiB
 
 
-def test_a_run_that_fits_passes_and_a_saturating_one_warns(caplog):
+def test_the_check_compares_the_ceiling_so_a_run_let_through_fits():
     config = load_config(["n=100000"])
     estimate = estimate_peak_bytes(config)
-    assert check_memory(config, available=estimate.ceiling + 1) == estimate
-    assert caplog.records == []
-    with caplog.at_level("WARNING", logger="sim.guards.memory"):
-        check_memory(config, available=(estimate.peak + estimate.ceiling) // 2)
-    [record] = caplog.records
-    assert "if every post's cascade saturated its layers" in record.getMessage()
+    assert estimate.peak < estimate.ceiling
+    assert check_memory(config, available=estimate.ceiling) == estimate
     with pytest.raises(InsufficientMemoryError, match="is available \\(given\\)"):
-        check_memory(config, available=estimate.peak - 1)
+        check_memory(config, available=estimate.ceiling - 1)
+    # between the typical figure and the ceiling: refused, since the cascade could saturate
+    with pytest.raises(InsufficientMemoryError):
+        check_memory(config, available=(estimate.peak + estimate.ceiling) // 2)
+
+
+@pytest.mark.parametrize("mode", [[], ["experiment=independent_cascade"]])
+def test_the_estimate_never_falls_as_p_grows_and_stays_below_its_ceiling(tmp_path, mode):
+    graph = []
+    if mode:
+        path = tmp_path / "ring.txt"
+        path.write_text("".join(f"{i} {(i + 1) % 5000}\n{i} {(i + 7) % 5000}\n"
+                                for i in range(5000)))
+        graph = [f"graph={path}"]
+    estimates = [estimate_peak_bytes(load_config([*mode, *graph, "n=200000", f"p={p}"]))
+                 for p in np.linspace(0, 1, 21).round(2)]
+    peaks, seen = [e.peak for e in estimates], [e.exposures for e in estimates]
+    assert peaks == sorted(peaks) and seen == sorted(seen) and seen[-1] > seen[0]
+    assert len({e.ceiling for e in estimates}) == 1          # the ceiling does not depend on p
+    assert all(e.peak <= e.ceiling for e in estimates)
+
+
+@pytest.mark.parametrize("overrides, key", [
+    (["n=200000", "p=0.5"], "n=200000"),
+    (["strategy.posts=2000", "strategy.interval=1", "steps=2000", "budget.total=100000"],
+     "strategy.posts=2000"),
+    (["network.personal.mean_degree=3000"], "network.personal.mean_degree=3000"),
+    (["n=2000000000", "strategy.posts=10000"], "n=2000000000"),
+])
+def test_the_refusal_names_the_key_that_drives_the_estimate(overrides, key):
+    with pytest.raises(InsufficientMemoryError) as err:
+        check_memory(load_config(overrides), available=300 * 2**20)
+    assert str(err.value).startswith(f"{key}: the run needs up to ")
+
+
+def test_a_graph_file_larger_than_the_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "big.txt"
+    path.write_text("0 1\n1 2\n" * 200_000)               # 1.5 MiB
+    config = load_config(["experiment=independent_cascade", f"graph={path}"])
+    monkeypatch.setattr(sim.outputs.results, "build_world", lambda *a, **k: pytest.fail("read"))
+    monkeypatch.setenv("MINDSHARE_MEMORY_LIMIT", "1M")
+    with pytest.raises(InsufficientMemoryError) as err:
+        simulate(config)
+    assert str(err.value) == (
+        f"graph='{path}': the file is 1.5 MiB, more than the 1.0 MiB of memory available "
+        "(MINDSHARE_MEMORY_LIMIT); reading it takes at least its size: use a smaller file, or "
+        "set MINDSHARE_MEMORY_LIMIT=off to run anyway")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB: Linux")
+@pytest.mark.parametrize("overrides", [
+    # a saturating cascade: everyone active every step, every share rule weight at its top
+    ["n=30000", "p=0.95", "network.personal.activity=1", "network.professional.activity=1",
+     "network.personal.receptivity=10", "network.professional.receptivity=10",
+     "network.feed_ttl=60", "network.crosspost=1", "strategy.posts=20",
+     "strategy.interval=2", "budget.total=1000"],
+    ["n=60000", "p=0.5"],
+])
+def test_the_ceiling_bounds_the_measured_peak_of_a_viral_run(tmp_path, overrides):
+    overrides = [*overrides, "output.chart=false", "output.progress=false"]
+    usage = tmp_path / "usage.json"
+    subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, str(usage), MINDSHARE, *overrides,
+                    f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path, check=True,
+                   timeout=600)
+    measured = json.loads(usage.read_text())
+    assert measured["status"] == 0, measured["stderr"]
+    peak = measured["maxrss_kib"] * 1024
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    estimate = estimate_peak_bytes(load_config(overrides))
+    assert peak <= estimate.ceiling
+    # the run did saturate: a large part of the ceiling's exposures were seen
+    assert summary["exposures_seen"] > 0.1 * (estimate.ceiling - estimate.baseline) / 80 or (
+        "p=0.5" in overrides)

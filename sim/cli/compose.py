@@ -9,6 +9,7 @@ command, a sweep's job process, a notebook) resolves ``${run_or_sweep:a,b}``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,12 +23,21 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.cli.errors import config_error
-from sim.config import Config, ConfigError
+from sim.config import (
+    Config,
+    ConfigError,
+    check_overrides,
+    first_unknown_key,
+    override_values,
+    unknown_key,
+)
 
 #: The package holding ``config.yaml`` and its config groups (``conf/`` in the source tree).
 CONFIG_MODULE = "sim.conf"
 #: Hydra's ``version_base``: the defaults of Hydra 1.3.
 VERSION_BASE = "1.3"
+#: Hydra's initialisation is global to the process: one composition at a time.
+_LOCK = threading.RLock()
 
 
 def register_configs() -> None:
@@ -39,40 +49,56 @@ def register_configs() -> None:
 def initialized() -> Iterator[None]:
     """Within the block, Hydra is initialised on :data:`CONFIG_MODULE` (``hydra.compose`` works).
 
-    Hydra is cleared before and after, so that any earlier initialisation is forgotten.
+    Hydra is cleared before and after, so that any earlier initialisation is forgotten; the
+    block holds a lock, so threads compose one after the other.
     """
-    GlobalHydra.instance().clear()
-    try:
-        with hydra.initialize_config_module(CONFIG_MODULE, version_base=VERSION_BASE):
-            yield
-    finally:
+    with _LOCK:
         GlobalHydra.instance().clear()
+        try:
+            with hydra.initialize_config_module(CONFIG_MODULE, version_base=VERSION_BASE):
+                yield
+        finally:
+            GlobalHydra.instance().clear()
 
 
 def load_config(overrides: list[str] | None = None) -> Config:
     """Compose the config exactly as the CLI does and return it typed and validated.
 
+    Safe to call from several threads at once (Hydra's global state is held by one at a time).
+
     Args:
         overrides: Hydra overrides, e.g. ``["experiment=independent_cascade", "p=0.2"]``.
 
     Raises:
+        TypeError: ``overrides`` is not a list of strings.
         ConfigError: a bad key, type or value, with a one-line message.
     """
-    register_configs()
-    try:
-        with initialized():
-            cfg = hydra.compose("config", overrides=list(overrides or []))
-    except Exception as exc:  # Hydra's composition errors carry the reason in their cause
-        raise config_error(exc, overrides or []) from exc
-    return to_config(cfg)
+    overrides = check_overrides(overrides)
+    with _LOCK:
+        register_configs()
+        try:
+            with initialized():
+                cfg = hydra.compose("config", overrides=overrides)
+        except Exception as exc:  # Hydra's composition errors carry the reason in their cause
+            raise config_error(exc, overrides) from exc
+        return to_config(cfg, overrides)
 
 
-def to_config(cfg: DictConfig) -> Config:
+def to_config(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> Config:
     """Convert a composed DictConfig (without Hydra's own node) to a validated :class:`Config`.
+
+    A key the schema lacks (added by ``+key=value`` or ``++key=value``) is refused too, with
+    its value as written in ``overrides`` when it is there.
 
     Raises:
         ConfigError: a bad key, type or value, with a one-line message.
     """
+    tree = OmegaConf.to_container(cfg, resolve=False)
+    tree.pop("hydra", None)
+    unknown = first_unknown_key(tree)
+    if unknown is not None:
+        key, value = unknown
+        raise unknown_key(key, override_values(overrides).get(key, value))
     try:
         return OmegaConf.to_object(cfg)
     except ConfigError:

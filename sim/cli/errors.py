@@ -7,14 +7,13 @@ config group, a wrong type, a launcher whose extra is not installed) into a one-
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import Config, ConfigError
+from sim.config import ConfigError, unknown_key
 from sim.config.overrides import override_values
 
 #: Launchers that come with an optional extra of the package.
@@ -65,9 +64,5 @@ def config_error(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigErr
 
 
 def _unknown(key: str, given: dict[str, str]) -> ConfigError:
-    """An unknown key, with the keys known at its place in the schema."""
-    parent = Config()
-    for part in key.split(".")[:-1]:
-        parent = getattr(parent, part, parent)
-    known = ", ".join(f.name for f in dataclasses.fields(parent))
-    return ConfigError(key, given.get(key), f"unknown key; known keys here: {known}")
+    """An unknown key, with the keys known at its place in the schema and close ones."""
+    return unknown_key(key, given.get(key))

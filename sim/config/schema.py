@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import math
 import os
+import stat
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +47,29 @@ class Generator(enum.Enum):
     file = "file"
 
 
+#: Largest population: more people than live on Earth (8.1 billion in 2024, UN World
+#: Population Prospects 2024), so no real audience is refused.
+MAX_AGENTS = 10**10
+_AGENTS_WHY = "more than the world's population (8.1e9 in 2024, UN World Population Prospects)"
+#: Longest horizon in steps: assumption; 2,700 years of daily steps in full mode, and ten
+#: times reduction mode's default cap on a cascade's generations (10^5).
+MAX_STEPS = 10**6
+_STEPS_WHY = ("assumption: ten times reduction mode's default cap (1e5 generations), 2,700 "
+              "years of daily steps")
+#: Most contacts per member: LinkedIn caps connections at 30,000 (Facebook caps friends at
+#: 5,000), so no platform's graph has a larger mean degree.
+MAX_DEGREE = 30_000
+_DEGREE_WHY = "the platforms' caps on contacts: LinkedIn 30,000 connections, Facebook 5,000"
+#: Largest budget or cost: assumption; budget units are arbitrary, and up to 10^15 a budget
+#: divided by the smallest seed cost (0.001) is a count that int64 holds exactly.
+MAX_MONEY = 1e15
+_MONEY_WHY = ("assumption: budget units are arbitrary; up to 1e15 a budget over the smallest "
+              "seed cost (0.001) stays an exact int64 count of seeds")
+#: Largest seed or replicate index: they are written as int64.
+MAX_INT64 = 2**63 - 1
+_INT64_WHY = "written as a 64-bit integer in summary.json and the tables"
+
+
 class Trace(enum.Enum):
     """Which exposures the run keeps in its trace."""
 
@@ -54,7 +80,8 @@ class Trace(enum.Enum):
 
 
 def _f(default: Any, doc: str, *, lo: float | None = None, hi: float | None = None,
-       unit: str = "", claims: tuple[str, ...] = (), source: str = "", kind: str = "") -> Any:
+       unit: str = "", claims: tuple[str, ...] = (), source: str = "", kind: str = "",
+       hi_source: str = "") -> Any:
     """A dataclass field with its documentation, provenance and range in ``metadata``.
 
     Args:
@@ -68,14 +95,22 @@ def _f(default: Any, doc: str, *, lo: float | None = None, hi: float | None = No
         source: the provenance in words: what the claims' sources say about the value, or
             ``assumption`` for a default no source gives.
         kind: a further check (``even``).
+        hi_source: why ``hi`` is the largest value: a source, or ``assumption: <why>``
+            (probabilities and fractions, bounded by 1, need none).
     """
     meta = {"doc": doc, "lo": lo, "hi": hi, "unit": unit, "claims": check_claims(claims),
-            "source": source, "kind": kind}
+            "source": source, "kind": kind, "hi_source": hi_source}
     return field(default=default, metadata=meta)
 
 
 def _nested(factory: Any, doc: str) -> Any:
     return field(default_factory=factory, metadata={"doc": doc})
+
+
+_RECEPTIVITY_WHY = ("assumption: C3 measures 1.26; at 10 almost any share probability "
+                    "reaches the cap of 1")
+_WEIGHT_WHY = ("assumption: at a weight of 50 the share probability is already 0 or 1 to "
+               "within 1e-10")
 
 
 @dataclass
@@ -93,19 +128,22 @@ class LayerConfig:
     path: str | None = _f(None, "Edge list or GraphML file when generator=file; its nodes "
                           "are the layer's members (relabelled 0..n-1, mapping kept).")
     mean_degree: int = _f(10, "community_small_world: ring-lattice degree k (even).",
-                          lo=2, unit="edges per node", kind="even")
+                          lo=2, hi=MAX_DEGREE, unit="edges per node", kind="even",
+                          hi_source=_DEGREE_WHY)
     rewire: float = _f(0.1, "community_small_world: probability that a lattice edge is "
                        "rewired (Watts-Strogatz beta).", lo=0, hi=1, unit="per edge")
     community_size: float = _f(100.0, "community_small_world: mean community size.",
-                               lo=1, unit="agents")
+                               lo=1, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
     mixing: float = _f(0.2, "community_small_world: share of rewired edges that leave the "
                        "community.", lo=0, hi=1, unit="fraction")
     m: int = _f(5, "preferential_attachment: edges added per new node (Barabasi-Albert m).",
-                lo=1, unit="edges")
+                lo=1, hi=MAX_DEGREE // 2, unit="edges",
+                hi_source="half of " + _DEGREE_WHY + " (the mean degree is about 2 m)")
     company_size: float = _f(20.0, "preferential_attachment: mean company size.", lo=1,
-                             unit="agents")
+                             hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
     company_degree: float = _f(4.0, "preferential_attachment: mean extra links to colleagues.",
-                               lo=0, unit="edges per node")
+                               lo=0, hi=MAX_DEGREE, unit="edges per node",
+                               hi_source=_DEGREE_WHY)
     activity: float = _f(0.8, "Probability that a member is active on this layer in a step; "
                          "exposures wait in the feed until then.", lo=0, hi=1,
                          unit="per agent per step",
@@ -117,7 +155,7 @@ class LayerConfig:
                        "career on professional")
     receptivity: float = _f(1.0, "Multiplier on the share probability of brand content on "
                             "this layer (the result is capped at 1).", lo=0, hi=10,
-                            unit="factor", claims=("C3",),
+                            unit="factor", claims=("C3",), hi_source=_RECEPTIVITY_WHY,
                             source="professional = 1.26 x personal")
 
 
@@ -142,13 +180,18 @@ class TopicConfig:
     topic_size: float = _f(50.0, "Mean followers per topic: the number of topics is "
                            "round(members * follows / topic_size), so a share's audience does "
                            "not grow with N.", lo=1, hi=1e7, unit="followers per topic",
+                           hi_source="assumption: a conversation with more followers than "
+                           "that is a broadcast, not a topic",
                            claims=("C14",), source="assumption")
     follows: float = _f(3.0, "Mean topics followed per member (1 + Poisson(follows - 1), "
                         "duplicates merged).", lo=1, hi=1000, unit="topics per member",
+                        hi_source="assumption: more conversations than one person can follow",
                         claims=("C14",),
                         source="n people follow m conversations (assumption)")
     popularity: float = _f(0.5, "Zipf exponent of topic popularity: topic t is chosen with "
                            "weight (t + 1)^-popularity (0: all alike).", lo=0, hi=5,
+                           hi_source="assumption: at 5 the second topic already gets only "
+                           "2^-5 = 3% of the first one's follows",
                            source="assumption")
     visibility: float = _f(0.1, "Probability that a follower of a topic gets a given post of "
                            "that topic in its feed (topic feeds are crowded).", lo=0, hi=1,
@@ -160,6 +203,7 @@ class TopicConfig:
                        lo=0, hi=1, unit="per session", source="assumption")
     receptivity: float = _f(1.0, "Multiplier on the share probability of brand content on "
                             "the topic layer.", lo=0, hi=10, unit="factor",
+                            hi_source=_RECEPTIVITY_WHY,
                             source="assumption")
 
 
@@ -175,7 +219,8 @@ class NetworkConfig:
                           "its other layers.", lo=0, hi=1, unit="per share per layer",
                           claims=("C6",), source="assumption")
     feed_ttl: int = _f(3, "Steps an unseen exposure stays in a member's feed before it "
-                       "expires.", lo=1, unit="steps", source="assumption")
+                       "expires.", lo=1, hi=MAX_STEPS, unit="steps", source="assumption",
+                       hi_source=_STEPS_WHY)
 
 
 class Cadence(enum.Enum):
@@ -207,11 +252,16 @@ class PopulationConfig:
 
     drivers: float = _f(2.0, "Dirichlet concentration of each agent's weights over the "
                         "emotional drivers {fun, ambition, security, achievement}; large = "
-                        "everyone alike.", lo=0.01, hi=1000, claims=("C4",), source="assumption")
+                        "everyone alike.", lo=0.01, hi=1000, claims=("C4",), source="assumption",
+                        hi_source="assumption: at 1000 every agent's weights are equal to "
+                        "within 3%")
     loyalty_mean: float = _f(0.3, "Mean initial loyalty L (Beta distributed).", lo=0.001,
-                             hi=0.999, claims=("C11",), source="assumption")
+                             hi=0.999, claims=("C11",), source="assumption",
+                             hi_source="the mean of a Beta distribution is below 1")
     loyalty_concentration: float = _f(10.0, "Concentration a+b of the initial loyalty's Beta "
                                       "distribution.", lo=0.01, hi=1e6,
+                                      hi_source="assumption: at 1e6 every agent starts "
+                                      "at the mean loyalty to within 0.001",
                                       source="assumption")
 
 
@@ -225,21 +275,27 @@ class ShareConfig:
 
     fit: float = _f(3.0, "Weight of content fit with the session mindset (entertainment fits "
                     "leisure, insight fits goal).", lo=0, hi=50, unit="logit per unit fit",
-                    claims=("C1", "C2"), source="assumption")
+                    hi_source=_WEIGHT_WHY, claims=("C1", "C2"), source="assumption")
     emotion: float = _f(2.0, "Weight of emotional resonance (activated drivers . tone).",
                         lo=0, hi=50, unit="logit per unit resonance", claims=("C4",),
-                        source="assumption")
+                        hi_source=_WEIGHT_WHY, source="assumption")
     loyalty: float = _f(2.0, "Weight of the agent's loyalty L.", lo=0, hi=50,
-                        unit="logit per unit loyalty", claims=("C11",), source="assumption")
+                        unit="logit per unit loyalty", claims=("C11",), source="assumption",
+                        hi_source=_WEIGHT_WHY)
     incentive: float = _f(1.5, "Weight of the post's incentive level.", lo=0, hi=50,
-                          unit="logit per unit incentive", claims=("C7",), source="assumption")
+                          unit="logit per unit incentive", claims=("C7",), source="assumption",
+                        hi_source=_WEIGHT_WHY)
     social: float = _f(0.5, "Weight of social reinforcement: ln of the number of sharing "
                        "contacts seen for this post.", lo=0, hi=50,
-                       unit="logit per ln(contacts)", claims=("C6",), source="assumption")
+                       unit="logit per ln(contacts)", claims=("C6",), source="assumption",
+                        hi_source=_WEIGHT_WHY)
     fatigue: float = _f(0.3, "Weight of fatigue: ln(1 + brand exposures seen before).", lo=0,
-                        hi=50, unit="logit per ln(exposures)", source="assumption")
+                        hi=50, unit="logit per ln(exposures)", source="assumption",
+                        hi_source=_WEIGHT_WHY)
     threshold: int = _f(1, "Complex contagion: sharing contacts an agent must have seen for a "
                         "post before it can share it (1 = simple contagion).", lo=1, hi=1000,
+                        hi_source="assumption: more sharing contacts than almost any member "
+                        "of a social graph has",
                         unit="contacts", claims=("C6",), source="assumption")
 
 
@@ -256,6 +312,8 @@ class LoyaltyConfig:
     spacing: float = _f(5.0, "Spacing effect: an engagement dt steps after the previous one "
                         "gains only 1 - exp(-dt / spacing) of the full growth, so consecutive "
                         "days add little (0: no such effect).", lo=0, hi=1000, unit="steps",
+                        hi_source="assumption: longer than any campaign, so growth stays "
+                        "near 0",
                         claims=("C11",), source="consistency over bursts (assumption)")
     loyal: float = _f(0.7, "Loyalty at or above which an agent counts as loyal.", lo=0, hi=1,
                       claims=("C12",), source="assumption")
@@ -294,17 +352,21 @@ class OwnedConfig:
 class BudgetConfig:
     """Budget and costs: strategies are compared at equal ``total`` (C7, C9)."""
 
-    total: float = _f(100.0, "Budget of the campaign.", lo=0, unit="budget units")
+    total: float = _f(100.0, "Budget of the campaign.", lo=0, hi=MAX_MONEY,
+                      unit="budget units", hi_source=_MONEY_WHY)
     post: float = _f(2.0, "Cost of producing and publishing one post.", lo=0,
-                     unit="units per post", source="assumption")
+                     hi=MAX_MONEY, unit="units per post", source="assumption",
+                     hi_source=_MONEY_WHY)
     seed_personal: float = _f(0.5, "Cost of one seeded placement on the personal layer.",
-                              lo=0.001, unit="units per seed", source="assumption")
+                              lo=0.001, hi=MAX_MONEY, unit="units per seed",
+                              source="assumption", hi_source=_MONEY_WHY)
     seed_professional: float = _f(1.0, "Cost of one seeded placement on the professional "
-                                  "layer.", lo=0.001, unit="units per seed",
-                                  source="assumption")
+                                  "layer.", lo=0.001, hi=MAX_MONEY, unit="units per seed",
+                                  source="assumption", hi_source=_MONEY_WHY)
     incentive: float = _f(0.2, "Cost of rewarding one incentivised share, times the "
-                          "incentive level.", lo=0, unit="units per share",
-                          claims=("C7",), source="assumption")
+                          "incentive level.", lo=0, hi=MAX_MONEY,
+                          unit="units per share", claims=("C7",), source="assumption",
+                          hi_source=_MONEY_WHY)
 
 
 @dataclass
@@ -331,13 +393,17 @@ class StrategyConfig:
     """A brand strategy: what is posted, when, where, to whom, and how (C5-C11)."""
 
     name: str = _f("broadcast", "Strategy name (one of conf/strategy/*.yaml, or your own).")
-    posts: int = _f(10, "Posts in the campaign.", lo=1, hi=10_000)
+    posts: int = _f(10, "Posts in the campaign.", lo=1, hi=10_000,
+                    hi_source="assumption: a post a day for 27 years")
     cadence: Cadence = _f(Cadence.regular, "regular, or bursty (same posts, grouped).",
                           claims=("C11",))
     interval: int = _f(5, "Steps between posts (regular); bursts start every interval * "
-                       "burst steps.", lo=1, unit="steps")
-    burst: int = _f(5, "Posts per burst (bursty cadence).", lo=1)
-    first_post: int = _f(0, "Step of the first post.", lo=0, unit="step")
+                       "burst steps.", lo=1, hi=MAX_STEPS, unit="steps",
+                       hi_source=_STEPS_WHY)
+    burst: int = _f(5, "Posts per burst (bursty cadence).", lo=1, hi=10_000,
+                    hi_source="at most strategy.posts' largest value")
+    first_post: int = _f(0, "Step of the first post.", lo=0, hi=MAX_STEPS, unit="step",
+                         hi_source=_STEPS_WHY)
     split: float = _f(0.3, "Share of seeded placements on the professional layer.", lo=0,
                       hi=1, claims=("C13",), source="assumption")
     seeding: Seeding = _f(Seeding.random, "Who gets the seeded placements.", claims=("C9",))
@@ -380,24 +446,28 @@ class Config:
 
     name: str = _f("default", "Run name; output directories are grouped under it.")
     mode: Mode = _f(Mode.full, "full, or independent_cascade (reduction mode).")
-    seed: int = _f(0, "Root seed of the run's SeedSequence.", lo=0)
+    seed: int = _f(0, "Root seed of the run's SeedSequence.", lo=0, hi=MAX_INT64,
+                   hi_source=_INT64_WHY)
     replicate: int = _f(0, "Replicate index, the SeedSequence spawn key; replicates of two "
-                        "strategies with the same index share their random numbers.", lo=0)
+                        "strategies with the same index share their random numbers.", lo=0,
+                        hi=2**62, hi_source=_INT64_WHY + ", replicate + replicates included")
     replicates: int = _f(1, "Replicates run one after the other by one job: replicate, "
                          "replicate + 1, ..., each in its own run directory replicate=<r> "
                          "(1: a single run writes straight into its directory). Sweeps batch "
-                         "replicates to keep overhead low (README, Sweeps).", lo=1, hi=100_000)
+                         "replicates to keep overhead low (README, Sweeps).", lo=1, hi=100_000,
+                         hi_source="assumption: 1e5 replicates give a proportion to +-0.3 "
+                         "percentage points (95%)")
     n: int = _f(10_000, "Number of agents (ignored when graph is set: n = nodes in the file).",
-                lo=2, unit="agents")
+                lo=2, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
     steps: int = _f(60, "Horizon (a cap in independent_cascade mode).", lo=1,
-                    unit="steps (days)")
+                    hi=MAX_STEPS, unit="steps (days)", hi_source=_STEPS_WHY)
     graph: str | None = _f(None, "Edge list or GraphML file: when set, the run has this one "
                            "layer (named graph) instead of personal and professional.")
     p: float = _f(0.15, "Base share probability per exposure, sigmoid(b0).", lo=0, hi=1,
                   unit="per exposure", source="assumption")
     seeds: int = _f(10, "Seed agents of the post in independent_cascade mode, drawn at random "
                     "among members (in full mode the strategy's budget sets the seeds).",
-                    lo=1, unit="agents")
+                    lo=1, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
     network: NetworkConfig = _nested(NetworkConfig, "Layers and cross-posting.")
     population: PopulationConfig = _nested(PopulationConfig, "Agent traits.")
     share: ShareConfig = _nested(ShareConfig, "Share rule coefficients.")
@@ -422,24 +492,91 @@ def _walk(obj: Any, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field, 
             yield key, f, value
 
 
+def _number(x: float) -> str:
+    """A bound as written in messages: exactly (``1e+10``, ``2^63 - 1``, ``36500``, ``0.5``)."""
+    if not isinstance(x, int) or abs(x) < 10**6:
+        return f"{x:g}"
+    if float(f"{x:g}") == x:
+        return f"{x:g}"
+    for k in range(32, 65):
+        if x in (2**k, 2**k - 1):
+            return f"2^{k}" + (" - 1" if x == 2**k - 1 else "")
+    return str(x)
+
+
 def _allowed(meta: dict) -> str:
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is not None and hi is not None:
-        return f"must be in [{lo:g}, {hi:g}]"
+        return f"must be in [{_number(lo)}, {_number(hi)}]"
     if lo is not None:
-        return f"must be >= {lo:g}"
-    return f"must be <= {hi:g}"
+        return f"must be >= {_number(lo)}"
+    return f"must be <= {_number(hi)}"
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _kind_error(hint: Any, value: Any, meta: dict) -> str | None:
+    """What is wrong with the type of ``value`` for a field typed ``hint``; None if nothing.
+
+    ``bool`` is not a number, ``str`` is not an int, a float is not an int (a config read by
+    Hydra has its values converted already; a :class:`Config` built or changed in Python has
+    not).
+    """
+    ranged = f" {_allowed(meta).removeprefix('must be ')}" if (
+        meta.get("lo") is not None or meta.get("hi") is not None) else ""
+    got = type(value).__name__
+    if hint is bool:
+        return None if isinstance(value, bool) else f"must be true or false, not {got}"
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None
+        return f"must be an integer{ranged}, not {got}"
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return None
+        return f"must be a number{ranged}, not {got}"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if isinstance(value, hint):
+            return None
+        return f"must be one of {' / '.join(m.value for m in hint)} ({hint.__name__}), not {got}"
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return None if isinstance(value, hint) else f"must be a {hint.__name__}, not {got}"
+    args = typing.get_args(hint)                      # str | None
+    if args and str in args:
+        return None if value is None or isinstance(value, str) else (
+            f"must be a string or null, not {got}")
+    if hint is str:
+        return None if isinstance(value, str) else f"must be a string, not {got}"
+    return None
+
+
+def _check_types(obj: Any, prefix: str = "") -> None:
+    hints = _hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value, key = getattr(obj, f.name), f"{prefix}{f.name}"
+        problem = _kind_error(hints[f.name], value, f.metadata)
+        if problem:
+            raise ConfigError(key, value, problem)
+        if dataclasses.is_dataclass(value):
+            _check_types(value, key + ".")
 
 
 def validate(config: Config) -> None:
-    """Check every range and every cross-key constraint; raise :class:`ConfigError` at the first.
+    """Check every type, range and cross-key constraint; raise :class:`ConfigError` at the first.
 
     Args:
-        config: a fully typed config (``OmegaConf.to_object`` calls this via ``__post_init__``).
+        config: a fully typed config (``OmegaConf.to_object`` calls this via ``__post_init__``;
+            :func:`sim.simulate` again, for a config changed after it was made).
 
     Raises:
         ConfigError: one line naming the dotted key, the value and what is allowed.
     """
+    if not isinstance(config, Config):
+        raise ConfigError("config", config, "must be a Config (sim.load_config([...]))")
+    _check_types(config)
     for key, f, value in _walk(config):
         meta = f.metadata
         if isinstance(value, float) and not math.isfinite(value):
@@ -464,14 +601,44 @@ def validate(config: Config) -> None:
                           "at least one layer must be enabled (or set graph=PATH)")
 
 
+#: What a path names when it is not a regular file, by ``stat`` type test.
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def file_kind(mode: int) -> str:
+    """``"a regular file"``, ``"a directory"``, ``"a character device"``, ... for a stat mode."""
+    for test, kind in _FILE_KINDS:
+        if test(mode):
+            return kind
+    return "a regular file" if stat.S_ISREG(mode) else "not a regular file"
+
+
 def _check_file(key: str, path: str | None) -> None:
-    """Cheap checks that let a bad path fail before any work; parsing errors come at load."""
+    """Refuse a graph path that names no readable regular file, before any work.
+
+    Devices (``/dev/zero`` never ends), named pipes (reading one without a writer waits
+    forever), sockets and directories are refused here; parsing errors come at load, and a
+    file larger than the memory available is refused by the memory check
+    (:mod:`sim.guards.memory`).
+    """
     if path is None or path == "":
         raise ConfigError(key, path, "a path to an edge list or GraphML file is required")
-    if not os.path.exists(path):
-        raise ConfigError(key, path, "file does not exist")
-    if os.path.isdir(path):
-        raise ConfigError(key, path, "is a directory; expected an edge list or GraphML file")
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ConfigError(key, path, f"is a symbolic link to '{os.readlink(path)}', "
+                              "which does not exist") from None
+        raise ConfigError(key, path, "file does not exist") from None
+    except OSError as e:
+        raise ConfigError(key, path, f"cannot be read ({e.strerror or e})") from None
+    if not stat.S_ISREG(info.st_mode):
+        via = f" (through a symbolic link to '{os.path.realpath(path)}')" if os.path.islink(
+            path) else ""
+        raise ConfigError(key, path, f"is {file_kind(info.st_mode)}{via}, not a regular file; "
+                          "expected an edge list or GraphML file")
     if not os.access(path, os.R_OK):
         raise ConfigError(key, path, "file is not readable (permission denied)")
 

@@ -16,11 +16,18 @@ trace settings; for a graph file, its size and 16 samples spread over it):
 - a **baseline** for the interpreter and its imports, and matplotlib when ``output.chart``.
 
 The number of exposures is the one figure the config does not fix: it depends on whether
-cascades take off. The estimate assumes :data:`SEEN_PER_EDGE` exposures seen per directed
-edge per published post (what the default scenario does at N = 10^4..10^6, with a margin);
-``Estimate.ceiling`` assumes :data:`SEEN_PER_EDGE_SATURATED` instead, what a run whose every
-post saturates its layers does (p >= 0.3 with the default share rule). In reduction mode the
-single cascade is assumed to take off (:data:`IC_SEEN_PER_EDGE`), growing with ``p``.
+cascades take off. The typical estimate (``Estimate.peak``) assumes :data:`SEEN_PER_EDGE`
+exposures seen per directed edge per published post at ``p`` up to the default scenario's
+(what it does at N = 10^4..10^6, with a margin), rising linearly to
+:data:`SEEN_PER_EDGE_SATURATED` at :data:`SATURATING_P` (measured with the default share
+rule), so it never falls as ``p`` grows. In reduction mode the single cascade is assumed to
+take off (:data:`IC_SEEN_PER_EDGE`), growing with ``p``.
+
+``Estimate.ceiling`` holds for every config, whatever its cascades do: an agent shares a post
+at most once per layer (``activated`` is set once per post and agent), so exposures are at
+most the layers' directed edges (their *audience*) times the published posts plus the
+backlash post, and activations at most N times as many posts. It is what
+:func:`check_memory` compares with the memory available.
 
 Calibration (``experiments/bench/bench.py --sections memory``; ``tests/test_memory.py``):
 against the peak RSS (``ru_maxrss``) of fresh ``mindshare`` processes on Linux x86-64, the
@@ -33,14 +40,18 @@ config alone for settings far more or far less viral than the default (reduction
 :func:`check_memory` (called by :func:`sim.outputs.results.simulate` before the world is
 built) refuses a run whose estimate exceeds the memory available to the process
 (``MemAvailable`` of ``/proc/meminfo`` and the cgroup's ``memory.max`` headroom, whichever is
-smaller) with a one-line :class:`InsufficientMemoryError` naming needed vs available and the
-keys that drive the estimate. The environment variable ``MINDSHARE_MEMORY_LIMIT`` overrides
-the available memory (``8G``, ``512M``, ``2T``, bytes) or turns the check off (``off``);
-reading what is available is :mod:`sim.guards.meminfo`'s.
+smaller) with a one-line :class:`InsufficientMemoryError` naming needed vs available, the
+largest parts and the key that drives them most (the one furthest above its default); the
+figure compared is the ceiling, so a run let through cannot exceed it. A graph file larger
+than the memory available is refused first, naming the file's key, size and the limit. The
+environment variable ``MINDSHARE_MEMORY_LIMIT`` overrides the available memory (``8G``,
+``512M``, ``2T``, bytes) or turns the check off (``off``); reading what is available is
+:mod:`sim.guards.meminfo`'s.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
@@ -51,7 +62,8 @@ from sim.config import Config, ConfigError, Generator, Mode, Trace
 from sim.guards.meminfo import ENV, available_bytes, resident_bytes
 
 __all__ = ["Estimate", "InsufficientMemoryError", "LayerSize", "available_bytes",
-           "check_memory", "estimate_peak_bytes", "format_bytes", "layer_sizes"]
+           "check_memory", "dominant_key", "estimate_peak_bytes", "format_bytes",
+           "graph_paths", "layer_sizes"]
 
 MiB = 2**20
 #: Resident memory of the interpreter and the packages a run imports (numpy, scipy, pandas,
@@ -80,11 +92,17 @@ STEP_PER_AGENT, STEP_PER_CHANNEL = 14, 10
 #: concatenation and DataFrame, and the Arrow table Parquet writes from (fitted to peak RSS:
 #: 76-85); without a trace, only the feed and the step's arrays remain (~11).
 BYTES_PER_SEEN, BYTES_PER_SEEN_NO_TRACE = 80, 12
+#: Per step and channel, the recorder's counters and gauges (13 int64 or float64), the
+#: timeseries built from them and its Arrow table: 3 copies; assumption from the array sizes.
+RECORDER_PER_STEP = 3 * 13 * 8
 #: Resident bytes per activation beyond its exposure (log, table, diffusion forest, Parquet).
 BYTES_PER_ACTIVATION = 40
 #: Exposures seen per directed edge per published post: typical (default scenario, with a
 #: margin: 0.010-0.025 measured) and saturated (0.15-0.26 measured at p = 0.3-0.9).
 SEEN_PER_EDGE, SEEN_PER_EDGE_SATURATED = 0.03, 0.30
+#: ``p`` of the scenario :data:`SEEN_PER_EDGE` was measured in (the default), and the ``p`` from
+#: which the default share rule's cascades saturate their layers (measured: p >= 0.3).
+CALIBRATED_P, SATURATING_P = 0.15, 0.3
 #: Posts of the scenario those figures come from.
 CALIBRATED_POSTS = 10
 #: Activations per exposure seen: typical and saturated (0.09 and 0.27 measured).
@@ -148,7 +166,8 @@ class Estimate:
         peak: the whole process at its peak: ``baseline + max(build, run)``.
         build: the world being built (beyond the baseline).
         run: the model running, then its results collected and written (beyond the baseline).
-        ceiling: ``peak`` if every published post saturated its layers.
+        ceiling: ``peak`` if every member shared every published post on every layer: no
+            run of this config can take more (what :func:`check_memory` compares).
         baseline: interpreter and imports (and the chart's matplotlib).
         n_agents: N (estimated from the file when ``graph`` is set).
         exposures: exposures assumed seen.
@@ -175,11 +194,17 @@ class Estimate:
             return ()
         return self.keys.get(max(self.parts, key=self.parts.get), ())
 
-    def describe(self, top: int = 2) -> str:
-        """``"layers 1.2 GiB (n, network.personal.mean_degree), ..."`` for the largest parts."""
+    def describe(self, top: int = 2, shown: int = 3) -> str:
+        """``"layers 1.2 GiB (n, network.personal.mean_degree), ..."`` for the largest parts.
+
+        Each part names its first ``shown`` keys (``...`` when it has more).
+        """
         ranked = sorted(self.parts.items(), key=lambda kv: -kv[1])[:top]
-        return ", ".join(f"{name} {format_bytes(size)} ({', '.join(self.keys.get(name, ()))})"
-                         for name, size in ranked)
+
+        def names(part: str) -> str:
+            keys = self.keys.get(part, ())
+            return ", ".join(keys[:shown]) + (", ..." if len(keys) > shown else "")
+        return ", ".join(f"{name} {format_bytes(size)} ({names(name)})" for name, size in ranked)
 
 
 def format_bytes(n: float) -> str:
@@ -304,18 +329,19 @@ def _file_size(path: str | None, blocks: int = 16, block: int = 64 * 1024
 # -- the estimate -------------------------------------------------------------------------
 
 
-def _published_posts(config: Config) -> float:
+def _published_posts(config: Config, *, exact: bool = False) -> float:
     """Posts published before the horizon, counted sub-linearly beyond :data:`CALIBRATED_POSTS`.
 
     Beyond it, ``k`` posts count as ``10 sqrt(k / 10)``: the budget buys fewer seeds per post
     and fatigue grows, so later posts reach less (200 posts saw 2.2x the exposures of 10).
+    ``exact``: the number of posts itself (for the ceiling).
     """
     # sim.strategies imports the world (networkx, pandas, scipy), which an estimate made from
     # the config alone does not need
     from sim.strategies import post_steps  # noqa: PLC0415 - start-up: no world for the estimate
 
     k = max(1, int(np.count_nonzero(post_steps(config.strategy) <= config.steps)))
-    return k if k <= CALIBRATED_POSTS else CALIBRATED_POSTS * (k / CALIBRATED_POSTS) ** 0.5
+    return k if exact or k <= CALIBRATED_POSTS else CALIBRATED_POSTS * (k / CALIBRATED_POSTS) ** 0.5
 
 
 def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
@@ -351,21 +377,30 @@ def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
         state = 2 * n + 4 * n + 12 * channels * n                 # activated, shares, replay
         # the kernel: claims (int64), and int64 copies of each layer's CSR arrays
         state += 8 * n + sum(16 * n + 8 * layer.audience for layer in layers)
+        # a cascade lasts at most one generation per agent
+        state += RECORDER_PER_STEP * channels * (min(config.steps, n) + 1)
         members = max(1, sum(layer.members for layer in layers))
         seen = (config.seeds * directed / members
                 + IC_SEEN_PER_EDGE * directed * min(1.0, config.p / IC_SATURATING_P))
-        typical = saturated = min(directed, seen)
-        acts_typical = acts_saturated = min(n, config.seeds + typical
-                                            * ACTIVATIONS_PER_SEEN_SATURATED)
+        typical = min(directed, seen)
+        acts_typical = min(n, config.seeds + typical * ACTIVATIONS_PER_SEEN_SATURATED)
+        # every node shares once, to every neighbour
+        saturated, acts_saturated = directed + config.seeds, n
     else:
         posts, channels = config.strategy.posts, n_layers + 1
         state = (3 * (posts + 1) * n + (STATE_PER_AGENT + STATE_PER_CHANNEL * channels) * n
-                 + (STEP_PER_AGENT + STEP_PER_CHANNEL * channels) * n)
-        edges_posts = directed * _published_posts(config)
-        typical = SEEN_PER_EDGE * edges_posts
-        saturated = SEEN_PER_EDGE_SATURATED * edges_posts
-        acts_typical = min(typical * ACTIVATIONS_PER_SEEN, posts * n)
-        acts_saturated = min(saturated * ACTIVATIONS_PER_SEEN_SATURATED, posts * n)
+                 + (STEP_PER_AGENT + STEP_PER_CHANNEL * channels) * n
+                 + RECORDER_PER_STEP * channels * (config.steps + 1))
+        published = _published_posts(config, exact=True)
+        rise = min(1.0, max(0.0, (config.p - CALIBRATED_P) / (SATURATING_P - CALIBRATED_P)))
+        per_edge = SEEN_PER_EDGE + (SEEN_PER_EDGE_SATURATED - SEEN_PER_EDGE) * rise
+        acts_per_seen = ACTIVATIONS_PER_SEEN + (ACTIVATIONS_PER_SEEN_SATURATED
+                                                - ACTIVATIONS_PER_SEEN) * rise
+        # every member shares every published post (and the backlash post) on every layer
+        saturated = directed * (published + 1)
+        acts_saturated = n * (published + 1)
+        typical = min(saturated, per_edge * directed * _published_posts(config))
+        acts_typical = min(typical * acts_per_seen, acts_saturated)
 
     if exposures is not None:
         typical = exposures
@@ -384,21 +419,22 @@ def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
     peak = baseline + max(build, run)
 
     layer_keys = tuple(dict.fromkeys(k for layer in layers for k in layer.keys))
-    if build >= run:
+    # the parts at the ceiling, the figure the check compares
+    if build >= ceiling_run:
         parts = {"layers": built + max(layer.transient - layer.final for layer in layers)
                  if layers else 0, "agent state": population + people + 32 * n}
     else:
         parts = {"layers": world - people, "agent state": people + state
                  - 3 * (posts + 1) * n * (not reduction),
-                 "exposures": int(dynamic(typical, acts_typical))}
+                 "exposures": int(dynamic(saturated, acts_saturated))}
         if not reduction:
             parts["per-post state"] = 3 * (posts + 1) * n
-    keys = {"layers": layer_keys, "agent state": ("n",),
+    size = "graph" if config.graph is not None else "n"
+    keys = {"layers": layer_keys, "agent state": (size,),
             "per-post state": ("n", "strategy.posts"),
-            "exposures": ("p", "strategy.posts", "output.write_trace", "output.trace")
-            if not reduction else ("p", "graph" if config.graph else "n")}
-    if config.graph is not None:
-        keys["agent state"] = ("graph",)
+            "exposures": (size, "strategy.posts", "output.write_trace", *layer_keys[1:],
+                          "steps", "strategy.interval")
+            if not reduction else layer_keys}
     return Estimate(peak=int(peak), build=int(build), run=int(run),
                     ceiling=int(baseline + max(build, ceiling_run)), baseline=baseline,
                     n_agents=n, exposures=int(typical), layers=layers,
@@ -409,11 +445,13 @@ def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
 
 
 def check_memory(config: Config, *, available: int | None = None) -> Estimate:
-    """Refuse a run that would not fit in memory, before anything is built.
+    """Refuse a run that could exceed the memory available, before anything is built.
 
-    Compares the estimated peak with the memory available plus what this process already
-    holds (the estimate's baseline is largely there already), or with
-    ``MINDSHARE_MEMORY_LIMIT``, the most the process may use.
+    Compares the estimate's ceiling (what the run takes if every post reached every member of
+    its layers, so that any run let through fits) with the memory available plus what this
+    process already holds (the estimate's baseline is largely there already), or with
+    ``MINDSHARE_MEMORY_LIMIT``, the most the process may use. A graph file larger than that
+    is refused first: reading it takes at least its size.
 
     Args:
         config: a validated config.
@@ -423,33 +461,83 @@ def check_memory(config: Config, *, available: int | None = None) -> Estimate:
         The estimate, when the run fits (or the check is off, or memory is unknown).
 
     Raises:
-        InsufficientMemoryError: a one-line message with needed vs available and the keys
-            that drive the estimate; ``MINDSHARE_MEMORY_LIMIT=off`` skips the check.
+        InsufficientMemoryError: a one-line message with needed vs available, the largest
+            parts and the key that drives them; ``MINDSHARE_MEMORY_LIMIT=off`` skips the check.
     """
     source = "given"
     if available is None:
         available, source = available_bytes()
         if available is not None and source != ENV:
             available += resident_bytes()
+    if available is not None:
+        _check_files(config, available, source)
     estimate = estimate_peak_bytes(config)
-    if available is None:
+    if available is None or estimate.ceiling <= available:
         return estimate
-    room = available
-    if estimate.peak <= room:
-        if estimate.ceiling > room:
-            log.warning("memory: this run needs about %s, but up to %s if every post's cascade "
-                        "saturated its layers, more than the %s available (%s); "
-                        "output.write_trace=false lowers that", format_bytes(estimate.peak),
-                        format_bytes(estimate.ceiling), format_bytes(room), source)
-        return estimate
-    key = next(iter(estimate.drivers), "n")
-    value = _value(config, key)
+    name = max(estimate.parts, key=estimate.parts.get)
+    key = dominant_key(config, estimate.keys.get(name, ()))
+    lower = f"lower {key}"
+    if name == "exposures" and config.output.write_trace:
+        light = dataclasses.replace(config, output=dataclasses.replace(config.output,
+                                                                       write_trace=False))
+        lower += (" (or set output.write_trace=false: up to "
+                  f"{format_bytes(estimate_peak_bytes(light).ceiling)})")
+    typical = (f"; about {format_bytes(estimate.peak)} typically"
+               if estimate.peak < 0.9 * estimate.ceiling else "")
     raise InsufficientMemoryError(
-        key, value,
-        f"the run needs about {format_bytes(estimate.peak)} of memory at its peak but "
-        f"{format_bytes(room)} is available ({source}); largest parts: "
-        f"{estimate.describe()}; lower them, or set {ENV}=off to run anyway",
-        estimate=estimate, available=room)
+        key, _value(config, key),
+        f"the run needs up to {format_bytes(estimate.ceiling)} of memory at its peak (if "
+        f"every post reached every member of its layers{typical}) but "
+        f"{format_bytes(available)} is available ({source}); largest parts: "
+        f"{estimate.describe()}; {lower}, or set {ENV}=off to run anyway",
+        estimate=estimate, available=available)
+
+
+def graph_paths(config: Config) -> list[tuple[str, str]]:
+    """``(key, path)`` of every graph file the run reads."""
+    if config.graph is not None:
+        return [("graph", config.graph)]
+    return [(f"network.{name}.path", layer.path)
+            for name in ("personal", "professional")
+            if (layer := getattr(config.network, name)).enabled
+            and layer.generator is Generator.file and layer.path]
+
+
+def _check_files(config: Config, available: int, source: str) -> None:
+    """Refuse a graph file larger than the memory available, before reading a byte of it."""
+    for key, path in graph_paths(config):
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            continue                                # reading it reports the problem
+        if size > available:
+            raise InsufficientMemoryError(
+                key, path, f"the file is {format_bytes(size)}, more than the "
+                f"{format_bytes(available)} of memory available ({source}); reading it takes "
+                f"at least its size: use a smaller file, or set {ENV}=off to run anyway",
+                estimate=estimate_peak_bytes(config), available=available)
+
+
+def dominant_key(config: Config, keys: tuple[str, ...]) -> str:
+    """Of ``keys``, the one that drives the estimate most: furthest above its default.
+
+    ``graph`` (a file) wins when it is among them; other keys compare by value over default
+    (``n=200000`` is 20x its default, ``strategy.posts=2000`` 200x); the first key on ties.
+    """
+    if "graph" in keys:
+        return "graph"
+    default = Config.__new__(Config)                 # the schema's defaults, unvalidated
+    for f in dataclasses.fields(Config):
+        setattr(default, f.name, f.default_factory() if f.default_factory
+                is not dataclasses.MISSING else f.default)
+    best, ratio = (keys[0] if keys else "n"), 0.0
+    for key in keys:
+        value, base = _value(config, key), _value(default, key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not base:
+            continue
+        if value / base > ratio * 1.0001:
+            best, ratio = key, value / base
+    return best
 
 
 def _value(config: Config, key: str) -> object:

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.config import Config, Mode, config_hash
+from sim.config import Config, Mode, config_hash, validate
 from sim.engine.base import ModelBase
 from sim.engine.factory import make_model
 from sim.guards.memory import check_memory
@@ -125,12 +125,14 @@ def simulate(config: Config, *, world: World | None = None,
     """Build the world (unless given), run the model to its end and collect the results.
 
     Args:
-        config: a validated config (:func:`sim.load_config`).
+        config: a config (:func:`sim.load_config`); validated again here, so a value
+            changed after loading raises :class:`~sim.config.ConfigError`.
         world: a prebuilt world to reuse, e.g. across replicates of a benchmark; it must have
             been built from the same network settings.
         progress: where progress lines go; by default the ``mindshare`` logger when
             ``output.progress`` is set (see :mod:`sim.progress`).
     """
+    validate(config)    # a Config changed after it was made is checked again, in one line
     if progress is None and config.output.progress:
         progress = Progress()
     t0 = time.perf_counter()

@@ -5,8 +5,12 @@ of :mod:`sim.world.generators` over nodes ``0..n-1``. Node ids of any kind are r
 in sorted order (numeric if every id is an integer, else by string) and kept: ``labels[i]``
 is the id of node i in the file. Edge lists have one ``u v`` pair per line, separated by
 whitespace and/or commas; ``#`` starts a comment; blank lines are ignored; edges are
-undirected. Self-loops and repeated edges are dropped, counted in the report and logged as one
-warning line (logger ``sim.world.graph_files``), not errors. :func:`node_table` gives the mapping
+undirected. A first line that names the columns (``source target``: fields that are not
+integers, above lines of integer ids) is a header: skipped, and said in a warning line; with
+names for ids (``alice bob``) a first line is an edge. Only regular files are read (a device
+or a named pipe never ends), and no more than their size. Self-loops and repeated edges are
+dropped, counted in the report and logged as one warning line (logger
+``sim.world.graph_files``), not errors. :func:`node_table` gives the mapping
 from agents back to the file's ids, which a run writes as ``nodes.parquet``. The parser works
 on the raw bytes with numpy (~0.2 s per 10^6 lines). Every problem with a file is a
 :class:`GraphFileError` with a one-line message naming the file.
@@ -18,6 +22,7 @@ import codecs
 import logging
 import os
 import secrets
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -26,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import GraphFileError
+from sim.config.schema import file_kind
 from sim.world.generators import canonical_edges
 
 __all__ = ["GraphFileError", "GraphFileReport", "edges_to_networkx", "networkx_to_edges",
@@ -50,6 +56,7 @@ class GraphFileReport:
         self_loops_dropped: ``u u`` lines (or GraphML edges) dropped.
         duplicates_dropped: repeats of an edge already seen, in either direction, dropped.
         relabelled: False only when the ids were exactly the integers ``0..n-1``.
+        header: ``(line number, text)`` of a header line skipped, or None.
     """
 
     path: str
@@ -58,6 +65,7 @@ class GraphFileReport:
     self_loops_dropped: int
     duplicates_dropped: int
     relabelled: bool
+    header: tuple[int, str] | None = None
 
 
 def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFileReport]:
@@ -81,14 +89,14 @@ def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFi
             has no edges.
     """
     name = os.fspath(path)
-    if not os.path.exists(name):
+    if not os.path.lexists(name):
         raise GraphFileError(name, "does not exist")
-    if os.path.isdir(name):
-        raise GraphFileError(name, "is a directory; expected an edge list or GraphML file")
     if name.lower().endswith(_GRAPHML_SUFFIXES):
+        _regular(name, os.stat(name) if os.path.exists(name) else None)
         u, v, labels = _read_graphml(name)
+        header = None
     else:
-        u, v, labels = _parse_edgelist(name, _read_bytes(name))
+        u, v, labels, header = _parse_edgelist(name, _read_bytes(name))
     n = labels.size
     edges = canonical_edges(u, v, n)
     loops = int(np.count_nonzero(u == v))
@@ -98,7 +106,10 @@ def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFi
     exact = labels.dtype == np.int64 and labels[0] == 0 and labels[-1] == n - 1
     report = GraphFileReport(path=name, n_nodes=n, n_edges=len(edges), self_loops_dropped=loops,
                              duplicates_dropped=u.size - loops - len(edges),
-                             relabelled=not exact)
+                             relabelled=not exact, header=header)
+    if header is not None:
+        log.warning("graph file '%s': line %d `%s` is a header, not an edge: skipped", name,
+                    header[0], header[1])
     if report.self_loops_dropped or report.duplicates_dropped:
         log.warning("graph file '%s': dropped %d self-loop(s) and %d duplicate edge(s); kept "
                     "%d edges between %d nodes", name, report.self_loops_dropped,
@@ -192,14 +203,42 @@ def networkx_to_edges(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
     return canonical_edges(u, v, labels.size), labels
 
 
+def _regular(name: str, info: os.stat_result | None) -> None:
+    """Refuse what is not a regular file: a device never ends, a pipe may never send."""
+    if info is None:
+        raise GraphFileError(name, "is a symbolic link to a file that does not exist")
+    if not stat.S_ISREG(info.st_mode):
+        raise GraphFileError(name, f"is {file_kind(info.st_mode)}, not a regular file; "
+                             "expected an edge list or GraphML file")
+
+
 def _read_bytes(name: str) -> bytes:
+    """The file's bytes: a regular file only, and no more than its size when opened.
+
+    Opened without blocking (a named pipe swapped in after validation cannot hang the run),
+    checked with ``fstat`` on the open file, and read up to the size it had then, so a file
+    that keeps growing cannot take more memory than the memory check counted.
+    """
     try:
-        with open(name, "rb") as f:
-            return f.read()
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except PermissionError:
         raise GraphFileError(name, "cannot be read (permission denied)") from None
+    except FileNotFoundError:
+        _regular(name, None)
+        raise
     except OSError as e:
         raise GraphFileError(name, f"cannot be read ({e.strerror or e})") from None
+    try:
+        _regular(name, os.fstat(fd))
+    except GraphFileError:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        try:
+            return f.read(info.st_size)
+        except OSError as e:
+            raise GraphFileError(name, f"cannot be read ({e.strerror or e})") from None
 
 
 def _read_graphml(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -231,8 +270,46 @@ def _graph_pairs(g: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return pairs[:, 0], pairs[:, 1], labels
 
 
-def _parse_edgelist(name: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Node indices of both ends of every edge line, and the labels, from the file's bytes."""
+def _is_int(token: bytes) -> bool:
+    return token.lstrip(b"+-").isdigit()
+
+
+def _header(data: bytes, skip: int, window: int = 1 << 16) -> tuple[int, int, str] | None:
+    """A header line (``source target``) at the top of an edge list, or None.
+
+    The first line with fields is a header when one of its fields is not an integer while
+    every field of the next line with fields is one: a file of integer ids whose first line
+    names its columns. A file with names for ids (``alice bob``) has no header this way; its
+    first line is an edge. Only the first ``window`` bytes are looked at.
+
+    Returns:
+        ``(offset just after the header line, its 1-based line number, its text)``.
+    """
+    pos, line, found = skip, 0, None
+    end = min(len(data), skip + window)
+    while pos < end:
+        stop = data.find(b"\n", pos, end)
+        stop = end if stop < 0 else stop + 1
+        line += 1
+        fields = data[pos:stop].split(b"#", 1)[0].replace(b",", b" ").split()
+        if fields:
+            if found is None:
+                if all(map(_is_int, fields)):
+                    return None
+                found = (stop, line, b" ".join(fields).decode("utf-8", "replace"))
+            else:
+                return found if all(map(_is_int, fields)) else None
+        pos = stop
+    return None
+
+
+def _parse_edgelist(name: str, data: bytes
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, str] | None]:
+    """Node indices of both ends of every edge line, the labels and the header skipped.
+
+    A header line (:func:`_header`) is skipped when every other id is an integer; otherwise
+    the file is read again from its start, the header being an edge between two names.
+    """
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     bad = data.find(b"\0")
     text = data if bad < 0 else data[:bad]
@@ -244,8 +321,20 @@ def _parse_edgelist(name: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.
     if bad >= 0:
         raise GraphFileError(name, f"is not a text edge list (binary data at byte {bad}); "
                              "expected UTF-8 text with one `u v` pair per line")
+    header = _header(data, skip)
+    if header is not None:
+        after, line, text = header
+        u, v, labels = _parse_ids(name, data, after, line)
+        if labels.dtype != object or not isinstance(labels[0], str):
+            return u, v, labels, (line, text)
+    return (*_parse_ids(name, data, skip, 0), None)
+
+
+def _parse_ids(name: str, data: bytes, skip: int, line0: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node indices and labels of the edge lines from byte ``skip`` (line ``line0 + 1``) on."""
     parts = []
-    for buf, sep, starts, ends in _chunks(name, data, skip):
+    for buf, sep, starts, ends in _chunks(name, data, skip, line0):
         ids = _chunk_ints(buf, sep, starts, ends)
         if ids is None:
             break
@@ -258,7 +347,7 @@ def _parse_edgelist(name: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.
     # Some id is not a plain integer: start again and keep every id as bytes.
     del parts
     words = [np.array(np.where(sep, np.uint8(0x20), buf).tobytes().split())
-             for buf, sep, _, _ in _chunks(name, data, skip)]
+             for buf, sep, _, _ in _chunks(name, data, skip, line0)]
     uniq, inverse = np.unique(np.concatenate(words), return_inverse=True)
     del words
     labels, index = _relabel_words(uniq)
@@ -266,14 +355,14 @@ def _parse_edgelist(name: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.
     return index[0::2], index[1::2], labels
 
 
-def _chunks(name: str, data: bytes, skip: int):
+def _chunks(name: str, data: bytes, skip: int, line0: int = 0):
     """Yield ``(bytes, separator mask, token starts, token ends)`` per block of whole lines.
 
     Blocks of ~8 MiB keep every temporary small enough to be recycled by the allocator; one
     pass over a 10^7-line file with file-sized temporaries spends most of its time faulting in
     fresh pages. Comments are blanked, and a line with other than 0 or 2 fields raises.
     """
-    size, pos, line0 = len(data), skip, 0
+    size, pos = len(data), skip
     while pos < size:
         stop = data.find(b"\n", min(pos + _CHUNK, size - 1))
         stop = size if stop < 0 else stop + 1
