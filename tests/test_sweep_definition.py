@@ -13,7 +13,9 @@ from sweep_helpers import MINDSHARE
 from test_cli_writers import FULL_DISK
 
 from sim.cli.main import LABEL_MAX, sweep_label
+from sim.outputs.files import file_digest
 from sim.outputs.lock import LOCK_FILE
+from sim.outputs.rundir import write_complete
 from sim.sweep.progress import SweepProgress
 
 TINY = ["n=300", "steps=3", "hydra.launcher.n_jobs=1"]
@@ -99,6 +101,7 @@ def _complete(run_dir, seconds):
     (run_dir / "timing.json").write_text(json.dumps(
         {"build_s": seconds / 4, "run_s": seconds / 2, "collect_s": seconds / 4}))
     (run_dir / "summary.json").write_text("{}")
+    write_complete(run_dir, "h", {"summary.json": file_digest(run_dir / "summary.json")})
 
 
 def test_the_eta_comes_only_from_measured_runs_shared_among_workers(tmp_path):
