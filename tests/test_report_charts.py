@@ -393,3 +393,19 @@ def test_the_html_summary_stands_alone_with_its_charts_embedded(rep):
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert data == chart.files["png"].read_bytes()
     assert "src=\"charts/" not in (rep.out / "summary.html").read_text()
+
+
+@pytest.mark.parametrize("words", [12, 30, 60])
+def test_a_long_title_wraps_inside_the_figure_and_never_breaks_an_equation(words):
+    from sim.report import style
+
+    fig, _ = style.figure(1, 2, squeeze=False)
+    title = " ".join(["Adapted content takes off between p = 0.06 and p = 0.08"] * (words // 10))
+    style.finish("long", fig, title, "what is plotted " * words, "footnote")
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    for text in fig.texts[:2]:
+        box = text.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= width - style.MARGIN * fig.dpi + 1
+        for line in text.get_text().split("\n"):
+            assert not line.startswith(("=", "0.")) and not line.endswith(("p", "="))

@@ -181,6 +181,7 @@ def _fit(fig: Figure, text, content: str, avail: float, largest: int, smallest: 
         text.set_text(content)
         if text.get_window_extent(renderer).width <= avail:
             return text.get_window_extent(renderer).height / fig.dpi
+    content = content.replace(" = ", "\u00a0=\u00a0")     # "p = 0.06" is never broken
     for size in range(largest, smallest - 1, -1):
         text.set_fontsize(size)
         text.set_text(content)
@@ -188,6 +189,11 @@ def _fit(fig: Figure, text, content: str, avail: float, largest: int, smallest: 
         chars = max(10, int(len(content) * avail / full * 0.97))
         text.set_text(_wrap(content, 2) if balanced else "\n".join(textwrap.wrap(content, chars)))
         if text.get_window_extent(renderer).width <= avail and text.get_text().count("\n") < 2:
+            return text.get_window_extent(renderer).height / fig.dpi
+    # too long for two lines even in the smallest type: as many lines as it takes
+    for lines in range(3, 9):
+        text.set_text(_wrap(content, lines))
+        if text.get_window_extent(renderer).width <= avail:
             break
     return text.get_window_extent(renderer).height / fig.dpi
 
