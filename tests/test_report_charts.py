@@ -409,3 +409,23 @@ def test_a_long_title_wraps_inside_the_figure_and_never_breaks_an_equation(words
         assert 0 <= box.x0 and box.x1 <= width - style.MARGIN * fig.dpi + 1
         for line in text.get_text().split("\n"):
             assert not line.startswith(("=", "0.")) and not line.endswith(("p", "="))
+
+
+def test_a_loyalty_title_pooled_over_p_names_a_leader_only_if_it_leads_in_every_cell():
+    from sim.report.outcomes import OUTCOMES
+
+    def lead(order, clear):
+        return takeaways.Lead(OUTCOMES["loyalty_gain"], order, [0.1, 0.05], clear, order[:1],
+                              None, None)
+
+    both = {"p=0.06": lead(["adapted", "broadcast"], True),
+            "p=0.15": lead(["adapted", "broadcast"], True)}
+    assert takeaways.loyalty_within_cells(both, 60) == (
+        "Adapted content builds the most loyalty at every p swept (members' gains by day 60, "
+        "pooled over p)")
+    one = {**both, "p=0.15": lead(["adapted", "broadcast"], False)}
+    swapped = {**both, "p=0.15": lead(["broadcast", "adapted"], True)}
+    for cells in (one, swapped):
+        assert takeaways.loyalty_within_cells(cells, 60) == (
+            "Members' loyalty gained by day 60, pooled over p: no strategy leads clearly at "
+            "every p")

@@ -158,8 +158,7 @@ def loyalty_over_time(ctx: Context) -> Chart | None:
     gains = {layer: {arm: float(c[arm].iloc[-1]) for arm in c.columns}
              for layer, c in curves.items() if len(c)}
     if ld.cells:    # the panels pool over the other factors: no leader is claimed from them
-        title = (f"Members' loyalty gained by day {ctx.horizon}, pooled over the other factors "
-                 "(per-value comparisons in the tables)")
+        title = takeaways.loyalty_within_cells(ld.cells, ctx.horizon)
     else:
         title = takeaways.members_loyalty(gains, _clear_at_end(gained, gains), ctx.horizon)
     subtitle = ("Change in the mean loyalty (0-100) of each network's members since the first "

@@ -334,6 +334,21 @@ def tradeoff(frontier: list[str], lead_x: Lead, lead_y: Lead) -> str:
             + (" (one replicate: no interval can be given)" if lead_x.n < 2 else ""))
 
 
+def loyalty_within_cells(cells: dict[str, Lead], horizon: int) -> str:
+    """Title of loyalty trajectories pooled over other factors: a leader only, never a figure.
+
+    The panels pool over the cells, so no figure read from them is told; a strategy is named
+    only when it leads clearly on loyalty gained within every cell.
+    """
+    factor = _factor(list(cells))
+    leaders = {ld.order[0] for ld in cells.values() if ld.clear}
+    if len(leaders) == 1 and all(ld.clear for ld in cells.values()):
+        return (f"{display(leaders.pop())} builds the most loyalty at every {factor} swept "
+                f"(members' gains by day {horizon}, pooled over {factor})")
+    return (f"Members' loyalty gained by day {horizon}, pooled over {factor}: no strategy "
+            f"leads clearly at every {factor}")
+
+
 def members_loyalty(gains: dict[str, dict[str, float]], clear: dict[str, bool],
                     horizon: int) -> str:
     """Title of the loyalty trajectories, from the gains the panels end on.
