@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from filelock import FileLock
 from sweep_helpers import MINDSHARE
 from test_cli_writers import FULL_DISK
@@ -132,3 +133,8 @@ def test_the_eta_comes_only_from_measured_runs_shared_among_workers(tmp_path):
     (runs[8] / "status.json").write_text('{"status": "failed"}')
     progress.poll()
     assert progress.eta() == 9.0 and progress.failed == 1
+    # once runs have been seen finishing over time, their rate is the measure: 7 runs in the
+    # 12 s since the first ones were seen, 3 left (what timing.json leaves out, writing the
+    # files and starting processes, is in it)
+    now[0] = 40.0
+    assert progress.eta() == pytest.approx(3 * 12 / 7)

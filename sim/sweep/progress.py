@@ -78,6 +78,7 @@ class SweepProgress:
         self.complete = self.failed = 0
         self.workers = max(int(workers or 1), 1)
         self.measured: list[float] = []      # wall seconds of the runs complete in this sweep
+        self._first_seen: tuple[float, int] | None = None   # (clock, runs finished) at the first
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.every, self.every_log, self.clock = every, every_log, clock
@@ -106,12 +107,26 @@ class SweepProgress:
             else:
                 still.append((run_dir, expected))
         self.pending = still
+        finished = self.complete + self.failed
+        if finished and self._first_seen is None:
+            self._first_seen = (self.clock(), finished)
 
     def eta(self) -> float | None:
-        """Seconds left, from the runs measured so far; None before any was measured."""
+        """Seconds left, from the runs measured so far; None before any was measured.
+
+        Once runs have been seen finishing over some time, the rate they finish at (runs since
+        the first finished one, over the time since) is the measure: it counts everything a run
+        costs, writing its files and starting its process included. Before that, each run's own
+        ``timing.json`` is, shared among the runs that go on at once.
+        """
         left = self.total - self.done
         if left == 0:
             return 0.0
+        if self._first_seen is not None:
+            since, base = self._first_seen
+            span, runs = self.clock() - since, self.complete + self.failed - base
+            if span > 0 and runs > 0:
+                return left * span / runs
         if not self.measured:
             return None
         jobs = len({run_dir.parent for run_dir, _ in self.pending}) or 1
