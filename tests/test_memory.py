@@ -101,18 +101,23 @@ json.dump({"status": os.waitstatus_to_exitcode(status), "maxrss_kib": ru.ru_maxr
 """
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB: Linux")
-def test_estimate_is_within_25_percent_of_the_measured_peak(tmp_path):
-    overrides = ["n=200000", "steps=60", "output.chart=false", "output.progress=false"]
+def _measured_run(tmp_path, overrides) -> tuple[int, dict]:
+    """Run ``mindshare`` in a child process; its peak RSS in bytes and its summary."""
     usage = tmp_path / "usage.json"
     subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, str(usage), MINDSHARE, *overrides,
                     f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path, check=True,
                    timeout=600)
     measured = json.loads(usage.read_text())
     assert measured["status"] == 0, measured["stderr"]
-    peak = measured["maxrss_kib"] * 1024
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    return (measured["maxrss_kib"] * 1024,
+            json.loads((tmp_path / "run" / "summary.json").read_text()))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB: Linux")
+def test_estimate_is_within_25_percent_of_the_measured_peak(tmp_path):
+    overrides = ["n=200000", "steps=60", "output.chart=false", "output.progress=false"]
+    peak, summary = _measured_run(tmp_path, overrides)
     config = load_config(overrides)
     estimate = estimate_peak_bytes(config)
     assert estimate.peak == pytest.approx(peak, rel=0.25)
@@ -267,14 +272,7 @@ def test_a_graph_file_larger_than_the_memory_is_refused_before_reading(tmp_path,
 ])
 def test_the_ceiling_bounds_the_measured_peak_of_a_viral_run(tmp_path, overrides):
     overrides = [*overrides, "output.chart=false", "output.progress=false"]
-    usage = tmp_path / "usage.json"
-    subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, str(usage), MINDSHARE, *overrides,
-                    f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path, check=True,
-                   timeout=600)
-    measured = json.loads(usage.read_text())
-    assert measured["status"] == 0, measured["stderr"]
-    peak = measured["maxrss_kib"] * 1024
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    peak, summary = _measured_run(tmp_path, overrides)
     estimate = estimate_peak_bytes(load_config(overrides))
     assert peak <= estimate.ceiling
     # the run did saturate: a large part of the ceiling's exposures were seen
