@@ -66,9 +66,9 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
     *(_engaged(layer) for layer in LAYERS),
     Outcome("shares", "Shares", "shares", "higher", "ratio",
             "{a} earns {amount} more shares than {b}"),
-    Outcome("reproduction_number", "Shares caused per share (reproduction number R)",
-            "shares per share", "higher", "ratio",
-            "{a} gets {amount} more shares out of each share than {b}"),
+    Outcome("reproduction_number", "Reproduction number R (shares caused per first-generation "
+            "sharer)", "reproduction number", "higher", "ratio",
+            "{a} gets {amount} more shares out of each first-generation sharer than {b}"),
     Outcome("structural_virality", "Structural virality (hops)", "structural virality",
             "higher", "ratio", "{a} spreads in {amount} deeper cascades than {b}"),
     Outcome("days_to_half_engaged", "Days until half of the people engaged had shared",
