@@ -208,14 +208,8 @@ class ModelBase(mesa.Model):
         return self._cached("reached", self._first_reached)
 
     def _first_reached(self) -> np.ndarray:
-        never = np.iinfo(np.int32).max
-        first = np.where(self.first_seen > 0, self.first_seen, never).astype(np.int32)
         acts = self.activations()
-        seed = self.seeded_mask(acts)
-        np.minimum.at(first, (acts["layer"][seed].astype(np.int64), acts["agent"][seed]),
-                      (acts["step"][seed] + 1).astype(np.int32))
-        first[first == never] = 0
-        return first
+        return self._first_step(acts, self.seeded_mask(acts), self.first_seen)
 
     @property
     def first_engaged(self) -> np.ndarray:
@@ -226,10 +220,19 @@ class ModelBase(mesa.Model):
         return self._cached("engaged", self._first_engaged)
 
     def _first_engaged(self) -> np.ndarray:
-        never = np.iinfo(np.int32).max
-        first = np.full((len(self.channels), self.n_agents), never, dtype=np.int32)
         acts = self.activations()
-        on = (acts["post"] < self.n_posts) & ~self.seeded_mask(acts)
+        return self._first_step(acts, (acts["post"] < self.n_posts) & ~self.seeded_mask(acts))
+
+    def _first_step(self, acts: dict[str, np.ndarray], on: np.ndarray,
+                    start: np.ndarray | None = None) -> np.ndarray:
+        """First step + 1 per (layer, agent) among ``start`` and the activations ``on``.
+
+        Returns:
+            (channels, N) int32; 0 where neither ``start`` nor an activation has one.
+        """
+        never = np.iinfo(np.int32).max
+        first = (np.full((len(self.channels), self.n_agents), never, dtype=np.int32)
+                 if start is None else np.where(start > 0, start, never).astype(np.int32))
         np.minimum.at(first, (acts["layer"][on].astype(np.int64), acts["agent"][on]),
                       (acts["step"][on] + 1).astype(np.int32))
         first[first == never] = 0
