@@ -103,6 +103,8 @@ def test_titles_say_when_there_is_no_clear_difference():
 def test_amounts_are_told_as_a_room_hears_them():
     assert told(OUTCOMES["reached"], 180, 100) == "1.8x"
     assert told(OUTCOMES["reached"], 107, 100) == "7%"
+    assert told(OUTCOMES["reached"], 1003, 1000) == "0.3%"
+    assert told(OUTCOMES["reached"], 100_004, 100_000) == "0.004%"
     assert told(OUTCOMES["loyalty_gain"], 0.15, 0.04) == "11 points"
     assert told(OUTCOMES["detractor_share"], 0.01, 0.03) == "3.0x"
     assert told(OUTCOMES["reached"], 5, 0) is None

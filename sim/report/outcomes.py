@@ -141,7 +141,11 @@ def told(outcome: Outcome, better: float, worse: float) -> str | None:
         ratio = hi / lo
         if ratio >= 9.95:
             return f"{ratio:.0f}x"
-        return f"{ratio:.1f}x" if ratio >= 1.095 else f"{100 * (ratio - 1):.0f}%"
+        if ratio >= 1.095:
+            return f"{ratio:.1f}x"
+        pct = 100 * (ratio - 1)
+        # below 1% two significant digits, so a real gain never reads "0% more"
+        return f"{pct:.0f}%" if pct >= 0.95 else f"{pct:.2g}%"
     gap = abs(better - worse) * outcome.scale
     digits = 0 if gap >= 10 else 1
     return f"{gap:.{digits}f} {outcome.unit}".strip()
