@@ -28,6 +28,7 @@ from sim.config import Config, Mode, config_hash, validate
 from sim.engine.base import ModelBase
 from sim.engine.factory import make_model
 from sim.guards.memory import check_memory
+from sim.outputs.facts import summarise_facts
 from sim.outputs.files import FileDigest, atomic_write
 from sim.outputs.metrics import posts_table, summarise
 from sim.outputs.rundir import SUMMARY, write_complete
@@ -147,6 +148,7 @@ def simulate(config: Config, *, world: World | None = None,
         "config_hash": config_hash(config),
     }
     summary.update(summarise(model))
+    summary.update(summarise_facts(model))
     summary.update({f"version_{k}": v for k, v in versions().items()})
     names = list(model.channels)
     coded = {"layer": names, "origin": names}
