@@ -112,7 +112,7 @@ def check_inputs(args: argparse.Namespace):
             load_config([*plain, *(f"{p.key}={_value(p, getattr(p, corner))}"
                                    for p in parameters)])
         cal.check_metrics(targets, _summary_keys(plain))
-    except ConfigError as exc:
+    except (ConfigError, cal.StudyError) as exc:
         fail(str(exc))
     return parameters, targets
 

@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 from scipy import stats
 
-from sim.config import Config, ConfigError
+from sim.config import Config
 from sim.config.schema import _walk
 
 #: Quantile of the chi-square distribution (df = number of targets) below which a trial's
@@ -42,6 +42,10 @@ INTERVAL = (0.10, 0.90)
 WITHIN_Z = 2.0
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class StudyError(ValueError):
+    """A bad input of a study (a parameters or targets file, an override); one line."""
 
 
 @dataclass(frozen=True)
@@ -74,19 +78,19 @@ class Target:
 def _load(path: str | Path, what: str, flag: str) -> Any:
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"{flag}='{path}': no such file; expected a YAML {what} file")
+        raise StudyError(f"{flag}='{path}': no such file; expected a YAML {what} file")
     try:
         return yaml.safe_load(p.read_text())
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = " ".join(str(exc).split())[:160]
-        raise ConfigError(f"{flag}='{path}': not a readable YAML file ({reason})") from None
+        raise StudyError(f"{flag}='{path}': not a readable YAML file ({reason})") from None
 
 
 def _number(flag: str, where: str, field: str, value: Any, *, positive: bool = False) -> float:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or (positive and value <= 0):
         allowed = "a number > 0" if positive else "a finite number"
-        raise ConfigError(f"{flag}: {where}.{field}={value!r}: must be {allowed}")
+        raise StudyError(f"{flag}: {where}.{field}={value!r}: must be {allowed}")
     return float(value)
 
 
@@ -107,49 +111,49 @@ def read_parameters(path: str | Path, flag: str = "--parameters") -> list[Parame
     """The parameters to fit, checked against the schema.
 
     Raises:
-        ConfigError: a missing file, an unknown or non-numeric key, a range that is empty,
+        StudyError: a missing file, an unknown or non-numeric key, a range that is empty,
             outside the schema's, or not positive on a log scale (one line naming the key, the
             value and the allowed range).
     """
     data = _load(path, "parameters", flag)
     items = data.get("parameters") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise ConfigError(f"{flag}='{path}': expected a list 'parameters:' of entries with "
+        raise StudyError(f"{flag}='{path}': expected a list 'parameters:' of entries with "
                           "key, low, high, log, why")
     numbers = schema_numbers()
     out: list[Parameter] = []
     for i, item in enumerate(items):
         where = f"parameters[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("key"), str):
-            raise ConfigError(f"{flag}: {where}: expected an entry with key, low, high, log, why")
+            raise StudyError(f"{flag}: {where}: expected an entry with key, low, high, log, why")
         key = item["key"]
         where = f"parameters[{i}] ({key})"
         if key not in numbers:
             close = sorted(k for k in numbers if k.split(".")[-1] == key.split(".")[-1])
             hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
-            raise ConfigError(f"{flag}: key={key!r}: not a numeric config key{hint}")
+            raise StudyError(f"{flag}: key={key!r}: not a numeric config key{hint}")
         if any(p.key == key for p in out):
-            raise ConfigError(f"{flag}: key={key!r}: listed twice")
+            raise StudyError(f"{flag}: key={key!r}: listed twice")
         integer, lo, hi = numbers[key]
         low = _number(flag, where, "low", item.get("low"))
         high = _number(flag, where, "high", item.get("high"))
         log = item.get("log", False)
         if not isinstance(log, bool):
-            raise ConfigError(f"{flag}: {where}.log={log!r}: must be true or false")
+            raise StudyError(f"{flag}: {where}.log={log!r}: must be true or false")
         for field, v in (("low", low), ("high", high)):
             if not lo <= v <= hi:
-                raise ConfigError(f"{flag}: {key}.{field}={v:g}: outside the schema's range of "
+                raise StudyError(f"{flag}: {key}.{field}={v:g}: outside the schema's range of "
                                   f"{key}, [{lo:g}, {hi:g}]")
             if integer and v != int(v):
-                raise ConfigError(f"{flag}: {key}.{field}={v:g}: {key} is an integer key")
+                raise StudyError(f"{flag}: {key}.{field}={v:g}: {key} is an integer key")
         if not low < high:
-            raise ConfigError(f"{flag}: {key}: low={low:g}, high={high:g}: must have low < high")
+            raise StudyError(f"{flag}: {key}: low={low:g}, high={high:g}: must have low < high")
         if log and low <= 0:
-            raise ConfigError(f"{flag}: {key}.low={low:g}: must be > 0 on a log scale "
+            raise StudyError(f"{flag}: {key}.low={low:g}: must be > 0 on a log scale "
                               f"(log: true)")
         why = item.get("why")
         if not isinstance(why, str) or not why.strip():
-            raise ConfigError(f"{flag}: {where}.why: missing; say where the range comes from "
+            raise StudyError(f"{flag}: {where}.why: missing; say where the range comes from "
                               "(or 'assumption: ...')")
         out.append(Parameter(key, low, high, log, integer, why.strip()))
     return out
@@ -159,29 +163,29 @@ def read_targets(path: str | Path, flag: str = "--targets") -> list[Target]:
     """The targets (published facts) of a targets file.
 
     Raises:
-        ConfigError: a missing file, a target without a snake_case name or metric, a value or
+        StudyError: a missing file, a target without a snake_case name or metric, a value or
             weight that is not finite, an ``sd`` that is not positive, a name listed twice.
     """
     data = _load(path, "targets", flag)
     items = data.get("targets") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise ConfigError(f"{flag}='{path}': expected a list 'targets:' of entries with "
+        raise StudyError(f"{flag}='{path}': expected a list 'targets:' of entries with "
                           "name, metric, value, sd, weight")
     out: list[Target] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ConfigError(f"{flag}: targets[{i}]: expected an entry with name, metric, "
+            raise StudyError(f"{flag}: targets[{i}]: expected an entry with name, metric, "
                               "value, sd, weight")
         name = item.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ConfigError(f"{flag}: targets[{i}].name={name!r}: must be a snake_case "
+            raise StudyError(f"{flag}: targets[{i}].name={name!r}: must be a snake_case "
                               "identifier")
         if any(t.name == name for t in out):
-            raise ConfigError(f"{flag}: targets[{i}].name={name!r}: listed twice")
+            raise StudyError(f"{flag}: targets[{i}].name={name!r}: listed twice")
         where = f"targets[{i}] ({name})"
         metric = item.get("metric")
         if not isinstance(metric, str) or not metric:
-            raise ConfigError(f"{flag}: {where}.metric={metric!r}: must be a summary.json key")
+            raise StudyError(f"{flag}: {where}.metric={metric!r}: must be a summary.json key")
         value = _number(flag, where, "value", item.get("value"))
         sd = _number(flag, where, "sd", item.get("sd"), positive=True)
         weight = _number(flag, where, "weight", item.get("weight", 1.0), positive=True)
@@ -193,12 +197,12 @@ def read_targets(path: str | Path, flag: str = "--targets") -> list[Target]:
 
 def check_metrics(targets: Sequence[Target], keys: Sequence[str], flag: str = "--targets"
                   ) -> None:
-    """Raise a one-line :class:`ConfigError` when a target's metric is not a numeric summary key."""
+    """Raise a one-line :class:`StudyError` when a target's metric is not a numeric summary key."""
     for t in targets:
         if t.metric not in keys:
             close = sorted(k for k in keys if t.metric.split("_")[0] in k)[:4]
             hint = f" (e.g. {', '.join(close)})" if close else ""
-            raise ConfigError(f"{flag}: {t.name}.metric={t.metric!r}: not a numeric key of "
+            raise StudyError(f"{flag}: {t.name}.metric={t.metric!r}: not a numeric key of "
                               f"summary.json{hint}")
 
 
@@ -210,13 +214,13 @@ def check_overrides(parameters: Sequence[Parameter], overrides: Sequence[str]) -
     for o in overrides:
         key = o.split("=", 1)[0].lstrip("+~")
         if key in fitted:
-            raise ConfigError(f"{o}: {key} is a fitted parameter (--parameters); leave it out "
+            raise StudyError(f"{o}: {key} is a fitted parameter (--parameters); leave it out "
                               "of the overrides")
         if key in own or o.split("=", 1)[0] in own:
-            raise ConfigError(f"{o}: {key} is set by the calibration itself; use --replicates "
+            raise StudyError(f"{o}: {key} is set by the calibration itself; use --replicates "
                               "or --out")
         if o.startswith("-"):
-            raise ConfigError(f"{o}: unknown option; see mindshare-calibrate --help")
+            raise StudyError(f"{o}: unknown option; see mindshare-calibrate --help")
 
 
 def distance(targets: Sequence[Target], means: Mapping[str, float]) -> float:
