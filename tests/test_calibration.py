@@ -151,6 +151,7 @@ def test_rejection_intervals_cover_the_truth_on_synthetic_trials():
     assert "chi-square with 3 degrees of freedom" in rule
     assert cal.tolerance(3) == pytest.approx(6.2514, abs=1e-3)
     e = cal.estimate("k", theta, mask, best=float(theta[np.argmin(dist)]))
+    assert e.span == "10-90%"
     assert e.low < 0.3 < e.high
     assert e.high - e.low < 0.2           # informative: far narrower than the range searched
     assert e.accepted == int(mask.sum()) >= cal.MIN_ACCEPTED
@@ -159,8 +160,19 @@ def test_rejection_intervals_cover_the_truth_on_synthetic_trials():
 def test_too_few_within_tolerance_takes_the_best():
     dist = [100.0, 50.0, 10.0, 20.0, 30.0, 40.0, math.nan, 60.0]
     mask, rule = cal.accept(dist, 2)
-    assert rule.startswith("the 5 best trials")
+    assert rule.startswith("the 5 best trials (only 0 had distance <= 4.61")
     assert sorted(np.flatnonzero(mask)) == [1, 2, 3, 4, 5]
+    # with many trials, the best fifth
+    many = [100.0 + i for i in range(50)]
+    mask, rule = cal.accept(many, 2)
+    assert rule.startswith("the 10 best trials") and sorted(np.flatnonzero(mask)) == list(range(10))
+
+
+def test_few_accepted_report_their_whole_range():
+    values = [0.1, 0.2, 0.3, 0.4, 0.5, 0.9]
+    mask = np.array([True] * 5 + [False])
+    e = cal.estimate("k", values, mask, best=0.3)
+    assert (e.low, e.high, e.median, e.span, e.accepted) == (0.1, 0.5, 0.3, "min-max", 5)
 
 
 def test_replicate_interval():
@@ -287,12 +299,12 @@ def test_self_consistency_recovers_known_parameters(tmp_path):
     targets = tmp_path / "targets.yaml"
     _self_targets(targets)
     out = tmp_path / "study"
-    cmd = [CALIBRATE, "--targets", str(targets), "--parameters", TWO, "--trials", "24",
-           "--batch", "8", "--replicates", str(FIT_REPLICATES), "--out", str(out),
+    cmd = [CALIBRATE, "--targets", str(targets), "--parameters", TWO, "--trials", "40",
+           "--batch", "10", "--replicates", str(FIT_REPLICATES), "--out", str(out),
            "--no-charts", f"n={N}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "round 3/3: trials 16-23, best distance" in proc.stderr
+    assert "round 4/4: trials 30-39, best distance" in proc.stderr
     est = pd.read_csv(out / "parameters.csv").set_index("key")
     for key, value in TRUE.items():
         assert est.loc[key, "low"] <= value <= est.loc[key, "high"], (key, est)
@@ -300,7 +312,7 @@ def test_self_consistency_recovers_known_parameters(tmp_path):
     # within the acceptance tolerance
     assert 0.5 * TRUE["p"] <= est.loc["p", "best"] <= 2 * TRUE["p"]
     trials = pd.read_parquet(out / "trials.parquet")
-    assert len(trials) == 24 and (trials["state"] == "complete").all()
+    assert len(trials) == 40 and (trials["state"] == "complete").all()
     assert trials["distance"].min() <= cal.tolerance(len(METRICS))
     fitted = yaml.safe_load((out / "fitted.yaml").read_text())
     assert fitted["p"] == pytest.approx(est.loc["p", "best"], rel=1e-3)

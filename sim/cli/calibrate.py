@@ -55,12 +55,13 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="mindshare-calibrate",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Fit the parameters listed in --parameters so that the default campaign "
-                    "reproduces the facts in --targets. Each round of --batch trials is one "
-                    "`mindshare -m` sweep (any launcher); rerunning the same command resumes.",
+        description="Fit the parameters listed in --parameters so that the default campaign\n"
+                    "reproduces the facts in --targets. Each round of --batch trials is one\n"
+                    "`mindshare -m` sweep (any launcher); rerunning the same command resumes.\n"
+                    "README.md, section Calibration, says what the outputs and intervals mean.",
         epilog="examples:\n"
                "  mindshare-calibrate                                  # defaults, local\n"
-               "  mindshare-calibrate --trials 40 --batch 8 --replicates 3 n=2000\n"
+               "  mindshare-calibrate --trials 40 --batch 10 --replicates 3 n=1000  # reduced\n"
                "  mindshare-calibrate hydra/launcher=slurm n=10000     # rounds on SLURM\n"
                "outputs (in --out): fitted.yaml, parameters.csv, fit.csv, trials.parquet,\n"
                "report.md, fit.png, parameters.png; rounds/r<k>/ are the rounds' sweeps.")
@@ -168,13 +169,28 @@ def _run_round(out: Path, index: int, trials, args) -> int:
     child = subprocess.Popen(command)
     try:
         return child.wait()
-    except KeyboardInterrupt:
-        # the terminal's Ctrl-C reaches the sweep too; let it write its final line
+    except (KeyboardInterrupt, _Terminated) as exc:
+        # Ctrl-C in a terminal reaches the sweep too: give it a moment to stop on its own,
+        # else pass the signal on; the sweep then writes its final line and exits
+        sig = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
         try:
-            return child.wait(timeout=30)
-        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            return child.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            child.send_signal(sig)
+        try:
+            return child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
             child.kill()
-            return 128 + signal.SIGINT
+            child.wait()
+            return 128 + sig
+
+
+class _Terminated(Exception):
+    """This command was sent ``SIGTERM``."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated(signum)
 
 
 def _tell(study, out: Path, trial, targets, args) -> TrialRow:
@@ -220,6 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     parameters, targets = check_inputs(args)
     out = _open(args, parameters, targets)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     study = st.open_study(out)
     rounds = math.ceil(args.trials / args.batch)
     t0 = time.perf_counter()
@@ -287,11 +304,10 @@ def _print_result(outcome: Outcome, parameters, out: Path) -> None:
     if outcome.best is None:
         print(f"no trial complete -> {out}")
         return
-    lo, hi = (round(100 * q) for q in cal.INTERVAL)
     print(f"best trial {outcome.best.number}, distance {outcome.best.distance:.3g}; "
           f"{int(outcome.accepted.sum())} trials accepted ({outcome.rule})")
     for p, e in zip(parameters, outcome.estimates, strict=True):
-        print(f"  {p.key} = {e.best:.4g}  (accepted median {e.median:.4g}, {lo}-{hi}% "
+        print(f"  {p.key} = {e.best:.4g}  (accepted median {e.median:.4g}, {e.span} "
               f"{e.low:.4g}-{e.high:.4g})")
     print(f"-> {out}/fitted.yaml, {out}/report.md")
 

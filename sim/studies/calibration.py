@@ -10,8 +10,9 @@ on the trials: a trial is accepted when its distance is at most the 90% quantile
 chi-square distribution with as many degrees of freedom as targets (what the distance of the
 true parameters would stay under 90% of the time, were the targets' ``sd`` their errors and
 the errors independent and normal); when fewer than :data:`MIN_ACCEPTED` trials pass, the
-:data:`MIN_ACCEPTED` best are taken instead. The interval is the 10-90% range of the accepted
-values (a weighted-free empirical quantile, not a posterior under a stated prior: the trials
+:data:`MIN_ACCEPTED` best (or the best fifth of the trials, if more) are taken instead. The
+interval is the 10-90% range of the accepted values, or their whole range when fewer than
+:data:`QUANTILES_FROM` are accepted; it is not a posterior under a stated prior (the trials
 come from a sampler that concentrates near good points).
 """
 
@@ -34,10 +35,15 @@ from sim.config.schema import _walk
 #: Quantile of the chi-square distribution (df = number of targets) below which a trial's
 #: distance is accepted.
 ACCEPT_QUANTILE = 0.90
-#: Fewest accepted trials: the best ones are taken when fewer pass the tolerance.
+#: Fewest accepted trials: when fewer pass the tolerance, the best :data:`MIN_ACCEPTED`, or the
+#: best :data:`MIN_SHARE` of the complete trials if that is more, are taken instead.
 MIN_ACCEPTED = 5
-#: Reported range of the accepted values.
+MIN_SHARE = 0.2
+#: Reported range of the accepted values: these quantiles when at least
+#: :data:`QUANTILES_FROM` trials are accepted, else their whole range (the quantiles of a
+#: handful of values would be narrower than the values found).
 INTERVAL = (0.10, 0.90)
+QUANTILES_FROM = 20
 #: |z| at or below which the model is within tolerance of a target.
 WITHIN_Z = 2.0
 
@@ -248,15 +254,16 @@ def accept(distances: Sequence[float], n_targets: int) -> tuple[np.ndarray, str]
     ok = np.isfinite(d)
     tol = tolerance(n_targets)
     mask = ok & (d <= tol)
-    if mask.sum() >= min(MIN_ACCEPTED, ok.sum()):
+    least = int(min(max(MIN_ACCEPTED, math.ceil(MIN_SHARE * ok.sum())), ok.sum()))
+    if mask.sum() >= least:
         return mask, (f"distance <= {tol:.2f}, the {ACCEPT_QUANTILE:.0%} quantile of a "
                       f"chi-square with {n_targets} degrees of freedom")
-    k = int(min(MIN_ACCEPTED, ok.sum()))
-    order = np.argsort(np.where(ok, d, np.inf), kind="stable")[:k]
+    order = np.argsort(np.where(ok, d, np.inf), kind="stable")[:least]
     mask = np.zeros(len(d), dtype=bool)
     mask[order] = True
-    return mask, (f"the {k} best trials (fewer than {MIN_ACCEPTED} had distance <= {tol:.2f}, "
-                  f"the {ACCEPT_QUANTILE:.0%} chi-square quantile)")
+    return mask, (f"the {least} best trials (only {int((ok & (d <= tol)).sum())} had distance "
+                  f"<= {tol:.2f}, the {ACCEPT_QUANTILE:.0%} quantile of a chi-square with "
+                  f"{n_targets} degrees of freedom)")
 
 
 @dataclass(frozen=True)
@@ -269,6 +276,7 @@ class Estimate:
     low: float
     high: float
     accepted: int
+    span: str = "10-90%"
 
     def record(self) -> dict[str, Any]:
         """A row of ``parameters.csv``."""
@@ -278,9 +286,15 @@ class Estimate:
 def estimate(key: str, values: Sequence[float], mask: np.ndarray, best: float) -> Estimate:
     """The estimate of one parameter from every trial's value and the acceptance mask."""
     v = np.asarray(values, dtype=float)[mask]
-    lo, hi = np.quantile(v, INTERVAL) if len(v) else (math.nan, math.nan)
+    span = f"{round(100 * INTERVAL[0])}-{round(100 * INTERVAL[1])}%"
+    if not len(v):
+        lo, hi = math.nan, math.nan
+    elif len(v) >= QUANTILES_FROM:
+        lo, hi = np.quantile(v, INTERVAL)
+    else:
+        lo, hi, span = v.min(), v.max(), "min-max"
     return Estimate(key, float(best), float(np.median(v)) if len(v) else math.nan,
-                    float(lo), float(hi), int(len(v)))
+                    float(lo), float(hi), int(len(v)), span)
 
 
 def replicate_interval(values: Sequence[float]) -> tuple[float, float, float]:

@@ -25,6 +25,7 @@ from sim.outputs.files import atomic_write
 from sim.report import style
 from sim.studies.calibration import (
     INTERVAL,
+    QUANTILES_FROM,
     WITHIN_Z,
     Estimate,
     Parameter,
@@ -106,13 +107,12 @@ def fitted_yaml(outcome: Outcome, parameters: Sequence[Parameter], report_path: 
     """The fitted values as a config file, each with its interval and the report in a comment."""
     if outcome.best is None:
         return ""
-    lo_q, hi_q = (round(100 * q) for q in INTERVAL)
     values, comments = {}, {}
     for p, e in zip(parameters, outcome.estimates, strict=True):
         v = outcome.best.params[p.key]
         values[p.key] = int(v) if p.integer else float(f"{v:.4g}")
         comments[p.key] = (f"calibrated: best trial; accepted median {_g(e.median, 3)}, "
-                           f"{lo_q}-{hi_q}% {_g(e.low, 3)}-{_g(e.high, 3)} "
+                           f"{e.span} {_g(e.low, 3)}-{_g(e.high, 3)} "
                            f"({e.accepted} accepted); see {report_path}")
     header = ["Fitted by mindshare-calibrate (best trial, its distance "
               f"{_g(outcome.best.distance, 3)}): see {report_path}"]
@@ -210,11 +210,11 @@ def _parameter_chart(study_dir: Path, outcome: Outcome, parameters: Sequence[Par
         ax.axvline(e.best, color="#08519c", lw=1.5)
         if p.log:
             ax.set_xscale("log")
-        ax.set_title(f"{p.key}\nbest {_g(e.best, 3)}, {round(100 * INTERVAL[0])}-"
-                     f"{round(100 * INTERVAL[1])}% {_g(e.low, 3)}-{_g(e.high, 3)}", fontsize=11)
+        ax.set_title(f"{p.key}\nbest {_g(e.best, 3)}, accepted {e.span} {_g(e.low, 3)}-"
+                     f"{_g(e.high, 3)}", fontsize=11)
     chart = style.finish("parameters", fig, "Fitted parameters: the accepted trials' values",
                          f"Histogram of every trial (grey) and of the accepted ones (blue: "
-                         f"{outcome.rule}); line: the best trial; band: the accepted 10-90%",
+                         f"{outcome.rule}); line: the best trial; band: the accepted interval",
                          _footnote(outcome, settings))
     style.save(chart, study_dir)
     return list(chart.files.values())
@@ -242,12 +242,13 @@ def report_markdown(outcome: Outcome, parameters: Sequence[Parameter],
         out += [f"Best trial: {outcome.best.number} ({point_name(outcome.best.number)}), "
                 f"distance {_g(outcome.best.distance, 4)}.", ""]
     out += ["## Fitted parameters", "",
-            f"| key | range searched | best | accepted median | accepted {lo_q}-{hi_q}% | "
+            "| key | range searched | best | accepted median | interval (accepted) | "
             "accepted | why this range |", "|---|---|---|---|---|---|---|"]
     for p, e in zip(parameters, outcome.estimates, strict=True):
         scale = ", log" if p.log else ""
         out.append(f"| `{p.key}` | {_g(p.low)}-{_g(p.high)}{scale} | {_g(e.best)} | "
-                   f"{_g(e.median)} | {_g(e.low)}-{_g(e.high)} | {e.accepted} | {p.why} |")
+                   f"{_g(e.median)} | {_g(e.low)}-{_g(e.high)} ({e.span}) | {e.accepted} | "
+                   f"{p.why} |")
     out += ["", "## Fit per target (best trial)", "",
             "| target | metric | value | sd | model (95% over replicates) | z | within "
             f"{WITHIN_Z:g} sd |", "|---|---|---|---|---|---|---|"]
@@ -265,7 +266,8 @@ def report_markdown(outcome: Outcome, parameters: Sequence[Parameter],
                 "![fitted parameters](parameters.png)"]
     out += ["", "## What the intervals mean", "",
             "The interval of a parameter is the range of its values over the accepted trials "
-            f"({lo_q}-{hi_q}%). It says which values fit the targets about as well as the best "
+            f"({lo_q}-{hi_q}%, or their whole range when fewer than {QUANTILES_FROM} are "
+            "accepted). It says which values fit the targets about as well as the best "
             "one, given the targets' sd and the replicates' noise; it is not a posterior under "
             "a stated prior (the sampler concentrates its trials near good points, so the "
             "accepted values are not a prior sample), and it is no wider than the range "
