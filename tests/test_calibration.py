@@ -354,3 +354,59 @@ def test_a_calibration_stopped_mid_round_resumes_without_redoing_runs(tmp_path):
     assert all(p.stat().st_mtime_ns == t for p, t in kept.items())   # nothing redone
     trials = pd.read_parquet(out / "trials.parquet")
     assert list(trials["trial"]) == list(range(8))
+
+
+def test_point_results_read_complete_failed_and_missing_runs(tmp_path):
+    from sim.outputs.files import file_digest
+    from sim.outputs.rundir import write_complete, write_failure
+    from sim.studies.study import point_results
+
+    root = tmp_path / "r000"
+    runs = []
+    for job, r, how in [("+point=t0003,n=1000", 0, "complete"), ("+point=t0003,n=1000", 1,
+                         "complete"), ("+point=t0004,n=1000", 0, "failed"),
+                        ("+point=t0004,n=1000", 1, "missing")]:
+        d = root / job / f"replicate={r}"
+        d.mkdir(parents=True)
+        runs.append({"dir": f"{job}/replicate={r}", "config_hash": "h", "overrides": []})
+        if how == "complete":
+            (d / "summary.json").write_text(json.dumps({"config_hash": "h", "engaged": 10 + r,
+                                                        "reproduction_number": None}))
+            write_complete(d, "h", {"summary.json": file_digest(d / "summary.json")})
+        elif how == "failed":
+            write_failure(d, "h", "ValueError: boom", "Traceback ...")
+    (root / "sweep.json").write_text(json.dumps({"runs": runs}))
+    ok = point_results(root, 3, ["engaged", "reproduction_number"])
+    assert ok.complete == 2 and not ok.failed and ok.missing == 0
+    assert ok.means()["engaged"] == 10.5
+    assert math.isnan(ok.means()["reproduction_number"])     # null in summary.json
+    bad = point_results(root, 4, ["engaged"])
+    assert bad.complete == 0 and bad.missing == 1
+    assert bad.failed == ["+point=t0004,n=1000/replicate=0: ValueError: boom"]
+    assert point_results(tmp_path / "none", 3, ["engaged"]).complete == 0
+
+
+@pytest.mark.slow
+def test_a_point_the_schema_refuses_fails_its_trial_not_the_round(tmp_path):
+    # odd mean degrees are refused (the degree must be even): those trials fail, with the
+    # error printed and kept, and the other trials run
+    params = _params(tmp_path, {"key": "network.personal.mean_degree", "low": 4, "high": 8,
+                                "why": "test: odd values are refused"})
+    out = tmp_path / "study"
+    proc = subprocess.run([CALIBRATE, "--targets", SMALL, "--parameters", params, "--trials",
+                           "6", "--batch", "6", "--replicates", "1", "--no-charts", "--out",
+                           str(out), "n=300"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    trials = pd.read_parquet(out / "trials.parquet")
+    odd = trials["network.personal.mean_degree"] % 2 == 1
+    assert odd.any() and (~odd).any()
+    assert (trials.loc[odd, "state"] == "fail").all()
+    assert (trials.loc[~odd, "state"] == "complete").all()
+    for _, row in trials[odd].iterrows():
+        line = (f"network.personal.mean_degree={row['network.personal.mean_degree']}: must be "
+                "an even integer")
+        assert row["error"] == line
+        assert f"mindshare: trial {row['trial']} failed: {line}" in proc.stderr
+    assert not trials.loc[odd, "accepted"].any()
+    fitted = yaml.safe_load((out / "fitted.yaml").read_text())
+    assert fitted["network"]["personal"]["mean_degree"] % 2 == 0

@@ -108,7 +108,7 @@ def check_inputs(args: argparse.Namespace):
         parameters = cal.read_parameters(args.parameters)
         targets = cal.read_targets(args.targets)
         cal.check_overrides(parameters, args.overrides)
-        plain = [o for o in args.overrides if not o.lstrip("+~").startswith("hydra")]
+        plain = _plain(args.overrides)
         for corner in ("low", "high"):
             load_config([*plain, *(f"{p.key}={_value(p, getattr(p, corner))}"
                                    for p in parameters)])
@@ -127,7 +127,7 @@ def _open(args, parameters, targets) -> Path:
     out = Path(args.out)
     definition = cal.definition(
         parameters, targets, replicates=args.replicates, batch=0, seed=args.seed,
-        overrides=[o for o in args.overrides if not o.lstrip("+~").startswith("hydra")])
+        overrides=_plain(args.overrides))
     definition.pop("batch")
     held_path = out / STUDY_FILE
     if held_path.exists():
@@ -193,6 +193,51 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated(signum)
 
 
+def _plain(overrides: list[str]) -> list[str]:
+    """The overrides that are not Hydra's own (``hydra/launcher=...``, ``hydra.*``)."""
+    return [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+
+
+def _drop_invalid(study, out: Path, trials, args) -> list:
+    """Fail the trials whose point makes a config the schema refuses; the others.
+
+    A sweep whose first job is refused stops before any run, so a point that cannot be
+    configured is failed here, with the error, instead of stopping its whole round.
+    """
+    from sim import load_config  # noqa: PLC0415 - start-up: Hydra (~0.2 s)
+
+    kept = []
+    for t in trials:
+        try:
+            load_config([*_plain(args.overrides), *(f"{k}={v!r}" for k, v in t.params.items())])
+        except ConfigError as exc:
+            _fail(study, out, t.number, str(exc))
+            continue
+        kept.append(t)
+    return kept
+
+
+ERRORS = "failed.json"
+
+
+def _fail(study, out: Path, number: int, error: str) -> None:
+    """Tell Optuna trial ``number`` failed, and keep its error for the outputs."""
+    print(f"mindshare: trial {number} failed: {error}", file=sys.stderr)
+    errors = _errors(out)
+    errors[str(number)] = error
+    text = json.dumps(errors, indent=1, sort_keys=True) + "\n"
+    atomic_write(out / ERRORS, lambda tmp: Path(tmp).write_text(text))
+    study.tell(number, state=st.TrialState.FAIL)
+
+
+def _errors(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / ERRORS).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _tell(study, out: Path, trial, targets, args) -> TrialRow:
     """Read a trial's runs, tell Optuna its distance (or its failure); the trial's row."""
     result = st.point_results(_round_dir(out, st.round_of(trial)), trial.number,
@@ -206,8 +251,7 @@ def _tell(study, out: Path, trial, targets, args) -> TrialRow:
         bad = [g.metric for g in targets if not math.isfinite(row.means[g.name])]
         row.state, row.error = "fail", f"{', '.join(bad)}: not a number in some runs"
     if row.state == "fail":
-        print(f"mindshare: trial {trial.number} failed: {row.error}", file=sys.stderr)
-        study.tell(trial.number, state=st.TrialState.FAIL)
+        _fail(study, out, trial.number, row.error)
     else:
         study.tell(trial.number, row.distance)
         row.state = "complete"
@@ -255,14 +299,15 @@ def main(argv: list[str] | None = None) -> None:
             index = 1 + max((st.round_of(t) for t in told), default=-1)
             trials = st.ask_round(study, parameters, min(args.batch, left), index,
                                   seed=args.seed, trials=args.trials)
-        status = _run_round(out, index, trials, args)
+        runnable = _drop_invalid(study, out, trials, args)
+        status = _run_round(out, index, runnable, args) if runnable else 0
         if status not in (0, 1):
             if status == 2:
                 raise SystemExit(2)
             print(f"mindshare: round {index + 1} stopped (exit status {status}); trials told "
                   "are kept: rerun the same command to resume", file=sys.stderr, flush=True)
             raise SystemExit(status)
-        for t in trials:
+        for t in runnable:
             _tell(study, out, t, targets, args)
         best = _best(study)
         shown = f"best distance {best[0]:.3g} (trial {best[1]})" if best else "no trial complete"
@@ -280,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def collect(study, out: Path, parameters, targets) -> Outcome:
     """Every told trial, read back from its runs, with the accepted ones and the estimates."""
-    rows = []
+    rows, errors = [], _errors(out)
     for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
         if t.state not in (st.TrialState.COMPLETE, st.TrialState.FAIL):
             continue
@@ -289,7 +334,8 @@ def collect(study, out: Path, parameters, targets) -> Outcome:
         row = _row(t, result, targets)
         if t.state == st.TrialState.FAIL:
             row.distance = math.nan
-            row.error = result.failed[0] if result.failed else "runs missing or not numbers"
+            row.error = errors.get(str(t.number)) or (result.failed[0] if result.failed else
+                                                      "runs missing or not numbers")
         rows.append(row)
     distances = [r.distance if r.state == "complete" else math.nan for r in rows]
     mask, rule = cal.accept(distances, len(targets))
