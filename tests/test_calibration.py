@@ -354,6 +354,13 @@ def test_a_calibration_stopped_mid_round_resumes_without_redoing_runs(tmp_path):
     assert all(p.stat().st_mtime_ns == t for p, t in kept.items())   # nothing redone
     trials = pd.read_parquet(out / "trials.parquet")
     assert list(trials["trial"]) == list(range(8))
+    # the same points and distances as a calibration never stopped
+    whole = tmp_path / "whole"
+    cmd[cmd.index(str(out))] = str(whole)
+    assert subprocess.run(cmd, capture_output=True, timeout=300).returncode == 0
+    never = pd.read_parquet(whole / "trials.parquet")
+    cols = ["trial", "p", "share.social", "distance"]
+    pd.testing.assert_frame_equal(trials[cols], never[cols])
 
 
 def test_point_results_read_complete_failed_and_missing_runs(tmp_path):
