@@ -238,15 +238,18 @@ def _errors(out: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def _tell(study, out: Path, trial, targets, args) -> TrialRow:
-    """Read a trial's runs, tell Optuna its distance (or its failure); the trial's row."""
+def _tell(study, out: Path, trial, targets, args) -> TrialRow | None:
+    """Read a trial's runs, tell Optuna its distance (or its failure); the trial's row.
+
+    None when some of its runs are missing and none failed: the trial is left running.
+    """
     result = st.point_results(_round_dir(out, st.round_of(trial)), trial.number,
                               [g.metric for g in targets])
     row = _row(trial, result, targets)
-    if result.failed or result.missing or result.complete < args.replicates:
-        why = (result.failed[0] if result.failed else
-               f"{result.missing} of {args.replicates} runs missing")
-        row.state, row.error = "fail", why
+    if not result.failed and result.complete < args.replicates:
+        return None          # runs missing (a worker lost): left running, for a rerun
+    if result.failed:
+        row.state, row.error = "fail", result.failed[0]
     elif not math.isfinite(row.distance):
         bad = [g.metric for g in targets if not math.isfinite(row.means[g.name])]
         row.state, row.error = "fail", f"{', '.join(bad)}: not a number in some runs"
@@ -307,8 +310,11 @@ def main(argv: list[str] | None = None) -> None:
             print(f"mindshare: round {index + 1} stopped (exit status {status}); trials told "
                   "are kept: rerun the same command to resume", file=sys.stderr, flush=True)
             raise SystemExit(status)
-        for t in runnable:
-            _tell(study, out, t, targets, args)
+        untold = [t.number for t in runnable if _tell(study, out, t, targets, args) is None]
+        if untold:
+            print(f"mindshare: round {index + 1}: trials {', '.join(map(str, untold))} have runs "
+                  "missing; rerun the same command to resume", file=sys.stderr, flush=True)
+            raise SystemExit(1)
         best = _best(study)
         shown = f"best distance {best[0]:.3g} (trial {best[1]})" if best else "no trial complete"
         print(f"round {index + 1}/{max(rounds, index + 1)}: trials {trials[0].number}-"
