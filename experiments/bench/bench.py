@@ -1,6 +1,6 @@
 """Benchmarks of the mindshare engine, written to one JSON file.
 
-Five sections (see ``experiments/bench/README.md`` for what each figure means):
+Six sections (see ``experiments/bench/README.md`` for what each figure means):
 
 1. **reduction** - the engine in reduction mode (``experiment=independent_cascade``) on
    Barabasi-Albert graphs (m = 5) of 10^4, 10^5 and 10^6 nodes, against the compiled
@@ -15,6 +15,8 @@ Five sections (see ``experiments/bench/README.md`` for what each figure means):
 4. **sweep** - a 200-run sweep at N = 10,000 on the default launcher: runs per minute and the
    machinery's cost per run (``bench_sweep.py``).
 5. **report** - ``mindshare-report`` on a synthetic 1,000-run sweep (``bench_report.py``).
+6. **calibration** - ``mindshare-calibrate`` on a small budget: trials, runs, wall and CPU time
+   (``bench_calibration.py``).
 
 Usage (``make bench`` runs the first line)::
 
@@ -757,7 +759,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="cascades per size for our engine and cynetdiff (default: "
                          f"{', '.join(f'{v} at n={k:_}' for k, v in DEFAULT_REPS.items())})")
     ap.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
-    ap.add_argument("--sections", default="reduction,default_run,memory,sweep,report",
+    ap.add_argument("--sections",
+                    default="reduction,default_run,memory,sweep,report,calibration",
                     help="comma-separated sections to run (default: %(default)s)")
     ap.add_argument("--skip-ndlib", action="store_true", help="do not run NDlib")
     ap.add_argument("--full-networkx", action="store_true",
@@ -766,10 +769,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="add a cProfile top 15 of our engine at each reduction size")
     args = ap.parse_args(argv)
     args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    unknown = args.sections - {"reduction", "default_run", "memory", "sweep", "report"}
+    unknown = args.sections - {"reduction", "default_run", "memory", "sweep", "report",
+                               "calibration"}
     if unknown:
         ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; "
-                 "known: reduction, default_run, memory, sweep, report")
+                 "known: reduction, default_run, memory, sweep, report, calibration")
     if args.reps is not None and args.reps < 1:
         ap.error("--reps must be >= 1")
     return args
@@ -809,6 +813,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = 200 if args.quick else 1000
         prog.log(f"section 5: mindshare-report on a synthetic sweep of {runs} runs")
         data["report"] = bench_report(runs, args.seed, prog.log)
+    if "calibration" in args.sections:     # experiments/bench/bench_calibration.py
+        from bench_calibration import bench_calibration
+        prog.log("section 6: a small calibration (mindshare-calibrate)")
+        data["calibration"] = bench_calibration(_LAUNCHER, prog.log, quick=args.quick)
     data["total_runtime_s"] = prog.elapsed()
     write_json(args.out, data)
     prog.log(f"wrote {args.out} ({data['total_runtime_s']:.1f} s in all)")

@@ -1,0 +1,138 @@
+"""A study's trials: an Optuna study in a journal file, asked and told one round at a time.
+
+The study lives in ``<study>/optuna.journal`` (Optuna's journal file storage), so it survives
+the command being killed: trials told are kept, and the trials of a round that was cut short
+stay *running* and are evaluated again by the next command (their complete runs are skipped by
+the sweep's own resume). Each round's sampler is seeded from the study's seed and the round's
+number, so the points asked depend on the trials told before, not on how often the command
+was restarted. Each trial's results are read back from its runs (:func:`point_results`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.distributions import FloatDistribution, IntDistribution
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.trial import FrozenTrial, TrialState
+
+from sim.outputs.rundir import RunState, read_run
+from sim.studies.calibration import Parameter
+from sim.studies.points import job_dirs, point_name
+from sim.sweep.manifest import MANIFEST
+
+JOURNAL = "optuna.journal"
+STUDY_NAME = "mindshare"
+#: Random points before the sampler (TPE) models the distance: Optuna's default, or a
+#: quarter of the trials when there are fewer than 40.
+STARTUP_TRIALS = 10
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+logging.getLogger("optuna").setLevel(logging.WARNING)
+
+
+def open_study(study_dir: str | Path) -> optuna.Study:
+    """The study stored in ``study_dir`` (created when there is none)."""
+    storage = JournalStorage(JournalFileBackend(str(Path(study_dir) / JOURNAL)))
+    return optuna.create_study(study_name=STUDY_NAME, storage=storage, direction="minimize",
+                               load_if_exists=True)
+
+
+def distributions(parameters: Sequence[Parameter]) -> dict[str, Any]:
+    """Optuna's search space of the parameters."""
+    return {p.key: (IntDistribution(int(p.low), int(p.high), log=p.log) if p.integer
+                    else FloatDistribution(p.low, p.high, log=p.log)) for p in parameters}
+
+
+def sampler(seed: int, round_index: int, trials: int) -> optuna.samplers.BaseSampler:
+    """The seeded sampler of one round: TPE, random for the first trials."""
+    startup = min(STARTUP_TRIALS, max(4, trials // 4))
+    return optuna.samplers.TPESampler(seed=seed * 100_003 + round_index, n_startup_trials=startup,
+                                      multivariate=True, constant_liar=True)
+
+
+def round_of(trial: FrozenTrial) -> int:
+    """The round a trial was asked in."""
+    return int(trial.user_attrs.get("round", -1))
+
+
+def running(study: optuna.Study) -> list[FrozenTrial]:
+    """Trials asked but never told: the round that was cut short."""
+    return study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+
+
+def ask_round(study: optuna.Study, parameters: Sequence[Parameter], count: int,
+              round_index: int, *, seed: int, trials: int) -> list[FrozenTrial]:
+    """Ask ``count`` new trials, the round ``round_index``; returns them frozen."""
+    study.sampler = sampler(seed, round_index, trials)
+    space = distributions(parameters)
+    numbers = []
+    for _ in range(count):
+        trial = study.ask(space)
+        trial.set_user_attr("round", round_index)
+        numbers.append(trial.number)
+    by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
+    return [by_number[n] for n in numbers]
+
+
+@dataclass
+class PointResult:
+    """What the runs of one point gave: each metric's values over replicates, or errors."""
+
+    values: dict[str, list[float]] = field(default_factory=dict)
+    complete: int = 0
+    failed: list[str] = field(default_factory=list)
+    missing: int = 0
+
+    def means(self) -> dict[str, float]:
+        """Each metric's mean over the complete replicates."""
+        return {k: (sum(v) / len(v) if v else math.nan) for k, v in self.values.items()}
+
+
+def _number(x: Any) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return math.nan
+    return float(x)
+
+
+def point_results(round_dir: str | Path, number: int, metrics: Sequence[str]) -> PointResult:
+    """The results of trial ``number``'s runs in its round's sweep directory.
+
+    Runs are those the round's manifest lists for the point, read with the sweep's states
+    (complete runs only count; failed ones give their error).
+    """
+    root = Path(round_dir)
+    name = point_name(number)
+    try:
+        listed = json.loads((root / MANIFEST).read_text())["runs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = []
+    jobs = {d.name for d in job_dirs(root, name)}
+    result = PointResult(values={m: [] for m in metrics})
+    for entry in listed:
+        if entry["dir"].split("/")[0] not in jobs:
+            continue
+        record = read_run(root / entry["dir"], entry.get("config_hash"))
+        if record.state == RunState.COMPLETE and record.summary is not None:
+            result.complete += 1
+            for m in metrics:
+                result.values[m].append(_number(record.summary.get(m)))
+        elif record.state == RunState.FAILED:
+            error = (record.status or {}).get("error") or "failed"
+            result.failed.append(f"{entry['dir']}: {error}")
+        else:
+            result.missing += 1
+    return result
+
+
+def is_finite(x: float) -> bool:
+    """Whether ``x`` is a finite number."""
+    return isinstance(x, int | float) and math.isfinite(x)
