@@ -179,3 +179,18 @@ def test_the_incentive_pool_lasts_past_the_first_post():
     last_post = int(whole.model.post_step[-1])
     dry = whole.summary["incentive_pool_dry_step"]
     assert dry is None or dry >= last_post
+
+
+def test_a_hub_with_a_thousand_followers_is_paid_as_a_nano_influencer(tmp_path):
+    # a star of 1,200 leaves: the hub is in the nano tier (1,000-10,000 followers)
+    path = tmp_path / "star.txt"
+    path.write_text("".join(f"0 {i}\n" for i in range(1, 1201)))
+    result = simulate(load_config([*SMALL, f"graph={path}", "strategy=influencers",
+                                   "steps=12"]))
+    s, price = result.summary, result.model.config.budget.personal
+    hub = price.base + price.cpm * 1200 / 1000
+    # influencers buy the hub first for every post published
+    assert s["spent_placements_nano"] == pytest.approx(s["posts_published"] * hub)
+    assert s["spent_placements_regular"] == pytest.approx(
+        s["spent_placements"] - s["spent_placements_nano"])
+    assert s["spent_placements_micro"] == 0
