@@ -167,8 +167,8 @@ CASES = [
          "seeds=60: must be <= 40, the number of agents on at least one layer",
          _files(ring=RING)),
     Case("budget too small for one post", ("budget.total=5",),
-         "budget.total=5.0: too small for strategy.posts=10: posts cost 20 and one seed per "
-         "post 5; needs at least 25"),
+         "budget.total=5.0: too small for strategy.posts=10: posts cost 1056.6 EUR and one "
+         "placement per post 106.7 EUR; needs at least 1163.3 EUR"),
     Case("lattice degree above the layer's members", ("n=20",
                                                       "network.personal.mean_degree=30"),
          "network.personal.mean_degree=30: must be below the layer's 17 members "
@@ -209,10 +209,11 @@ CASES = [
     Case("config named: a bad value leaves no run directory", ("--config-name=config",
                                                               "p=1.5"),
          "p=1.5: must be in [0, 1]"),
-    Case("sweep: one job's budget too small for its posts", ("-m", "budget.total=1000,5",
+    Case("sweep: one job's budget too small for its posts", ("-m", "budget.total=3000,5",
                                                             "n=300", "steps=3"),
-         "budget.total=5.0: too small for strategy.posts=10: posts cost 20 and one seed per "
-         "post 5; needs at least 25 (in the job budget.total=5 n=300 steps=3)"),
+         "budget.total=5.0: too small for strategy.posts=10: posts cost 1056.6 EUR and one "
+         "placement per post 106.7 EUR; needs at least 1163.3 EUR (in the job budget.total=5 "
+         "n=300 steps=3)"),
     # --- file kinds, upper bounds, keys however written -----------------------------------
     # a graph path names one of every kind of file; only a readable regular file is read,
     # and no more of it than the memory available
@@ -313,13 +314,32 @@ CASES = [
          r"pp='0.1': unknown key \(did you mean p\?\); known keys here: name, mode, .*output",
          regex=True, config=True),
     Case("misspelt nested key: did you mean", ("strategy.post=3",),
-         r"strategy.post='3': unknown key \(did you mean strategy.posts or budget.post\?\); "
+         r"strategy.post='3': unknown key \(did you mean strategy.posts\?\); "
          r"known keys here: "
          r"name, posts, .*listening", regex=True, config=True),
     Case("key at the wrong level: did you mean", ("mean_degree=4",),
          r"mean_degree='4': unknown key \(did you mean network.personal.mean_degree or "
          r"network.professional.mean_degree\?\); known keys here: name, .*output", regex=True,
          config=True),
+    # --- budget and prices ---
+    Case("placement base price of zero", ("budget.personal.base=0",),
+         "budget.personal.base=0.0: must be in [0.01, 1e+15]", config=True),
+    Case("negative professional CPM", ("budget.professional.cpm=-1",),
+         "budget.professional.cpm=-1.0: must be in [0, 1e+15]", config=True),
+    Case("ambassador perk of zero", ("budget.ambassador=0",),
+         "budget.ambassador=0.0: must be in [0.01, 1e+15]", config=True),
+    Case("negative owned-channel upkeep", ("budget.owned=-0.1",),
+         "budget.owned=-0.1: must be in [0, 1e+15]", config=True),
+    Case("production premium not a number", ("budget.post_premium=nan",),
+         "budget.post_premium=nan: must be a finite number", config=True),
+    Case("share reward above the largest money", ("budget.reward=1e16",),
+         "budget.reward=1e+16: must be in [0, 1e+15]", config=True),
+    Case("former budget key: budget.post", ("budget.post=2",),
+         r"budget.post='2': unknown key \(did you mean budget.post_base\?\); known keys here: "
+         r"total, personal, .*post_premium", regex=True, config=True),
+    Case("adapted content too dear for the budget", ("strategy=adapted", "budget.total=2300"),
+         "budget.total=2300.0: too small for strategy.posts=10: posts cost 2286.1 EUR and "
+         "one placement per post 106.7 EUR; needs at least 2392.8 EUR"),
 ]
 
 

@@ -111,7 +111,7 @@ def test_full_mode_invariants_on_two_layers():
     on_layer = codes < len(model.layer_names)
     assert model.world.member[codes[on_layer], acts["agent"].to_numpy()[on_layer]].all()
     # the budget is never overspent
-    assert s["budget_spent"] <= config.budget.total + 1e-9
+    assert s["spent"] <= config.budget.total + 1e-9
 
 
 def test_inactive_layer_lets_exposures_expire():

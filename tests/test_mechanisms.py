@@ -28,11 +28,11 @@ from sim.mechanisms.share import share_probability
 from sim.strategies import (
     Ledger,
     Listener,
+    affordable,
     choose_seeds,
     k_core_numbers,
     make_ledger,
     post_steps,
-    seeds_per_layer,
 )
 
 ZERO = ShareConfig(fit=0, emotion=0, loyalty=0, incentive=0, social=0, fatigue=0)
@@ -201,19 +201,23 @@ def test_regular_and_bursty_schedules_have_the_same_posts():
     assert bursty.tolist() == [0, 1, 2, 3, 4, 25, 26, 27, 28, 29]
 
 
-@pytest.mark.parametrize("per_post, split", [(8.0, 0.3), (1.0, 0.5), (13.7, 0.9), (0.5, 0.0)])
-def test_placements_never_cost_more_than_their_share_of_the_budget(per_post, split):
-    prices = np.array([0.5, 1.0])
-    counts = seeds_per_layer(per_post, np.array([1 - split, split]), prices)
-    assert float(counts @ prices) <= per_post + 1e-9
-    assert float(counts @ prices) > per_post - 1.0 - 1e-9     # nothing affordable left over
+@pytest.mark.parametrize("money", [0.0, 5.0, 10.0, 10.5, 37.0, 1e6])
+def test_placements_are_bought_in_order_while_the_next_is_affordable(money):
+    prices = np.array([10.0, 0.5, 7.0, 3.0, 20.0])
+    n = affordable(prices, money)
+    assert prices[:n].sum() <= money + 1e-9
+    assert n == prices.size or prices[:n + 1].sum() > money    # the next one is not affordable
 
 
 def test_ledger_refuses_to_overspend_and_budget_must_buy_the_posts():
-    ledger = Ledger(total=10.0, seed_pool=5.0, incentive_pool=1.0)
+    ledger = Ledger(total=10.0, post_cost=1.0, placement_pool=5.0, incentive_pool=1.0,
+                    n_posts=2)
     ledger.spend("posts", 9.0)
     with pytest.raises(RuntimeError, match="budget exceeded"):
-        ledger.spend("seeds", 2.0)
+        ledger.spend("placements", 2.0)
+    ledger.release(1)                                    # half the pool after the first post
+    assert ledger.affordable_rewards(0.3, 10) == 1
+    ledger.release(2)
     assert ledger.affordable_rewards(0.3, 10) == 3
     with pytest.raises(ConfigError, match="budget.total"):
         make_ledger(BudgetConfig(total=20), StrategyConfig(posts=10), ("personal",))
@@ -348,8 +352,8 @@ def test_owned_channel_members_receive_later_posts_directly():
 def test_incentives_are_paid_from_their_pool_only():
     config = load_config(["strategy=incentives", "n=3000"])
     s = simulate(config).summary
-    assert 0 < s["budget_incentives"] <= config.budget.total * config.strategy.incentive_budget
-    assert s["budget_spent"] <= config.budget.total + 1e-9
+    assert 0 < s["spent_incentives"] <= config.budget.total * config.strategy.incentive_budget
+    assert s["spent"] <= config.budget.total + 1e-9
 
 
 def test_backlash_is_traced_as_a_cascade_of_detractors():
@@ -367,4 +371,4 @@ def test_every_named_strategy_runs():
             "brand_centric", "promotional", "listening"} <= set(names)
     for name in names:
         s = simulate(load_config([f"strategy={name}", "n=1500", "steps=30"])).summary
-        assert s["budget_spent"] <= 100 + 1e-9 and s["reached"] >= s["seeded"] > 0, name
+        assert s["spent"] <= s["budget_total"] + 1e-9 and s["reached"] >= s["seeded"] > 0, name

@@ -267,7 +267,7 @@ def test_a_graph_file_larger_than_the_memory_is_refused_before_reading(tmp_path,
     ["n=30000", "p=0.95", "network.personal.activity=1", "network.professional.activity=1",
      "network.personal.receptivity=10", "network.professional.receptivity=10",
      "network.feed_ttl=60", "network.crosspost=1", "strategy.posts=20",
-     "strategy.interval=2", "budget.total=1000"],
+     "strategy.interval=2", "budget.total=18000"],
     ["n=60000", "p=0.5"],
 ])
 def test_the_ceiling_bounds_the_measured_peak_of_a_viral_run(tmp_path, overrides):

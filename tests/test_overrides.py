@@ -73,7 +73,8 @@ def test_a_list_or_tuple_of_strings_or_none_is_accepted():
 @pytest.mark.parametrize(("key", "hint"), [
     ("pp", " (did you mean p?)"),
     ("stratgy", " (did you mean strategy?)"),
-    ("strategy.post", " (did you mean strategy.posts or budget.post?)"),
+    ("strategy.post", " (did you mean strategy.posts?)"),
+    ("budget.seed_personal", " (did you mean budget.personal?)"),
     ("mean_degree", " (did you mean network.personal.mean_degree or "
                     "network.professional.mean_degree?)"),
     ("network.personal.recptivity", " (did you mean network.personal.receptivity or "

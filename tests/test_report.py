@@ -21,7 +21,10 @@ from sim.report.collect import collect
 from sim.report.design import detect
 from sim.report.style import DPI, SIZE
 
-TINY = ["n=300", "steps=12"]
+#: Small runs that still separate the two strategies: at the default budget both reach
+#: nearly all of 300 people; at 2,400 EUR and p = 0.05 adapted content, whose second variant
+#: leaves fewer placements, reaches fewer.
+TINY = ["n=300", "steps=12", "budget.total=2400", "p=0.05"]
 #: Run numbers of the synthetic sweep: strategy-major, replicate-minor (4 replicates).
 FAILED, MISSING = 2, 5
 
@@ -324,3 +327,17 @@ def test_a_sweep_over_networks_compares_networks_and_names_every_arm(tmp_path):
                if ax.get_legend() is not None]
     assert len(legends) == 1
     assert len(legends[0].get_texts()) == 2
+
+
+def test_the_summary_says_where_the_money_went(rep):
+    summary = (rep.out / "summary.md").read_text()
+    section = summary[summary.index("## Where the money went"):]
+    section = section[:section.index("\n## ", 1)]
+    runs = rep.labelled
+    # adapted content pays two variants per post: more on posts than broadcast
+    posts = runs.groupby("arm")["spent_posts"].mean()
+    assert posts["adapted"] > posts["broadcast"] > 0
+    assert f"{posts['adapted']:,.0f}" in section and f"{posts['broadcast']:,.0f}" in section
+    assert "placements: regular tier" in section and "total" in section
+    assert "placements: mega tier" not in section                  # no arm paid that tier
+    assert "Cost per person reached (EUR)" in summary

@@ -60,11 +60,11 @@ _STEPS_WHY = ("assumption: ten times reduction mode's default cap (1e5 generatio
 #: 5,000), so no platform's graph has a larger mean degree.
 MAX_DEGREE = 30_000
 _DEGREE_WHY = "the platforms' caps on contacts: LinkedIn 30,000 connections, Facebook 5,000"
-#: Largest budget or cost: assumption; budget units are arbitrary, and up to 10^15 a budget
-#: divided by the smallest seed cost (0.001) is a count that int64 holds exactly.
+#: Largest budget or price in EUR: assumption; up to 10^15 a budget divided by the smallest
+#: placement price (0.01 EUR) is a count that int64 holds exactly.
 MAX_MONEY = 1e15
-_MONEY_WHY = ("assumption: budget units are arbitrary; up to 1e15 a budget over the smallest "
-              "seed cost (0.001) stays an exact int64 count of seeds")
+_MONEY_WHY = ("assumption: more than any campaign's budget; up to 1e15 EUR a budget over the "
+              "smallest placement price (0.01 EUR) stays an exact int64 count of placements")
 #: Largest seed or replicate index: they are written as int64.
 MAX_INT64 = 2**63 - 1
 _INT64_WHY = "written as a 64-bit integer in summary.json and the tables"
@@ -348,25 +348,97 @@ class OwnedConfig:
                        lo=0, hi=1, source="assumption")
 
 
+#: Euro per US dollar: the ECB's euro foreign exchange reference rate of 28 February 2025,
+#: 1 EUR = 1.0411 USD; every default below that a source gives in USD is divided by it
+#: (docs/prices.md shows the arithmetic).
+USD_PER_EUR = 1.0411
+_NANO_FIT = ("fitted to Hootsuite, 'Instagram influencer rates' (blog, undated): "
+             "nano-influencers (1,000-10,000 followers) charge $25-$150 per post; the line "
+             "through (1,000, $25) and (10,000, $150)")
+
+
+@dataclass
+class PriceConfig:
+    """The price of a paid placement on one layer: ``base + cpm * followers / 1000`` (C9).
+
+    ``followers`` is the seeded member's degree on the layer. Prices are in EUR.
+    """
+
+    base: float = _f(10.67, "Fixed part of a placement's price, whatever the audience.",
+                     lo=0.01, hi=MAX_MONEY, unit="EUR per placement", claims=("C9",),
+                     source=_NANO_FIT + " meets 0 followers at $11.11 = 10.67 EUR "
+                     "(extrapolated below 1,000 followers: assumption)",
+                     hi_source=_MONEY_WHY)
+    cpm: float = _f(13.34, "Price per thousand followers of the seeded member on the layer.",
+                    lo=0, hi=MAX_MONEY, unit="EUR per 1,000 followers", claims=("C9",),
+                    source=_NANO_FIT + " rises $13.89 per 1,000 followers = 13.34 EUR",
+                    hi_source=_MONEY_WHY)
+
+
+@dataclass
+class ProfessionalPriceConfig(PriceConfig):
+    """The price of a paid placement on the professional layer (C9, C13).
+
+    The personal line, its cpm scaled by how much dearer professional audiences are.
+    """
+
+    base: float = _f(10.67, "Fixed part of a placement's price, whatever the audience.",
+                     lo=0.01, hi=MAX_MONEY, unit="EUR per placement", claims=("C9",),
+                     source="assumption: the personal base (a creator's fee for making the "
+                     "post does not depend on the platform); plausible 5-50 EUR",
+                     hi_source=_MONEY_WHY)
+    cpm: float = _f(57.17, "Price per thousand followers of the seeded member on the layer.",
+                    lo=0, hi=MAX_MONEY, unit="EUR per 1,000 followers", claims=("C9", "C13"),
+                    source="personal cpm 13.34 EUR x 45/10.5, the ratio of LinkedIn's to "
+                    "Meta's ad CPM (midpoints of $30-60 and $6-15: Prooflytics 2026, 'CPM "
+                    "benchmarks by platform')", hi_source=_MONEY_WHY)
+
+
 @dataclass
 class BudgetConfig:
-    """Budget and costs: strategies are compared at equal ``total`` (C7, C9)."""
+    """Budget and prices in EUR: strategies are compared at equal ``total`` (C7-C9).
 
-    total: float = _f(100.0, "Budget of the campaign.", lo=0, hi=MAX_MONEY,
-                      unit="budget units", hi_source=_MONEY_WHY)
-    post: float = _f(2.0, "Cost of producing and publishing one post.", lo=0,
-                     hi=MAX_MONEY, unit="units per post", source="assumption",
-                     hi_source=_MONEY_WHY)
-    seed_personal: float = _f(0.5, "Cost of one seeded placement on the personal layer.",
-                              lo=0.001, hi=MAX_MONEY, unit="units per seed",
-                              source="assumption", hi_source=_MONEY_WHY)
-    seed_professional: float = _f(1.0, "Cost of one seeded placement on the professional "
-                                  "layer.", lo=0.001, hi=MAX_MONEY, unit="units per seed",
-                                  source="assumption", hi_source=_MONEY_WHY)
-    incentive: float = _f(0.2, "Cost of rewarding one incentivised share, times the "
-                          "incentive level.", lo=0, hi=MAX_MONEY,
-                          unit="units per share", claims=("C7",), source="assumption",
-                          hi_source=_MONEY_WHY)
+    A post pays its production (one variant per platform when adapted), its placements at
+    audience prices (ambassadors: a perk each instead), rewards for incentivised shares, and
+    the owned channel's upkeep (README, "Budget and prices"; sources in docs/prices.md).
+    """
+
+    total: float = _f(3000.0, "Budget of the campaign, in euros: 10 generic posts at the "
+                      "default quality and about 18 placements each at default prices.",
+                      lo=0, hi=MAX_MONEY, unit="EUR", hi_source=_MONEY_WHY,
+                      source="assumption: a small campaign; plausible 500-50,000 EUR")
+    personal: PriceConfig = _nested(PriceConfig, "Placement prices on the personal layer "
+                                    "(and on a layer read from a file).")
+    professional: ProfessionalPriceConfig = _nested(ProfessionalPriceConfig, "Placement "
+                                                    "prices on the professional layer.")
+    ambassador: float = _f(9.61, "Perk paid per placement on an ambassador (seeding="
+                           "engagement), instead of the audience price.", lo=0.01,
+                           hi=MAX_MONEY, unit="EUR per placement", claims=("C9",),
+                           source="SocialLadder, 'How to reward brand ambassadors' (blog, "
+                           "undated): a $10 reward per promotional task = 9.61 EUR",
+                           hi_source=_MONEY_WHY)
+    reward: float = _f(2.0, "Reward for one incentivised share at incentive level 1 (times "
+                       "strategy.incentive).", lo=0, hi=MAX_MONEY, unit="EUR per share",
+                       claims=("C7",), source="assumption: a voucher or discount; "
+                       "plausible 0.5-10 EUR", hi_source=_MONEY_WHY)
+    owned: float = _f(0.0192, "Upkeep of the owned channel per member and 30 days, charged "
+                      "daily (1/30 of it per member and step).", lo=0, hi=MAX_MONEY,
+                      unit="EUR per member per 30 days", claims=("C8",),
+                      source="novaexpress.ai (2025), 'Email marketing pricing models': "
+                      "Mailchimp Standard $100/month for 5,000 contacts = $0.02 = 0.0192 EUR",
+                      hi_source=_MONEY_WHY)
+    post_base: float = _f(19.21, "Production cost of one content variant of zero quality.",
+                          lo=0, hi=MAX_MONEY, unit="EUR per variant", claims=("C5",),
+                          source="amalthefilm.com, 'How much should you charge for social "
+                          "media post designing' (undated): $20-$200 per post by experience; $20 = "
+                          "19.21 EUR (the bottom of the range)", hi_source=_MONEY_WHY)
+    post_premium: float = _f(86.45, "Production cost per unit of quality (entertainment + "
+                             "insight, 0-2) of a variant: a variant costs post_base + "
+                             "post_premium * (entertainment + insight).", lo=0, hi=MAX_MONEY,
+                             unit="EUR per unit of quality", claims=("C5",),
+                             source="the same range: quality 2 costs $200, so ($200 - $20) "
+                             "/ 2 = $90 = 86.45 EUR per unit (mapping designer experience "
+                             "to quality: assumption)", hi_source=_MONEY_WHY)
 
 
 @dataclass
@@ -414,8 +486,10 @@ class StrategyConfig:
     professional: Variant = _v(0.2, 0.9, 0.1, 0.3, 0.3, 0.3)
     incentive: float = _f(0.0, "Incentive level offered for sharing (deals, rewards).", lo=0,
                           hi=1, claims=("C7",))
-    incentive_budget: float = _f(0.0, "Share of the budget set aside to pay incentives; "
-                                 "incentives stop when it is spent.", lo=0, hi=1)
+    incentive_budget: float = _f(0.0, "Share of the budget set aside to pay incentives, "
+                                 "released in equal parts as each post goes out (unspent "
+                                 "parts carry over); the offer stops while the released "
+                                 "money is spent.", lo=0, hi=1, claims=("C7",))
     cta: bool = _f(False, "Posts carry a call to action to the owned channel.", claims=("C8",))
     authenticity: float = _f(1.0, "Authenticity of the content (1 = honest).", lo=0, hi=1,
                              claims=("C10",))

@@ -28,13 +28,15 @@ from sim.progress import Progress
 from sim.strategies import (
     UNSEEDED,
     Listener,
-    choose_seeds,
+    affordable,
     k_core_numbers,
+    layer_price,
     layer_split,
     make_ledger,
+    placement_price,
     post_steps,
-    seed_price,
-    seeds_per_layer,
+    seed_order,
+    tier_of,
 )
 from sim.world.population import World
 
@@ -86,9 +88,11 @@ class BrandModel(ModelBase):
     Step ``t`` (one day) runs these phases, in this order, each over all agents at once and
     each computed from the state at the start of the phase (synchronous update):
 
-    1. **post** (C5, C8, C9): posts scheduled at ``t`` are paid for and placed on seed agents
-       chosen by the seeding policy (listening first re-splits placements between layers);
-       the seeds share them; owned-channel members get them directly;
+    1. **post** (C5, C8, C9): posts scheduled at ``t`` are paid for (production) and their
+       placement money buys seed agents in the seeding policy's order at audience prices
+       (listening first re-splits the money between layers); the seeds share them;
+       owned-channel members get them directly; each post releases its part of the
+       incentive pool;
     2. **activity and mindset** (C1, C2, C15): each member is active on each layer with the
        layer's activity rate and draws a session mindset, goal or leisure;
     3. **feed** (C15): pending exposures whose receiver is active are seen; others wait up to
@@ -99,11 +103,13 @@ class BrandModel(ModelBase):
     6. **share** (C6): new sharers expose their neighbours on the layer they were activated on
        (owned-channel readers on all their layers) and cross-post to their other layers;
     7. **owned channel** (C8): sharers of a post with a call to action join the owned channel
-       with probability ``owned.conversion * L``;
+       with probability ``owned.conversion * L``; the step's upkeep of its members is paid
+       (when the budget cannot pay it, the channel closes: no more posts are delivered);
     8. **loyalty and backlash** (C10-C12): loyalty grows with engagement and decays without
        it; inauthentic content may be seen through, cutting loyalty and making detractors,
        who start a backlash cascade of negative word of mouth;
-    9. **record**: the step's figures go into the preallocated time series.
+    9. **record**: the step's figures (money spent so far included) go into the
+       preallocated time series.
 
     Launch (``t = 0``, in the constructor) runs phase 1 for posts scheduled at 0 and phase 9.
     In per-post arrays and in :meth:`activations`, post ``n_posts`` is the backlash: its
@@ -163,15 +169,20 @@ class BrandModel(ModelBase):
         self._receptivity = np.array([lc.receptivity for lc in layer_cfgs] + [1.0])
         self.content = ct.content_table(strategy, self.channels)
         self._resonance = ct.resonance_table(self.world.drivers, self.content.tones)
-        self.ledger = make_ledger(cfg.budget, strategy, names)
-        self._reward_price = reward_price(cfg.budget.incentive, strategy.incentive)
-        self._prices = np.array([seed_price(cfg.budget, name) for name in names])
+        self.ledger = make_ledger(cfg.budget, strategy, self.channels)
+        self._reward_price = reward_price(cfg.budget.reward, strategy.incentive)
+        self._perk = strategy.seeding is Seeding.engagement
+        self._price_cfg = [layer_price(cfg.budget, name) for name in names]
         self._cores = [None] * len(names)
-        # the listener weighs only layers that take placements (not the topic layer)
+        # the listener weighs only layers that take placements (not the topic layer), each
+        # at the price of a placement on a member of mean degree
         mean_degree = np.array([lay.degree()[lay.members].mean()
                                 if lay.members.size and lay.name not in UNSEEDED else 0.0
                                 for lay in self.world.layers])
-        self.listener = Listener(names, mean_degree, self._prices)
+        mean_price = np.array([cfg.budget.ambassador if self._perk else
+                               float(placement_price(p, d))
+                               for p, d in zip(self._price_cfg, mean_degree, strict=True)])
+        self.listener = Listener(names, mean_degree, mean_price)
 
     # -- phases --------------------------------------------------------------------------
 
@@ -192,6 +203,7 @@ class BrandModel(ModelBase):
             self._convert_to_owned(batch)
         else:
             reception, batch = Reception.nothing(), seen
+        self._pay_owned()
         self._loyalty_and_backlash(seen, reception, batch)
         self._record()
         self.running = self.t < self.config.steps
@@ -205,37 +217,67 @@ class BrandModel(ModelBase):
         for post in np.flatnonzero(self.post_step == self.t):
             self._place(int(post))
             self._deliver_owned(int(post))
+            self.ledger.release(int(post) + 1)
 
     def _place(self, post: int) -> None:
-        """Buy the post's placements, choose its seeds per layer, and make them share it."""
+        """Pay the post's production, buy its placements in policy order, make the seeds share.
+
+        The post's placement money (:meth:`Ledger.placement_money`, the owned channel's
+        upkeep to the horizon kept back) is split between layers; on each layer it buys
+        members in the seeding policy's order while the next one is affordable, at
+        ``base + cpm * followers / 1000`` (ambassadors: the perk). Layers are served from the
+        smaller share to the larger, money one cannot spend going to the next; what the last
+        cannot spend goes to the next posts.
+        """
         cfg = self.config
         split = cfg.strategy.split
         if cfg.strategy.listening and post > 0:
             split = self.listener.split(self.t, post, self._brand_success[:-1],
                                         self._brand_seen[:-1], self.streams["listening"], split)
-        per_post = self.ledger.seed_pool / self.n_posts
-        counts = seeds_per_layer(per_post, layer_split(split, self.layer_names), self._prices)
-        self.ledger.spend("posts", cfg.budget.post)
+        ledger = self.ledger
+        owned_members = int(self.member[self.owned].sum()) if ledger.owned_open else 0
+        reserve = owned_members * ledger.owned_rate * (cfg.steps - self.t + 1)
+        money = ledger.placement_money(post, reserve) * layer_split(split, self.layer_names)
+        ledger.spend("posts", ledger.post_cost)
         agents, layers = [], []
         taken = np.zeros(self.n_agents, dtype=bool)   # one placement per agent and post
-        for k, layer in enumerate(self.world.layers):
-            if (cfg.strategy.seeding is Seeding.kcore and self._cores[k] is None
-                    and counts[k] > 0):
+        left = 0.0
+        # the layer with the smaller share first: what it cannot spend goes to the next one
+        for k in np.argsort(money, kind="stable"):
+            layer = self.world.layers[k]
+            money[k] += left
+            left = float(money[k])
+            if money[k] <= 0:
+                continue
+            if (cfg.strategy.seeding is Seeding.kcore and self._cores[k] is None):
                 self._cores[k] = k_core_numbers(layer)
-            chosen = choose_seeds(cfg.strategy.seeding, layer, int(counts[k]),
-                                  rng=self.streams["seeding"], loyalty=self.loyalty,
-                                  shares=self.past_shares, core=self._cores[k], taken=taken)
+            cheapest = cfg.budget.ambassador if self._perk else self._price_cfg[k].base
+            order = seed_order(cfg.strategy.seeding, layer, int(money[k] // cheapest) + 1,
+                               rng=self.streams["seeding"], loyalty=self.loyalty,
+                               shares=self.past_shares, core=self._cores[k], taken=taken)
+            followers = layer.degree()[order]
+            prices = (np.full(order.size, cfg.budget.ambassador) if self._perk
+                      else placement_price(self._price_cfg[k], followers))
+            n = affordable(prices, float(money[k]))
+            ledger.buy_placements(prices[:n], tier_of(followers[:n]), perk=self._perk)
+            left -= float(prices[:n].sum())
+            chosen = np.sort(order[:n])
             taken[chosen] = True
             agents.append(chosen)
             layers.append(np.full(chosen.size, k, dtype=np.int8))
+        if not agents:
+            return
         agents, layers = np.concatenate(agents), np.concatenate(layers)
-        self.ledger.spend("seeds", float(np.dot(np.bincount(layers, minlength=len(
-            self.layer_names)), self._prices)))
         posts = np.full(agents.size, post, dtype=np.int32)
         self._activate(agents, posts, np.full(agents.size, -1, dtype=np.int64), layers)
 
     def _deliver_owned(self, post: int) -> None:
-        """Owned-channel members get the post directly, whatever their feeds do (C8)."""
+        """Owned-channel members get the post directly, whatever their feeds do (C8).
+
+        Nothing is delivered once the channel has closed for want of upkeep.
+        """
+        if not self.ledger.owned_open:
+            return
         readers = owned_readers(self.member[self.owned], self.activated[post])
         if readers.size == 0:
             return
@@ -318,10 +360,14 @@ class BrandModel(ModelBase):
         """Phase 5: pay the rewarded shares the incentive pool can still afford (C7)."""
         if self.config.strategy.incentive <= 0:
             return
-        paid = self.ledger.affordable_rewards(self._reward_price,
-                                              rewarded_shares(batch.post, self.n_posts))
-        if paid:
-            self.ledger.spend("incentive", paid * self._reward_price)
+        self.ledger.pay_rewards(self._reward_price, rewarded_shares(batch.post, self.n_posts),
+                                self.t)
+
+    def _pay_owned(self) -> None:
+        """Phase 7's end: pay the step's upkeep of the owned channel's members (C8)."""
+        members = int(self.member[self.owned].sum())
+        if members:
+            self.ledger.pay_owned(members, self.t)
 
     def _activate(self, agents: np.ndarray, posts: np.ndarray, parents: np.ndarray,
                   layers: np.ndarray) -> None:
@@ -420,6 +466,7 @@ class BrandModel(ModelBase):
         loyal = self.loyalty >= self.config.loyalty.loyal
         detractor = self.activated[self.backlash_post]
         self.recorder.gauge("members", t, self.member.sum(axis=1))
+        self.recorder.gauge("spent", t, np.full(len(self.channels), self.ledger.spent))
         self.recorder.gauge("mean_loyalty", t, np.array(
             [self.loyalty[m].mean() if m.any() else np.nan for m in self.member]))
         self.recorder.gauge("loyal", t, np.array([np.count_nonzero(loyal & m)

@@ -4,7 +4,8 @@ Columns of the time series (one row per step and channel: each layer, plus the o
 in full mode) are documented in the README's output reference. Counters (events in the step)
 cover brand content; negative word of mouth has its own counters (``backlash_seen``,
 ``detractions``). Gauges (``mean_loyalty``, ``loyal``, ``detractors``, ``members``) describe the
-channel's members at the end of the step.
+channel's members at the end of the step; ``spent`` is the campaign's money spent so far (EUR,
+the same on every channel's row).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 COUNTERS: tuple[str, ...] = ("sent", "seen", "expired", "activations", "shares", "spillover",
                              "reached_new", "engaged_new", "backlash_seen", "detractions")
-GAUGES: tuple[str, ...] = ("members", "mean_loyalty", "loyal", "detractors")
+GAUGES: tuple[str, ...] = ("members", "mean_loyalty", "loyal", "detractors", "spent")
 #: Cumulative columns: distinct people reached / engaged on the channel up to the step.
 CUMULATIVE: dict[str, str] = {"reached": "reached_new", "engaged": "engaged_new"}
 

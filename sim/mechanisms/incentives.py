@@ -1,11 +1,13 @@
 """Incentives: rewards for sharing, paid from a pool of the budget while it lasts (C7).
 
 A strategy offers an incentive level ``inc`` in [0, 1] on its posts; every share of a brand post
-is then a rewarded share, priced ``budget.incentive * inc`` budget units. The pool is
-``budget.total * strategy.incentive_budget``; the ledger (:class:`sim.strategies.Ledger`) says
-how many rewards it can still pay. While it can pay one more, the incentive raises the share
-probability (the ``b_inc inc_c`` term of :mod:`sim.mechanisms.share`); once it cannot, the
-offer is withdrawn.
+is then a rewarded share, priced ``budget.reward * inc`` EUR. The pool is
+``budget.total * strategy.incentive_budget``, released in equal parts as each post goes out
+(unspent parts carry over), so the rewards last the whole campaign; the ledger
+(:class:`sim.strategies.Ledger`) says how many rewards the released money can still pay.
+While it can pay one more, the incentive raises the share probability (the ``b_inc inc_c``
+term of :mod:`sim.mechanisms.share`); once it cannot, the offer is withdrawn until the next
+post releases more.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import numpy as np
 
 
 def reward_price(cost: float, level: float) -> float:
-    """Price of one rewarded share: ``budget.incentive * strategy.incentive`` (units per share).
+    """Price of one rewarded share: ``budget.reward * strategy.incentive`` (EUR per share).
 
     Args:
-        cost: ``budget.incentive``, the cost of a share rewarded at level 1 (units per share).
+        cost: ``budget.reward``, the reward of a share at incentive level 1 (EUR per share).
         level: ``strategy.incentive``, the incentive level in [0, 1].
     """
     return cost * level

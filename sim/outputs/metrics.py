@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import Mode
+from sim.outputs.money import money_outcomes
 
 
 def structural_virality(parent: np.ndarray) -> float:
@@ -251,12 +252,13 @@ def summarise(model) -> dict[str, float | int | str]:
         out[f"spillover_{name}"] = (float(ts["spillover"][:, k].sum() / sent_k)
                                     if sent_k else 0.0)
     if model.mode is Mode.full:
-        out.update(loyalty_outcomes(model, reached))
+        out.update(loyalty_outcomes(model))
+        out.update(money_outcomes(model, reached, engaged))
     return out
 
 
-def loyalty_outcomes(model, reached: int) -> dict[str, float | int]:
-    """Loyalty, detractors, owned channel and budget outcomes (C8, C10-C12)."""
+def loyalty_outcomes(model) -> dict[str, float | int]:
+    """Loyalty, detractors, owned channel and loyalty bought per EUR (C8, C10-C12)."""
     cfg = model.config
     loyalty = model.loyalty
     spent = model.ledger.spent
@@ -269,10 +271,5 @@ def loyalty_outcomes(model, reached: int) -> dict[str, float | int]:
         "detractors": detractors,
         "detractor_share": detractors / model.n_agents,
         "owned_members": int(model.member[model.owned].sum()),
-        "budget_total": float(cfg.budget.total),
-        "budget_spent": float(spent),
-        "budget_seeds": float(model.ledger.lines.get("seeds", 0.0)),
-        "budget_incentives": float(model.ledger.lines.get("incentive", 0.0)),
-        "reached_per_budget": reached / spent if spent else 0.0,
-        "loyalty_gain_per_budget": gain * model.n_agents / spent if spent else 0.0,
+        "loyalty_gain_per_eur": gain * model.n_agents / spent if spent else 0.0,
     }

@@ -86,12 +86,19 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
             "ratio", "{a} makes {amount} fewer detractors than {b}"),
     Outcome("owned_members", "Owned-channel members", "owned-channel members", "higher",
             "ratio", "{a} brings {amount} more people to the owned channel than {b}"),
-    Outcome("reached_per_budget", "People reached per budget unit",
-            "people reached per budget unit", "higher", "ratio",
-            "{a} reaches {amount} more people per budget unit than {b}"),
-    Outcome("loyalty_gain_per_budget", "Loyalty gained per budget unit",
-            "loyalty per budget unit", "higher", "ratio",
-            "{a} buys {amount} more loyalty per budget unit than {b}"),
+    Outcome("loyalty_gain_per_eur", "Loyalty gained per EUR (loyalty points summed over "
+            "people)", "loyalty per EUR", "higher", "ratio",
+            "{a} buys {amount} more loyalty per euro than {b}"),
+    Outcome("cost_per_reached", "Cost per person reached (EUR)", "cost per person reached",
+            "lower", "ratio", "{a} reaches a person for {amount} less than {b}"),
+    Outcome("cost_per_engaged", "Cost per person engaged (EUR)", "cost per person engaged",
+            "lower", "ratio", "{a} gets a person sharing for {amount} less than {b}"),
+    Outcome("cost_per_loyal_gained", "Cost per loyal customer gained (EUR)",
+            "cost per loyal customer", "lower", "ratio",
+            "{a} makes a loyal customer for {amount} less than {b}"),
+    Outcome("cost_per_owned_member", "Cost per owned-channel member (EUR)",
+            "cost per owned-channel member", "lower", "ratio",
+            "{a} brings a person to the owned channel for {amount} less than {b}"),
 ]}
 
 #: Display names of the strategies of ``conf/strategy/``; others are shown as written.

@@ -125,6 +125,7 @@ def blocks(rep: Any) -> list[tuple]:
         out.append(("p", note))
     if not rep.arms.empty:
         out += _outcome_blocks(rep, arm_word)
+        out += _money_blocks(rep, arm_word)
         out += _cell_blocks(rep, arm_word)
     if rep.charts:
         out.append(("h2", "Charts"))
@@ -210,6 +211,37 @@ def _outcome_blocks(rep: Any, arm_word: str) -> list[tuple]:
                       str(r.n_pairs), "yes" if r.distinguishable else "no"]
                      for r in rows.itertuples()]))
     return out
+
+
+#: Budget lines of ``summary.json`` shown in the money table, before and after the tiers.
+MONEY_BEFORE = (("spent_posts", "posts"),)
+MONEY_AFTER = (("spent_incentives", "incentives and perks"), ("spent_owned", "owned channel"),
+               ("spent", "total"))
+TIER_PREFIX = "spent_placements_"
+
+
+def _money_blocks(rep: Any, arm_word: str) -> list[tuple]:
+    """Where the money went, per arm: posts, placements by influencer tier, the rest (EUR).
+
+    Means over the arm's complete runs (all cells pooled); a tier no arm paid is left out.
+    """
+    runs = rep.labelled
+    if runs.empty or "spent" not in runs:
+        return []
+    tiers = [c for c in runs.columns if c.startswith(TIER_PREFIX)
+             and runs[c].fillna(0).to_numpy().any()]
+    lines = [*MONEY_BEFORE, *((c, "placements: " + c.removeprefix(TIER_PREFIX) + " tier")
+                              for c in tiers), *MONEY_AFTER]
+    lines = [(c, label) for c, label in lines if c in runs]
+    means = runs.groupby("arm")[[c for c, _ in lines]].mean()
+    order = [a for a in dict.fromkeys(rep.arms["arm"]) if a in means.index]
+    return [("h2", "Where the money went"), (
+        "p", "Mean EUR per run by budget line; placements by the influencer tier of the "
+             "seeded member (followers: regular under 1,000, nano 1,000-10,000, micro "
+             "10,000-50,000, mid 50,000-500,000, macro 500,000-1,000,000, mega above); "
+             "ambassadors are paid perks, counted with incentives."),
+        ("table", [arm_word, *(label for _, label in lines)],
+         [[display(a), *(f"{means.loc[a, c]:,.0f}" for c, _ in lines)] for a in order])]
 
 
 def replicate_flag(rep: Any) -> str:

@@ -7,15 +7,20 @@ runs them.
 """
 
 from sim.strategies.budget import (
+    TIERS,
     Ledger,
+    affordable,
+    layer_price,
     layer_split,
     make_ledger,
-    seed_price,
-    seeds_per_layer,
+    placement_price,
+    production_cost,
+    tier_of,
 )
 from sim.strategies.listening import Listener
 from sim.strategies.schedule import post_steps
-from sim.strategies.seeding import UNSEEDED, choose_seeds, k_core_numbers
+from sim.strategies.seeding import UNSEEDED, choose_seeds, k_core_numbers, seed_order
 
-__all__ = ["Ledger", "Listener", "UNSEEDED", "choose_seeds", "k_core_numbers", "layer_split",
-           "make_ledger", "post_steps", "seed_price", "seeds_per_layer"]
+__all__ = ["TIERS", "Ledger", "Listener", "UNSEEDED", "affordable", "choose_seeds",
+           "k_core_numbers", "layer_price", "layer_split", "make_ledger", "placement_price",
+           "post_steps", "production_cost", "seed_order", "tier_of"]

@@ -35,19 +35,23 @@ def k_core_numbers(layer: Layer) -> np.ndarray:
     return core
 
 
-def choose_seeds(policy: Seeding, layer: Layer, n: int, *, rng: np.random.Generator,
-                 loyalty: np.ndarray, shares: np.ndarray, core: np.ndarray | None = None,
-                 taken: np.ndarray | None = None) -> np.ndarray:
-    """``n`` distinct members of ``layer`` for a post's placements, by policy (C9).
+def seed_order(policy: Seeding, layer: Layer, limit: int, *, rng: np.random.Generator,
+               loyalty: np.ndarray, shares: np.ndarray, core: np.ndarray | None = None,
+               taken: np.ndarray | None = None) -> np.ndarray:
+    """Up to ``limit`` distinct members of ``layer``, in the order a policy buys them (C9).
 
-    - random: uniform among members;
-    - degree ("influencers"): highest degree;
-    - engagement ("ambassadors"): highest loyalty plus 0.05 per past share;
-    - community: one random member in each of the ``n`` largest communities;
-    - kcore: random members of the innermost k-cores.
+    - random: a uniformly random order among members;
+    - degree ("influencers"): most followers (degree) first;
+    - engagement ("ambassadors"): highest loyalty plus 0.05 per past share first;
+    - community: one random member of each community, largest community first (no more
+      than there are communities);
+    - kcore: innermost k-core first, random order within a core.
 
     Agents flagged in ``taken`` (already placed on another layer for this post) are skipped.
-    Ties are broken by a random draw, so the choice is reproducible from ``rng``.
+    Ties are broken by a random draw, so the order is reproducible from ``rng``. A post's
+    placement money buys members in this order while the next one is affordable
+    (:func:`sim.strategies.budget.affordable`), so only a prefix is ever needed: ``limit``
+    bounds it (the money over the cheapest price).
     """
     members = layer.members
     groups = layer.groups
@@ -55,11 +59,11 @@ def choose_seeds(policy: Seeding, layer: Layer, n: int, *, rng: np.random.Genera
         free = ~taken[members]
         members = members[free]
         groups = None if groups is None else groups[free]
-    n = min(n, members.size)
+    n = min(limit, members.size)
     if n <= 0:
         return np.empty(0, dtype=np.int64)
     if policy is Seeding.random:
-        return np.sort(rng.choice(members, size=n, replace=False))
+        return rng.choice(members, size=n, replace=False)
     tiebreak = rng.random(members.size)
     if policy is Seeding.community and groups is not None:
         sizes = np.bincount(groups)
@@ -70,7 +74,7 @@ def choose_seeds(policy: Seeding, layer: Layer, n: int, *, rng: np.random.Genera
         reps = np.full(sizes.size, -1, dtype=np.int64)
         reps[groups[order][first]] = members[order][first]
         chosen = reps[largest]
-        return np.sort(chosen[chosen >= 0])
+        return chosen[chosen >= 0]
     degree = layer.degree()[members].astype(float)
     if policy is Seeding.engagement:
         score = loyalty[members] + 0.05 * shares[members]
@@ -80,4 +84,12 @@ def choose_seeds(policy: Seeding, layer: Layer, n: int, *, rng: np.random.Genera
     else:  # degree, and community on a layer without communities
         score = degree
     top = np.lexsort((tiebreak, -score))[:n]
-    return np.sort(members[top])
+    return members[top]
+
+
+def choose_seeds(policy: Seeding, layer: Layer, n: int, *, rng: np.random.Generator,
+                 loyalty: np.ndarray, shares: np.ndarray, core: np.ndarray | None = None,
+                 taken: np.ndarray | None = None) -> np.ndarray:
+    """The first ``n`` members of :func:`seed_order`, sorted: ``n`` placements by policy (C9)."""
+    return np.sort(seed_order(policy, layer, n, rng=rng, loyalty=loyalty, shares=shares,
+                              core=core, taken=taken))

@@ -91,7 +91,7 @@ def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = ()
 def check_job(config: Config) -> None:
     """Refuse, before any run of a sweep, a job config that its runs would refuse when built.
 
-    Checked: a full-mode budget too small to pay every post and one seed each (the check the
+    Checked: a full-mode budget too small to pay every post and one placement each (the check the
     model makes when it starts, :func:`sim.strategies.make_ledger`).
 
     Raises:
