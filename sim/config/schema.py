@@ -107,6 +107,16 @@ def _nested(factory: Any, doc: str) -> Any:
     return field(default_factory=factory, metadata={"doc": doc})
 
 
+#: Provenance of the defaults fitted by ``mindshare-calibrate`` to the published facts of
+#: ``conf/calibration/targets.yaml`` (values and intervals: ``conf/calibration/fitted.yaml``).
+_CALIBRATED = ("calibrated to published cascade and engagement facts (best trial; 10-90% of "
+               "accepted trials {}); results/examples/calibration/report.md")
+
+
+def _cal(interval: str) -> str:
+    return _CALIBRATED.format(interval)
+
+
 _RECEPTIVITY_WHY = ("assumption: C3 measures 1.26; at 10 almost any share probability "
                     "reaches the cap of 1")
 _WEIGHT_WHY = ("assumption: at a weight of 50 the share probability is already 0 or 1 to "
@@ -215,11 +225,11 @@ class NetworkConfig:
     professional: LayerConfig = _nested(_professional,
                                         "The professional (LinkedIn-like) layer.")
     topic: TopicConfig = _nested(TopicConfig, "The optional topic (Twitter-like) layer.")
-    crosspost: float = _f(0.1, "Probability that a sharer also posts the content on each of "
+    crosspost: float = _f(0.103, "Probability that a sharer also posts the content on each of "
                           "its other layers.", lo=0, hi=1, unit="per share per layer",
-                          claims=("C6",), source="assumption")
-    feed_ttl: int = _f(3, "Steps an unseen exposure stays in a member's feed before it "
-                       "expires.", lo=1, hi=MAX_STEPS, unit="steps", source="assumption",
+                          claims=("C6",), source=_cal("0.017-0.11"))
+    feed_ttl: int = _f(8, "Steps an unseen exposure stays in a member's feed before it "
+                       "expires.", lo=1, hi=MAX_STEPS, unit="steps", source=_cal("4-7"),
                        hi_source=_STEPS_WHY)
 
 
@@ -273,9 +283,9 @@ class ShareConfig:
     + loyalty*(L - 0.5) + incentive*inc + social*ln(s) - fatigue*ln(1 + f)))``.
     """
 
-    fit: float = _f(3.0, "Weight of content fit with the session mindset (entertainment fits "
+    fit: float = _f(0.666, "Weight of content fit with the session mindset (entertainment fits "
                     "leisure, insight fits goal).", lo=0, hi=50, unit="logit per unit fit",
-                    hi_source=_WEIGHT_WHY, claims=("C1", "C2"), source="assumption")
+                    hi_source=_WEIGHT_WHY, claims=("C1", "C2"), source=_cal("0.18-0.80"))
     emotion: float = _f(2.0, "Weight of emotional resonance (activated drivers . tone).",
                         lo=0, hi=50, unit="logit per unit resonance", claims=("C4",),
                         hi_source=_WEIGHT_WHY, source="assumption")
@@ -285,12 +295,12 @@ class ShareConfig:
     incentive: float = _f(1.5, "Weight of the post's incentive level.", lo=0, hi=50,
                           unit="logit per unit incentive", claims=("C7",), source="assumption",
                         hi_source=_WEIGHT_WHY)
-    social: float = _f(0.5, "Weight of social reinforcement: ln of the number of sharing "
+    social: float = _f(0.857, "Weight of social reinforcement: ln of the number of sharing "
                        "contacts seen for this post.", lo=0, hi=50,
-                       unit="logit per ln(contacts)", claims=("C6",), source="assumption",
+                       unit="logit per ln(contacts)", claims=("C6",), source=_cal("0.59-1.11"),
                         hi_source=_WEIGHT_WHY)
-    fatigue: float = _f(0.3, "Weight of fatigue: ln(1 + brand exposures seen before).", lo=0,
-                        hi=50, unit="logit per ln(exposures)", source="assumption",
+    fatigue: float = _f(0.174, "Weight of fatigue: ln(1 + brand exposures seen before).", lo=0,
+                        hi=50, unit="logit per ln(exposures)", source=_cal("0.099-0.81"),
                         hi_source=_WEIGHT_WHY)
     threshold: int = _f(1, "Complex contagion: sharing contacts an agent must have seen for a "
                         "post before it can share it (1 = simple contagion).", lo=1, hi=1000,
@@ -537,8 +547,8 @@ class Config:
                     hi=MAX_STEPS, unit="steps (days)", hi_source=_STEPS_WHY)
     graph: str | None = _f(None, "Edge list or GraphML file: when set, the run has this one "
                            "layer (named graph) instead of personal and professional.")
-    p: float = _f(0.15, "Base share probability per exposure, sigmoid(b0).", lo=0, hi=1,
-                  unit="per exposure", source="assumption")
+    p: float = _f(0.0208, "Base share probability per exposure, sigmoid(b0).", lo=0, hi=1,
+                  unit="per exposure", source=_cal("0.012-0.023"))
     seeds: int = _f(10, "Seed agents of the post in independent_cascade mode, drawn at random "
                     "among members (in full mode the strategy's budget sets the seeds).",
                     lo=1, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
