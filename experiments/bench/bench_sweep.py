@@ -1,14 +1,13 @@
 """Section ``sweep`` of the benchmarks: throughput and overhead of the sweep machinery.
 
-A real ``mindshare -m experiment=mindset_divide`` (2 strategies x 5 levels of p x 20
-replicates = 200 runs at N = 10,000) on the default launcher (joblib, one worker per core), in
-a temporary directory, then the same command again, which finds every run complete and skips
-it. Each command is started by the benchmark's small launcher, which reads the CPU time of the
-whole process tree (driver and workers) with ``os.wait4``. Every run records the CPU seconds of
-its simulation (``cpu_s`` in ``timing.json``), so the machinery's cost is measured in CPU
-seconds, which other load on the machine changes much less than wall time. Figures are
-documented in ``experiments/bench/README.md``.
-"""
+A real ``mindshare -m experiment=mindset_divide`` (2 strategies x 3 levels of p x 3 budgets x 20
+replicates = 360 runs at N = 10,000) on the default launcher (joblib, one worker per core), in a
+temporary directory, then the same command again, which finds every run complete and skips it.
+Each command is started by the benchmark's small launcher, which reads the CPU time of the whole
+process tree (driver and workers) with ``os.wait4``. Every run records the CPU seconds of its
+simulation (``cpu_s`` in ``timing.json``), so the machinery's cost is measured in CPU seconds,
+which other load on the machine changes much less than wall time. Figures are documented in
+``experiments/bench/README.md``. """
 
 from __future__ import annotations
 
@@ -23,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-#: The 200-run sweep at N = 10,000.
+#: The mindset_divide sweep at N = 10,000 (360 runs).
 EXPERIMENT = "mindset_divide"
-#: The smoke test's sweep (--quick): 2 x 5 x 2 = 20 runs at N = 2,000.
+#: The smoke test's sweep (--quick): 2 x 3 x 3 x 2 = 36 runs at N = 2,000.
 QUICK = ("replicates=2", "n=2000")
 #: Every SAMPLE-th run of the sweep is rerun in-process to time the files it writes.
 SAMPLE = 5
@@ -116,7 +115,7 @@ def bench_sweep(mindshare: str, launcher: str, log: Callable[[str], None], *,
         mindshare: path of the ``mindshare`` console script.
         launcher: Python source of the launcher (argv: usage file, command...).
         log: where progress lines go.
-        quick: the small sweep of ``QUICK`` instead of the 200 runs at N = 10,000.
+        quick: the small sweep of ``QUICK`` instead of the 360 runs at N = 10,000.
     """
     import joblib
 
