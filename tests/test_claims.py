@@ -84,7 +84,8 @@ def test_schema_claims_are_structured_and_render_the_sources_as_before():
         "C13: professional ~ 1/3 of personal (500M vs 1.5B)"
     assert sources["authenticity.backlash"] == "C10, C12 (assumption)"
     assert sources["strategy.seeding"] == "C9"
-    assert sources["share.fatigue"] == "assumption"
+    assert sources["owned.p_goal"] == "assumption"
+    assert sources["share.fatigue"].startswith("calibrated to published")
     assert sources["seed"] == ""
     for key, ids in behind.items():
         assert check(ids) == ids, key
