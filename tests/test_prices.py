@@ -17,6 +17,9 @@ from sim.strategies import (
 from sim.world.layer import Layer
 
 SMALL = ["n=3000", "output.write_trace=false", "output.chart=false", "output.progress=false"]
+#: A viral share rule (the one before calibration), so that many people share: incentive
+#: pools get spent and owned channels fill up.
+VIRAL = ["p=0.15", "share.fit=3"]
 
 
 def _seed_rows(result):
@@ -155,7 +158,8 @@ def test_money_outcomes_add_up(strategy):
 
 def test_an_owned_channel_the_budget_cannot_keep_closes_without_overspending():
     # 100 EUR per member and 30 days: the upkeep outgrows the budget mid-campaign
-    result = simulate(load_config([*SMALL, "strategy=brand_centric", "budget.owned=100"]))
+    result = simulate(load_config([*SMALL, *VIRAL, "strategy=brand_centric",
+                                      "budget.owned=100"]))
     s, ledger = result.summary, result.model.ledger
     assert s["owned_members"] > 0 and not ledger.owned_open
     assert s["spent"] <= s["budget_total"] + 1e-9
@@ -168,8 +172,8 @@ def test_an_owned_channel_the_budget_cannot_keep_closes_without_overspending():
 # -- incentive pacing -------------------------------------------------------------------
 
 def test_the_incentive_pool_lasts_past_the_first_post():
-    config = load_config([*SMALL, "strategy=incentives"])
-    first = simulate(load_config([*SMALL, "strategy=incentives",
+    config = load_config([*SMALL, *VIRAL, "strategy=incentives"])
+    first = simulate(load_config([*SMALL, *VIRAL, "strategy=incentives",
                                   f"steps={config.strategy.interval - 1}"])).summary
     whole = simulate(config)
     pool = config.budget.total * config.strategy.incentive_budget

@@ -17,7 +17,9 @@ def outputs(tmp_path, name, overrides):
 
 @pytest.mark.parametrize("extra, files", [
     ([], set()),
-    (["strategy=listening", "network.topic.enabled=true"], {"listening.parquet"}),
+    # adapted content on three platforms pays three variants a post: 3,343 EUR for ten
+    (["strategy=listening", "network.topic.enabled=true", "budget.total=6000"],
+     {"listening.parquet"}),
 ])
 def test_same_seed_gives_identical_bytes_and_other_replicate_differs(tmp_path, extra, files):
     base = ["n=3000", "steps=20", "p=0.2", "seed=4", *extra]

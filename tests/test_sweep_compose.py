@@ -73,7 +73,7 @@ def test_group_and_value_overrides_on_the_command_line_and_hydra_overrides(loade
                               "hydra.sweep.dir=/tmp/elsewhere"])
     fast = JobConfigLoader(loader)
     jobs = job_overrides(master)
-    assert len(jobs) == 2 * 5 * 2 * 2
+    assert len(jobs) == 2 * 3 * 3 * 2 * 2       # strategies x p x budgets x networks x seeds
     for overrides in jobs[::7]:
         real = loader.load_sweep_config(master, list(overrides))
         made = fast.load_sweep_config(master, list(overrides))

@@ -33,6 +33,8 @@ class Outcome:
         scale: factor from the stored value to the told value (100 for fractions in points).
         unit: unit of the told difference ("points", "days"), for ``compare="difference"``.
         sentence: takeaway template with ``{a}``, ``{b}`` (display names) and ``{amount}``.
+        undefined: what a table shows where the value is undefined (a cost per person when
+            nobody was gained).
     """
 
     key: str
@@ -43,6 +45,7 @@ class Outcome:
     sentence: str
     scale: float = 1.0
     unit: str = ""
+    undefined: str = "n/a"
 
 
 def _reached(layer: str) -> Outcome:
@@ -90,15 +93,19 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
             "people)", "loyalty per EUR", "higher", "ratio",
             "{a} buys {amount} more loyalty per euro than {b}"),
     Outcome("cost_per_reached", "Cost per person reached (EUR)", "cost per person reached",
-            "lower", "ratio", "{a} reaches a person for {amount} less than {b}"),
+            "lower", "ratio", "{a} reaches a person for {amount} less than {b}",
+            undefined="nobody reached"),
     Outcome("cost_per_engaged", "Cost per person engaged (EUR)", "cost per person engaged",
-            "lower", "ratio", "{a} gets a person sharing for {amount} less than {b}"),
+            "lower", "ratio", "{a} gets a person sharing for {amount} less than {b}",
+            undefined="nobody engaged"),
     Outcome("cost_per_loyal_gained", "Cost per loyal customer gained (EUR)",
             "cost per loyal customer", "lower", "ratio",
-            "{a} makes a loyal customer for {amount} less than {b}"),
+            "{a} makes a loyal customer for {amount} less than {b}",
+            undefined="none gained"),
     Outcome("cost_per_owned_member", "Cost per owned-channel member (EUR)",
             "cost per owned-channel member", "lower", "ratio",
-            "{a} brings a person to the owned channel for {amount} less than {b}"),
+            "{a} brings a person to the owned channel for {amount} less than {b}",
+            undefined="no member"),
 ]}
 
 #: Display names of the strategies of ``conf/strategy/``; others are shown as written.
@@ -161,7 +168,7 @@ def told(outcome: Outcome, better: float, worse: float) -> str | None:
 def fmt(outcome: Outcome | None, value: float) -> str:
     """A value as shown in tables and on charts (shares in %, loyalty in points)."""
     if value != value:  # NaN
-        return "n/a"
+        return outcome.undefined if outcome is not None else "n/a"
     key = outcome.key if outcome else ""
     if outcome is not None and outcome.scale != 1.0:
         return f"{value * outcome.scale:.1f}"

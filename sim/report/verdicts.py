@@ -40,7 +40,10 @@ LEFT_OUT = (
     "one brand alone: no competing brands or other content in people's feeds",
     "the networks are fixed during a campaign: nobody follows or leaves anyone",
     "populations and networks are generated (or read from a file), not observed",
-    "budget is an abstract unit: no prices, auctions or platform ad ranking",
+    "prices are list prices from published rate cards and benchmarks (EUR): no auctions, "
+    "no platform ad ranking, no negotiation",
+    "feeds show every exposure to an active member: no ranking filter on the personal and "
+    "professional feeds",
 )
 #: How the results may be read, the last line of the limitations.
 READING = "the results compare strategies within the model: they are not forecasts of a market"
