@@ -171,3 +171,17 @@ def test_reached_and_engaged_outcomes_say_what_they_count():
         assert f"Adapted content {verb} Broadcast" in title, key
     assert "saw" in OUTCOMES["reached"].label and "shared" in OUTCOMES["engaged"].label
     assert "sharing" in OUTCOMES["engaged_professional"].sentence
+
+
+def test_across_cells_a_shared_lead_is_not_called_no_difference():
+    o = OUTCOMES["reached"]
+    order = ["core", "broadcast", "ambassadors"]
+
+    def cell(tied):
+        return takeaways.Lead(o, order, [2100.0, 2050.0, 500.0], False, tied, None)
+
+    shared = takeaways.across({"p=0.01": cell(order[:2]), "p=0.02": cell(order[:2])})
+    assert shared.startswith("People reached: no clear leader at any p (p = 0.01")
+    assert shared.endswith("; Core seeding and Broadcast share the lead at every p")
+    alike = takeaways.across({"p=0.01": cell(order), "p=0.02": cell(order)})
+    assert alike.startswith("People reached: no clear difference among the 3 strategies at any p")

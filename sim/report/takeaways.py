@@ -177,6 +177,13 @@ def across(cells: dict[str, Lead]) -> str:
     unclear = [c for c in every if c not in clear]
     if not clear:
         arms = list(dict.fromkeys(a for ld in cells.values() for a in ld.order))
+        if any(len(ld.tied) < len(ld.order) for ld in cells.values()):
+            # some trail clearly: only the lead is shared
+            common = [a for a in arms if all(a in ld.tied for ld in cells.values())]
+            shared = (f"; {_group(common)} share the lead at every {factor}"
+                      if len(common) > 1 else "")
+            return (f"{_cap(o.short)}: no clear leader at any {factor} "
+                    f"({_where(every, every)}){shared}")
         who = (f"between {_names(arms)}" if len(arms) == 2
                else f"among the {len(arms)} strategies")
         return (f"{_cap(o.short)}: no clear difference {who} at any {factor} "
