@@ -12,8 +12,8 @@ Six sections (see ``experiments/bench/README.md`` for what each figure means):
 3. **memory** - :func:`sim.guards.memory.estimate_peak_bytes` against the peak RSS measured in
    section 2 (or in runs of its own when section 2 is not selected).
 
-4. **sweep** - a 200-run sweep at N = 10,000 on the default launcher: runs per minute and the
-   machinery's cost per run (``bench_sweep.py``).
+4. **sweep** - the 360-run mindset_divide sweep at N = 10,000 on the default launcher: runs
+   per minute and the machinery's cost per run (``bench_sweep.py``).
 5. **report** - ``mindshare-report`` on a synthetic 1,000-run sweep (``bench_report.py``).
 6. **calibration** - ``mindshare-calibrate`` on a small budget: trials, runs, wall and CPU time
    (``bench_calibration.py``).
@@ -806,7 +806,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                       data.get("default_run"))
     if "sweep" in args.sections:      # experiments/bench/bench_sweep.py
         from bench_sweep import bench_sweep
-        prog.log("section 4: the sweep machinery, a 200-run sweep at N = 10,000")
+        prog.log("section 4: the sweep machinery, mindset_divide (360 runs) at N = 10,000")
         data["sweep"] = bench_sweep(mindshare_command(), _LAUNCHER, prog.log, quick=args.quick)
     if "report" in args.sections:     # experiments/bench/bench_report.py
         from bench_report import bench_report
