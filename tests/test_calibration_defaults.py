@@ -4,23 +4,14 @@ from pathlib import Path
 
 import yaml
 
-from sim.config import Config
+from sim.config import Config, dotted_keys
 
 FITTED = Path(__file__).resolve().parent.parent / "conf" / "calibration" / "fitted.yaml"
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in tree.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
 
 def test_schema_defaults_are_the_fitted_values():
-    fitted = _flat(yaml.safe_load(FITTED.read_text()))
+    fitted = dotted_keys(yaml.safe_load(FITTED.read_text()))
     assert fitted, "conf/calibration/fitted.yaml lists no value"
     config = Config()
     for key, value in fitted.items():

@@ -44,6 +44,7 @@ from sim.config.schema import (
     Variant,
     config_dict,
     config_hash,
+    dotted_keys,
     validate,
 )
 
@@ -81,6 +82,7 @@ __all__ = [
     "Trace",
     "Variant",
     "config_dict",
+    "dotted_keys",
     "config_hash",
     "config_reference",
     "config_reference_markdown",

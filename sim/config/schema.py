@@ -22,7 +22,7 @@ import math
 import os
 import stat
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -736,6 +736,17 @@ def config_dict(config: Config) -> dict[str, Any]:
             return value.value
         return value
     return plain(config)
+
+
+def dotted_keys(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts to dotted keys: ``{"share": {"fit": 1}}`` -> ``{"share.fit": 1}``."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            flat.update(dotted_keys(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def config_hash(config: Config) -> str:

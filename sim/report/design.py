@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from sim.claims import EXPERIMENTS, ordered
-from sim.config import NOT_FACTORS, Config, config_dict, override_values
+from sim.config import NOT_FACTORS, Config, config_dict, dotted_keys, override_values
 from sim.config.reference import key_claims, key_sources
 from sim.report.collect import CONFIG_PREFIX, ReportError
 
@@ -206,7 +206,7 @@ def changed_from_defaults(runs: pd.DataFrame) -> pd.DataFrame:
         text), ``varied`` (whether runs differ on it) and ``source`` (the claim, C1..C15,
         or assumption, from the config reference).
     """
-    defaults = flatten_defaults(config_dict(Config()))
+    defaults = dotted_keys(config_dict(Config()))
     sources = key_sources()
     rows = []
     for key, default in defaults.items():
@@ -223,15 +223,6 @@ def changed_from_defaults(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "default", "values", "varied", "source"])
 
 
-def flatten_defaults(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten the schema's default config like :func:`sim.report.collect.flatten`."""
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(flatten_defaults(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def _same(value: Any, default: Any) -> bool:
@@ -253,7 +244,7 @@ def _num(text: str) -> Any:
 def claims(keys: Iterable[str]) -> list[str]:
     """The claims (``C1``..``C15``) behind config keys, in numeric order.
 
-    Keys are dotted, as in :func:`flatten_defaults`; the claims are read from the schema's
+    Keys are dotted, as in :func:`sim.config.dotted_keys`; the claims are read from the schema's
     metadata, and keys the schema does not have add none.
     """
     behind = key_claims()

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from sim.config import dotted_keys
 from sim.outputs.files import atomic_write
 
 #: The config group of the points, below the study's ``points`` directory.
@@ -42,15 +43,6 @@ def nest(values: Mapping[str, Any]) -> dict[str, Any]:
     return tree
 
 
-def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts to dotted keys; the inverse of :func:`nest`."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def point_text(values: Mapping[str, Any], comments: Mapping[str, str] | None = None,
@@ -93,7 +85,7 @@ def write_point(points_dir: str | Path, number: int, values: Mapping[str, Any]) 
 
 def read_point(path: str | Path) -> dict[str, Any]:
     """The values (dotted keys) of a point file written by :func:`write_point`."""
-    return flatten(yaml.safe_load(Path(path).read_text()) or {})
+    return dotted_keys(yaml.safe_load(Path(path).read_text()) or {})
 
 
 def round_overrides(names: Sequence[str], points_dir: str | Path, sweep_dir: str | Path, *,
