@@ -455,7 +455,9 @@ class PriceConfig:
                      lo=0.01, hi=MAX_MONEY, unit="EUR per placement", claims=("C9",),
                      source=_NANO_FIT + " meets 0 followers at $11.11 = 10.67 EUR "
                      "(extrapolated below 1,000 followers: assumption)",
-                     hi_source=_MONEY_WHY)
+                     hi_source=_MONEY_WHY,
+                     plausible=(5.34, 21.34, "assumption: half to twice the fitted intercept, "
+                                "which is extrapolated below 1,000 followers"))
     cpm: float = _f(13.34, "Price per thousand followers of the seeded member on the layer.",
                     lo=0, hi=MAX_MONEY, unit="EUR per 1,000 followers", claims=("C9",),
                     source=_NANO_FIT + " rises $13.89 per 1,000 followers = 13.34 EUR",
@@ -529,7 +531,10 @@ class BudgetConfig:
                              unit="EUR per unit of quality", claims=("C5",),
                              source="the same range: quality 2 costs $200, so ($200 - $20) "
                              "/ 2 = $90 = 86.45 EUR per unit (mapping designer experience "
-                             "to quality: assumption)", hi_source=_MONEY_WHY)
+                             "to quality: assumption)", hi_source=_MONEY_WHY,
+                             plausible=(43.0, 86.45, "assumption: from half the default to the "
+                                        "default, which prices quality 2 at the top of the "
+                                        "source's range"))
 
 
 @dataclass
