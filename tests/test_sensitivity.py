@@ -190,3 +190,15 @@ def test_no_region_is_reported_where_failures_are_noise():
         holds = np.random.default_rng(seed).random(200) < 0.7
         false += sa.failure_region(d, holds) is not None
     assert false <= 3          # at the 5% level, 1 of 20 expected
+
+
+def test_a_latin_hypercube_ranks_assumptions_by_rank_correlation_with_intervals():
+    # y = 3 x1 - x3 + noise over 30 assumptions and 128 worlds: x1 first with an interval
+    # clear of 0, x3 next with a negative correlation, and a null assumption not clear
+    d = sa.design(box(30, 0.0, 1.0), 128, method="lhs", seed=4)
+    noise = np.random.default_rng(4).normal(0, 0.3, d.worlds)
+    ranked = sa.indices(d, 3 * d.values[:, 0] - d.values[:, 2] + noise)
+    assert [i.key for i in ranked[:2]] == ["x1", "x3"]
+    assert ranked[0].clear and ranked[0].rank_corr > 0.8 and ranked[1].rank_corr < 0
+    null = next(i for i in ranked if i.key == "x30")
+    assert not null.clear and math.isfinite(null.first)

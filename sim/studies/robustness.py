@@ -386,14 +386,8 @@ class Result:
 
     @property
     def top_is_clear(self) -> bool:
-        """Whether the top assumption's index is above 0 by more than its 95% half-interval."""
-        t = self.top
-        if t is None:
-            return False
-        value, conf = ((t.total, t.total_conf) if math.isfinite(t.total) else
-                       (t.mu_star, t.mu_star_conf) if math.isfinite(t.mu_star) else
-                       (t.first, t.first_conf))
-        return math.isfinite(value) and math.isfinite(conf) and value - conf > 0
+        """Whether the top assumption's index is above 0 by more than its interval."""
+        return self.top is not None and self.top.clear
 
     def sentence(self) -> str:
         """The finding's robustness in one sentence for a strategist."""

@@ -178,10 +178,13 @@ def tornado_chart(out: Path, k: int, group: Sequence[rb.Result], design: sa.Desi
                     error_kw={"ecolor": style.INK, "lw": 1.2})
             ax.set_xlabel("mu* (mean |elementary effect|)")
         elif design.method == "lhs":
-            ax.barh(ys, [i.first for i in top], xerr=[i.first_conf for i in top],
-                    color="#0e8c9a", height=0.6, error_kw={"ecolor": style.INK, "lw": 1.2})
-            ax.set_xlabel("first-order index (RBD-FAST: share of the effect's variance)")
-            ax.set_xlim(-0.1, 1.05)
+            rho = [i.rank_corr for i in top]
+            ax.barh(ys, rho, xerr=[i.rank_corr_conf for i in top], height=0.6,
+                    color=["#0e8c9a" if v >= 0 else "#a50026" for v in rho],
+                    error_kw={"ecolor": style.INK, "lw": 1.2})
+            ax.axvline(0, color=style.GREY, lw=1)
+            ax.set_xlabel("rank correlation with the effect (Spearman)")
+            ax.set_xlim(-1, 1)
         else:
             ax.barh(ys + 0.18, [i.total for i in top], xerr=[i.total_conf for i in top],
                     color="#0e8c9a", height=0.36, label="total order",
@@ -321,6 +324,12 @@ def report_markdown(plan: rb.Plan, design: sa.Design, results: Sequence[rb.Resul
         if design.method == "morris":
             lines += ["| assumption | mu* | 95% +- | sigma |", "|---|---|---|---|"]
             lines += [f"| `{i.key}` | {_g(i.mu_star)} | {_g(i.mu_star_conf)} | {_g(i.sigma)} |"
+                      for i in r.indices[:TORNADO_BARS]]
+        elif design.method == "lhs":
+            lines += ["| assumption | rank correlation | 95% +- (all together) | first order "
+                      "(RBD-FAST) | 95% +- |", "|---|---|---|---|---|"]
+            lines += [f"| `{i.key}` | {_g(i.rank_corr, 2)} | {_g(i.rank_corr_conf, 2)} | "
+                      f"{_g(i.first, 2)} | {_g(i.first_conf, 2)} |"
                       for i in r.indices[:TORNADO_BARS]]
         else:
             lines += ["| assumption | first order | 95% +- | total order | 95% +- |",
