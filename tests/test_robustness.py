@@ -36,9 +36,9 @@ def study_plan(experiment: str, overrides: tuple[str, ...] = ()) -> rb.Plan:
 
 def test_mindset_divide_runs_its_two_strategies_in_each_budget_cell_and_draws_p():
     plan = study_plan("mindset_divide")
-    assert plan.axes == {"strategy": ["adapted", "broadcast"],
+    assert plan.axes == {"strategy": ["broadcast", "adapted"],
                          "budget.total": ["3000", "6000", "12000"]}
-    assert plan.cell_keys == ["budget.total"]
+    assert plan.cell_keys(plan.findings[0]) == ["budget.total"]
     assert plan.held == {"p": "drawn as a world assumption"}
     assert "p" in {a.key for a in plan.assumptions}
     assert plan.runs(worlds=10, replicates=4) == 10 * 4 * 2 * 3
@@ -46,7 +46,7 @@ def test_mindset_divide_runs_its_two_strategies_in_each_budget_cell_and_draws_p(
 
 def test_an_override_fixes_a_lever_instead_of_sweeping_it():
     plan = study_plan("mindset_divide", ("budget.total=6000",))
-    assert plan.axes == {"strategy": ["adapted", "broadcast"]}
+    assert plan.axes == {"strategy": ["broadcast", "adapted"]}
     assert plan.held["budget.total"] == "fixed at 6000 by the command line"
 
 
@@ -56,6 +56,21 @@ def test_a_trend_claim_compares_the_largest_level_with_the_smallest_in_each_netw
     assert (dict(f.better), dict(f.worse)) == ({"p": "0.3"}, {"p": "0.02"})
     assert plan.axes == {"p": ["0.3", "0.02"], "network": ["both", "personal", "professional"]}
     assert "p" not in {a.key for a in plan.assumptions}
+
+
+def test_a_finding_on_another_axis_is_judged_in_the_cells_of_the_others():
+    plan = study_plan("viral_threshold")
+    both = rb.parse_finding("network=both>network=personal:reached")
+    plan = rb.plan("viral_threshold", plan.assumptions, [*plan.findings, both])
+    assert plan.axes == {"network": ["both", "personal", "professional"], "p": ["0.3", "0.02"]}
+    assert plan.cell_keys(plan.findings[0]) == ["network"]
+    assert plan.cell_keys(both) == ["p"]
+
+
+def test_every_arm_of_the_experiment_is_run_so_that_findings_can_be_added_later():
+    plan = study_plan("influence_seeding")
+    assert plan.axes["strategy"] == ["broadcast", "influencers", "ambassadors", "communities",
+                                     "core"]
 
 
 def test_every_shipped_experiment_has_a_plan_with_findings():

@@ -159,11 +159,16 @@ def _text(a, value: float) -> str:
 
 
 def _definition(args, study_plan: rb.Plan, design: sa.Design, rest: list[str]) -> dict:
+    """What a study directory holds: its worlds and the arms run in them.
+
+    The findings are not part of it: a finding that compares arms the study ran can be added
+    by rerunning the command with it (no run is made); one that needs other arms changes the
+    axes, so it is another study.
+    """
     return {"experiment": study_plan.experiment, "method": design.method,
             "worlds": design.worlds, "seed": args.seed, "replicates": args.replicates,
             "assumptions": [[a.key, a.low, a.high, a.log, a.integer]
                             for a in study_plan.assumptions],
-            "findings": [f.name for f in study_plan.findings],
             "axes": study_plan.axes, "overrides": _plain(rest)}
 
 
@@ -253,7 +258,8 @@ def run_sweep(overrides: list[str]) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Console script ``mindshare-robustness`` (``--help`` for its options)."""
     t0 = time.perf_counter()
-    args = parser().parse_args(argv)
+    # overrides may come before and after the options (key=value --worlds 64 key=value)
+    args = parser().parse_intermixed_args(argv)
     study_plan, design, rest = check_inputs(args)
     args.out = args.out or f"results/robustness/{study_plan.experiment or 'study'}"
     out = _open(args, _definition(args, study_plan, design, rest))

@@ -476,7 +476,7 @@ class ProfessionalPriceConfig(PriceConfig):
                      source="assumption: the personal base (a creator's fee for making the "
                      "post does not depend on the platform); plausible 5-50 EUR",
                      hi_source=_MONEY_WHY,
-        plausible=(5.34, 21.34, "assumption: half to twice the personal base"))
+        plausible=(5.0, 50.0, "assumption: the range docs/prices.md gives"))
     cpm: float = _f(57.17, "Price per thousand followers of the seeded member on the layer.",
                     lo=0, hi=MAX_MONEY, unit="EUR per 1,000 followers", claims=("C9", "C13"),
                     source="personal cpm 13.34 EUR x 45/10.5, the ratio of LinkedIn's to "

@@ -71,6 +71,7 @@ class Finding:
         worse: the arm it is claimed better than.
         higher: whether better means a higher value of the metric.
         claim: the claim it tests (``C5``), or None for a finding the user gave.
+        trend: whether it is a trend's two ends (only they are run of the factor's levels).
     """
 
     name: str
@@ -80,6 +81,7 @@ class Finding:
     worse: Mapping[str, str]
     higher: bool = True
     claim: str | None = None
+    trend: bool = False
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -153,7 +155,7 @@ def _from_hypothesis(h: Hypothesis, axes: Mapping[str, Sequence[str]]) -> Findin
             raise StudyError(f"claim {h.claim}: the trend over {h.trend} needs the experiment "
                              f"to sweep {h.trend} (it sweeps {', '.join(axes) or 'nothing'})")
         return Finding(name, h.statement, h.outcome, {h.trend: levels[-1]}, {h.trend: levels[0]},
-                       h.higher, h.claim)
+                       h.higher, h.claim, trend=True)
     return Finding(name, h.statement, h.outcome, _arm(h.better), _arm(h.worse), h.higher,
                    h.claim)
 
@@ -206,11 +208,9 @@ class Plan:
     findings: list[Finding]
     held: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def cell_keys(self) -> list[str]:
-        """The levers whose combinations are the cells (axes no finding compares on)."""
-        compared = {k for f in self.findings for k in f.keys}
-        return [k for k in self.axes if k not in compared]
+    def cell_keys(self, finding: Finding) -> list[str]:
+        """The axes whose combinations are ``finding``'s cells: those it does not compare on."""
+        return [k for k in self.axes if k not in finding.keys]
 
     def runs(self, worlds: int, replicates: int) -> int:
         """How many runs the study makes."""
@@ -221,11 +221,13 @@ def plan(experiment: str | None, assumptions: Sequence[Assumption],
          findings: Sequence[Finding], user_overrides: Sequence[str] = ()) -> Plan:
     """The study's axes: the arms the findings need and the levers the experiment sweeps.
 
-    An experiment's axis is dropped when it is a drawn assumption (``p``, ``share.emotion``)
-    or when the user fixes it by an override (``budget.total=6000``); the arms' keys keep
-    only the levels the findings compare; every other axis is kept whole, its levels making the
-    cells in which each finding is judged. The user's own sweep overrides (``a=1,2``) are axes
-    too.
+    Every axis of the experiment is run whole, so that any pair of its arms can be compared
+    later (a finding added to a study needs no new run), except an axis that is a drawn
+    assumption (``p``, ``share.emotion``), one the user fixes by an override
+    (``budget.total=6000``), and a trend's factor, of which only the two ends are run. A
+    finding's arm that the experiment does not sweep is added to its axis. For each finding,
+    the axes it does not compare on make its cells. The user's own sweep overrides (``a=1,2``)
+    are axes too.
 
     Raises:
         StudyError: no finding, or a finding's arm the study cannot run.
@@ -244,17 +246,7 @@ def plan(experiment: str | None, assumptions: Sequence[Assumption],
                 compared.setdefault(k, [])
                 if v not in compared[k]:
                     compared[k].append(v)
-    held: dict[str, str] = {}
-    axes: dict[str, list[str]] = {}
-    for key, levels in {**axes_in, **user_axes}.items():
-        if key in compared:
-            continue
-        if key in user and key not in user_axes:
-            held[key] = f"fixed at {user[key]} by the command line"
-        elif key in drawn:
-            held[key] = "drawn as a world assumption"
-        else:
-            axes[key] = list(levels)
+    trends = {k for f in findings if f.trend for k in f.keys}
     for key, levels in compared.items():
         if key in drawn:
             raise StudyError(f"finding on {key}: {key} is a drawn world assumption; fix it "
@@ -262,7 +254,19 @@ def plan(experiment: str | None, assumptions: Sequence[Assumption],
         if key in user and key not in user_axes:
             raise StudyError(f"{key}={user[key]}: fixes a key the findings compare "
                              f"({', '.join(levels)}); leave it out of the overrides")
-        axes = {key: levels, **axes}
+    held: dict[str, str] = {}
+    axes: dict[str, list[str]] = {}
+    for key, levels in {**axes_in, **user_axes}.items():
+        if key in user and key not in user_axes:
+            held[key] = f"fixed at {user[key]} by the command line"
+        elif key in drawn:
+            held[key] = "drawn as a world assumption"
+        elif key in trends:
+            axes[key] = list(compared[key])
+        else:
+            axes[key] = [*levels, *(v for v in compared.get(key, ()) if v not in levels)]
+    for key, levels in compared.items():
+        axes.setdefault(key, list(levels))
     return Plan(experiment, list(assumptions), axes, list(findings), held)
 
 
@@ -411,7 +415,7 @@ def analyse(design: sa.Design, runs: pd.DataFrame, plan_: Plan, *, seed: int = 0
     """Every finding in every cell: share of worlds, band, indices and failure region."""
     results = []
     for f in plan_.findings:
-        for cell, y, pairs in effects(runs, f, design.worlds, plan_.cell_keys):
+        for cell, y, pairs in effects(runs, f, design.worlds, plan_.cell_keys(f)):
             ok = np.isfinite(y)
             share = sa.share_holding(y[ok]) if ok.any() else None
             med, lo, hi = sa.band(y[ok]) if ok.any() else (math.nan,) * 3
