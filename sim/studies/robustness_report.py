@@ -205,7 +205,9 @@ def tornado_chart(out: Path, k: int, group: Sequence[rb.Result], design: sa.Desi
              f"{name}: no sensitivity indices")
     chart = style.finish(f"tornado_{k}", fig, title,
                          f"{group[0].finding.statement}; assumptions by influence on the "
-                         "effect across worlds, with 95% intervals",
+                         "effect across worlds, with 95% intervals"
+                         + (" (holding for all assumptions together)"
+                            if design.method == "lhs" else ""),
                          _footnote(design, replicates))
     chart.data = {"top": common}
     return style.save(chart, out, deck_directory=out / "deck_charts")
