@@ -129,8 +129,13 @@ def robustness_chart(out: Path, results: Sequence[rb.Result], design: sa.Design,
     for y, r in zip(ys, rows, strict=True):
         if r.share:
             ax.plot([r.share.low, r.share.high], [y, y], color=style.INK, lw=1.5)
-            ax.text(min(r.share.high + 0.02, 0.9), y, f"{r.share.share:.0%}  {r.verdict}",
-                    va="center", fontsize=13, color=style.INK)
+            label = f"{r.share.share:.0%}  {r.verdict}"
+            if r.share.low > 0.55:        # a long bar: the label inside it, left of the line
+                ax.text(r.share.low - 0.02, y, label, va="center", ha="right", fontsize=13,
+                        color="white", fontweight="bold")
+            else:
+                ax.text(r.share.high + 0.02, y, label, va="center", fontsize=13,
+                        color=style.INK)
     ax.set_yticks(ys, [_wrap(_label(r), 38) for r in rows], fontsize=12)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
