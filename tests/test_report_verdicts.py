@@ -381,3 +381,32 @@ def test_the_verdict_record_has_no_nan(experiment_report):
     for v in experiment_report.verdicts:
         for cell in v.record()["cells"]:
             assert all(not (isinstance(x, float) and math.isnan(x)) for x in cell.values())
+
+
+def test_a_verdict_says_in_what_share_of_plausible_worlds_its_claim_holds():
+    from sim.report.verdicts import Verdict, add_robustness
+
+    h = HYPOTHESES["mindset_divide"][0]                       # C5 engaged
+    other = HYPOTHESES["mindset_divide"][2]                   # C5 loyalty_gain: no row
+    found = [Verdict(h, SUPPORTED, "+12 people (95% CI 3 to 20)."),
+             Verdict(other, INCONCLUSIVE, "n = 10.")]
+    table = pd.DataFrame([
+        {"finding": "C5 engaged", "cell": "budget.total=3000", "share": 0.125,
+         "share_low": 0.07, "share_high": 0.2, "holds": 16, "measured": 128},
+        {"finding": "C5 engaged", "cell": "budget.total=12000", "share": 0.9375,
+         "share_low": 0.88, "share_high": 0.97, "holds": 120, "measured": 128}])
+    assert add_robustness(found, table) == 1
+    assert found[0].told == (
+        "+12 people (95% CI 3 to 20). Across plausible worlds: holds in 12% of plausible "
+        "worlds at budget.total=3000 (95% CI 7%-20%, 16 of 128); holds in 94% of plausible "
+        "worlds at budget.total=12000 (95% CI 88%-97%, 120 of 128).")
+    assert found[1].robustness == "" and found[0].record()["robustness"].startswith("Across")
+
+
+def test_a_robustness_directory_without_its_table_is_refused_before_any_work(tmp_path, capsys):
+    root = tmp_path / "sweep"
+    root.mkdir()
+    assert main([str(root), "-q", "--robustness", str(tmp_path / "nostudy")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("mindshare-report: error: --robustness=") and "robustness.csv" in err
+    assert not (root / "report").exists()

@@ -1,6 +1,6 @@
 """Benchmarks of the mindshare engine, written to one JSON file.
 
-Six sections (see ``experiments/bench/README.md`` for what each figure means):
+Seven sections (see ``experiments/bench/README.md`` for what each figure means):
 
 1. **reduction** - the engine in reduction mode (``experiment=independent_cascade``) on
    Barabasi-Albert graphs (m = 5) of 10^4, 10^5 and 10^6 nodes, against the compiled
@@ -17,6 +17,9 @@ Six sections (see ``experiments/bench/README.md`` for what each figure means):
 5. **report** - ``mindshare-report`` on a synthetic 1,000-run sweep (``bench_report.py``).
 6. **calibration** - ``mindshare-calibrate`` on a small budget: trials, runs, wall and CPU time
    (``bench_calibration.py``).
+7. **robustness** - ``mindshare-robustness`` on mindset_divide, 256 worlds x 2 strategies x 4
+   replicates at N = 10,000: wall and CPU time, and the study's own overhead against its runs
+   (``bench_robustness.py``).
 
 Usage (``make bench`` runs the first line)::
 
@@ -760,7 +763,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                          f"{', '.join(f'{v} at n={k:_}' for k, v in DEFAULT_REPS.items())})")
     ap.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
     ap.add_argument("--sections",
-                    default="reduction,default_run,memory,sweep,report,calibration",
+                    default="reduction,default_run,memory,sweep,report,calibration,robustness",
                     help="comma-separated sections to run (default: %(default)s)")
     ap.add_argument("--skip-ndlib", action="store_true", help="do not run NDlib")
     ap.add_argument("--full-networkx", action="store_true",
@@ -770,10 +773,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
     unknown = args.sections - {"reduction", "default_run", "memory", "sweep", "report",
-                               "calibration"}
+                               "calibration", "robustness"}
     if unknown:
-        ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; "
-                 "known: reduction, default_run, memory, sweep, report, calibration")
+        ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; known: reduction, "
+                 "default_run, memory, sweep, report, calibration, robustness")
     if args.reps is not None and args.reps < 1:
         ap.error("--reps must be >= 1")
     return args
@@ -817,6 +820,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench_calibration import bench_calibration
         prog.log("section 6: a small calibration (mindshare-calibrate)")
         data["calibration"] = bench_calibration(_LAUNCHER, prog.log, quick=args.quick)
+    if "robustness" in args.sections:     # experiments/bench/bench_robustness.py
+        from bench_robustness import bench_robustness
+        prog.log("section 7: a robustness study (mindshare-robustness), 2,048 runs")
+        data["robustness"] = bench_robustness(_LAUNCHER, prog.log, quick=args.quick)
     data["total_runtime_s"] = prog.elapsed()
     write_json(args.out, data)
     prog.log(f"wrote {args.out} ({data['total_runtime_s']:.1f} s in all)")

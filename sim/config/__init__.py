@@ -3,6 +3,12 @@
 Plain Python: Hydra only registers the schema in its ConfigStore (:mod:`sim.cli`).
 """
 
+from sim.config.assumptions import (
+    Assumption,
+    all_assumptions,
+    plausible,
+    world_assumptions,
+)
 from sim.config.errors import ConfigError, GraphFileError
 from sim.config.overrides import (
     BATCH_KEYS,
@@ -49,6 +55,10 @@ from sim.config.schema import (
 )
 
 __all__ = [
+    "Assumption",
+    "all_assumptions",
+    "plausible",
+    "world_assumptions",
     "BATCH_KEYS",
     "NOT_FACTORS",
     "Override",

@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sim.claims import CLAIMS
+from sim.config.assumptions import all_assumptions
 from sim.config.schema import Config, _allowed, _walk
+
+#: Every key's plausible range, by key.
+_PLAUSIBLE = {a.key: a for a in all_assumptions()}
 
 
 def config_reference_markdown() -> str:
@@ -37,9 +41,25 @@ def config_reference() -> list[tuple[str, str, str, str, str]]:
             allowed, shown = "", value
         source = source_text(meta)
         doc = meta["doc"] + (f" Source: {source}." if source else "")
+        doc += plausible_text(key)
         rows.append((key, "null" if shown is None else str(shown), allowed,
                      meta.get("unit", ""), doc))
     return rows
+
+
+def plausible_text(key: str) -> str:
+    """`` Plausible: 0.099-0.81 (why).`` for a key with a plausible range, else empty.
+
+    Levers, definitions and structural switches say so: a robustness study does not draw them.
+    """
+    a = _PLAUSIBLE.get(key)
+    if a is None:
+        return ""
+    role = {"lever": " (a lever: not drawn as a world)",
+            "definition": " (a definition: not drawn as a world)",
+            "model": " (a structural switch: not drawn as a world)"}.get(a.role, "")
+    scale = ", log scale" if a.log else ""
+    return f" Plausible: {a.low:g}-{a.high:g}{scale}{role}; {a.why}."
 
 
 def source_text(meta: Mapping[str, Any]) -> str:

@@ -79,9 +79,13 @@ class Trace(enum.Enum):
     """Only the exposures that activated their receiver (the diffusion forest)."""
 
 
+#: What a key with a plausible range is (:func:`_f`'s ``role``).
+ROLES = ("world", "lever", "definition", "model")
+
+
 def _f(default: Any, doc: str, *, lo: float | None = None, hi: float | None = None,
        unit: str = "", claims: tuple[str, ...] = (), source: str = "", kind: str = "",
-       hi_source: str = "") -> Any:
+       hi_source: str = "", plausible: Any = None, log: bool = False, role: str = "") -> Any:
     """A dataclass field with its documentation, provenance and range in ``metadata``.
 
     Args:
@@ -97,9 +101,22 @@ def _f(default: Any, doc: str, *, lo: float | None = None, hi: float | None = No
         kind: a further check (``even``).
         hi_source: why ``hi`` is the largest value: a source, or ``assumption: <why>``
             (probabilities and fractions, bounded by 1, need none).
+        plausible: for an assumption, its plausible range ``(low, high, why)``: the values a
+            robustness study draws worlds from (:mod:`sim.config.assumptions`); ``why`` is the
+            calibration interval, a source, or ``assumption: <judgement>``. A mapping from
+            the parent section's name to such a range where the same field has different
+            ranges in different sections (a layer's ``activity``).
+        log: draw the plausible range on a log scale.
+        role: ``world`` (an assumption about the world, drawn by robustness studies; the
+            default when ``plausible`` is given), ``lever`` (a choice of the brand's, never
+            drawn), ``definition`` (a threshold that defines an outcome) or ``model`` (a
+            structural switch of the model).
     """
+    if role and role not in ROLES:
+        raise ValueError(f"role={role!r}: must be one of {', '.join(ROLES)}")
     meta = {"doc": doc, "lo": lo, "hi": hi, "unit": unit, "claims": check_claims(claims),
-            "source": source, "kind": kind, "hi_source": hi_source}
+            "source": source, "kind": kind, "hi_source": hi_source, "plausible": plausible,
+            "log": log, "role": role or ("world" if plausible is not None else "")}
     return field(default=default, metadata=meta)
 
 
@@ -139,26 +156,43 @@ class LayerConfig:
                           "are the layer's members (relabelled 0..n-1, mapping kept).")
     mean_degree: int = _f(10, "community_small_world: ring-lattice degree k (even).",
                           lo=2, hi=MAX_DEGREE, unit="edges per node", kind="even",
-                          hi_source=_DEGREE_WHY)
+                          hi_source=_DEGREE_WHY,
+        plausible=(6, 20, "assumption: a graph of close contacts, from a few to a "
+                   "couple of dozen per member (the platforms' full friend lists"
+                   " are larger; the ring lattice stands for the ties a brand "
+                   "post travels on)"))
     rewire: float = _f(0.1, "community_small_world: probability that a lattice edge is "
-                       "rewired (Watts-Strogatz beta).", lo=0, hi=1, unit="per edge")
+                       "rewired (Watts-Strogatz beta).", lo=0, hi=1, unit="per edge",
+        plausible=(0.02, 0.3, "assumption: from a nearly regular lattice to the random end "
+                   "of the small-world regime"))
     community_size: float = _f(100.0, "community_small_world: mean community size.",
-                               lo=1, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
+                               lo=1, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY,
+        plausible=(30, 300, "assumption: a third to three times the default: a circle of "
+                   "friends to a village"))
     mixing: float = _f(0.2, "community_small_world: share of rewired edges that leave the "
-                       "community.", lo=0, hi=1, unit="fraction")
+                       "community.", lo=0, hi=1, unit="fraction",
+        plausible=(0.05, 0.6, "assumption: from closed communities to most rewired ties "
+                   "leaving them"))
     m: int = _f(5, "preferential_attachment: edges added per new node (Barabasi-Albert m).",
                 lo=1, hi=MAX_DEGREE // 2, unit="edges",
-                hi_source="half of " + _DEGREE_WHY + " (the mean degree is about 2 m)")
+                hi_source="half of " + _DEGREE_WHY + " (the mean degree is about 2 m)",
+        plausible=(2, 10, "assumption: from a sparse graph (mean degree about 4) to "
+                   "twice the default"))
     company_size: float = _f(20.0, "preferential_attachment: mean company size.", lo=1,
-                             hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
+                             hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY,
+        plausible=(5, 100, "assumption: from small firms to large departments"))
     company_degree: float = _f(4.0, "preferential_attachment: mean extra links to colleagues.",
                                lo=0, hi=MAX_DEGREE, unit="edges per node",
-                               hi_source=_DEGREE_WHY)
+                               hi_source=_DEGREE_WHY,
+        plausible=(1, 10, "assumption: from one colleague to ten per member"))
     activity: float = _f(0.8, "Probability that a member is active on this layer in a step; "
                          "exposures wait in the feed until then.", lo=0, hi=1,
                          unit="per agent per step",
                          claims=("C15",),
-                         source="personal daily, professional less often (assumption)")
+                         source="personal daily, professional less often (assumption)",
+        plausible={"personal": (0.5, 0.95, "assumption: from every other day to almost daily"),
+                   "professional": (0.1, 0.6, "assumption: from under once a week to more "
+                                    "than every other day")})
     p_goal: float = _f(0.25, "Probability that an active member's session mindset is `goal` "
                        "(else `leisure`).", lo=0, hi=1, unit="per session",
                        claims=("C1", "C2"), source="3x more entertainment on personal, 3x more "
@@ -186,35 +220,46 @@ class TopicConfig:
                        "Twitter-like platform; off by default).", claims=("C14",))
     membership: float = _f(0.3, "Share of agents on the topic platform, drawn independently "
                            "of the other layers.", lo=0, hi=1, unit="fraction",
-                           source="assumption")
+                           source="assumption",
+        plausible=(0.1, 0.5, "assumption: a third to five thirds of the default"))
     topic_size: float = _f(50.0, "Mean followers per topic: the number of topics is "
                            "round(members * follows / topic_size), so a share's audience does "
                            "not grow with N.", lo=1, hi=1e7, unit="followers per topic",
                            hi_source="assumption: a conversation with more followers than "
                            "that is a broadcast, not a topic",
-                           claims=("C14",), source="assumption")
+                           claims=("C14",), source="assumption",
+        plausible=(10, 200, "assumption: a fifth to four times the default"), log=True)
     follows: float = _f(3.0, "Mean topics followed per member (1 + Poisson(follows - 1), "
                         "duplicates merged).", lo=1, hi=1000, unit="topics per member",
                         hi_source="assumption: more conversations than one person can follow",
                         claims=("C14",),
-                        source="n people follow m conversations (assumption)")
+                        source="n people follow m conversations (assumption)",
+        plausible=(1.5, 10, "assumption: half to about three times the default"))
     popularity: float = _f(0.5, "Zipf exponent of topic popularity: topic t is chosen with "
                            "weight (t + 1)^-popularity (0: all alike).", lo=0, hi=5,
                            hi_source="assumption: at 5 the second topic already gets only "
                            "2^-5 = 3% of the first one's follows",
-                           source="assumption")
+                           source="assumption",
+        plausible=(0.0, 1.5, "assumption: from equally popular topics to a strong head"))
     visibility: float = _f(0.1, "Probability that a follower of a topic gets a given post of "
                            "that topic in its feed (topic feeds are crowded).", lo=0, hi=1,
-                           unit="per follower per post", source="assumption")
+                           unit="per follower per post", source="assumption",
+        plausible=(0.02, 0.3, "assumption: a fifth to three times the default"), log=True)
     activity: float = _f(0.5, "Probability that a member is active on the topic layer in a "
                          "step.", lo=0, hi=1, unit="per agent per step",
-                         claims=("C15",), source="assumption")
+                         claims=("C15",), source="assumption",
+        plausible=(0.2, 0.8, "assumption: between the professional and the personal "
+                   "defaults and beyond"))
     p_goal: float = _f(0.5, "Probability that an active member's session mindset is `goal`.",
-                       lo=0, hi=1, unit="per session", source="assumption")
+                       lo=0, hi=1, unit="per session", source="assumption",
+        plausible=(0.25, 0.75, "assumption: between the personal and the professional "
+                   "layers' values"))
     receptivity: float = _f(1.0, "Multiplier on the share probability of brand content on "
                             "the topic layer.", lo=0, hi=10, unit="factor",
                             hi_source=_RECEPTIVITY_WHY,
-                            source="assumption")
+                            source="assumption",
+        plausible=(0.8, 1.3, "assumption: around the personal value 1, up to the "
+                   "professional 1.26"))
 
 
 @dataclass
@@ -227,10 +272,13 @@ class NetworkConfig:
     topic: TopicConfig = _nested(TopicConfig, "The optional topic (Twitter-like) layer.")
     crosspost: float = _f(0.103, "Probability that a sharer also posts the content on each of "
                           "its other layers.", lo=0, hi=1, unit="per share per layer",
-                          claims=("C6",), source=_cal("0.017-0.11"))
+                          claims=("C6",), source=_cal("0.017-0.11"),
+        plausible=(0.017, 0.11, "the calibration's 10-90% interval of accepted trials"))
     feed_ttl: int = _f(8, "Steps an unseen exposure stays in a member's feed before it "
                        "expires.", lo=1, hi=MAX_STEPS, unit="steps", source=_cal("4-7"),
-                       hi_source=_STEPS_WHY)
+                       hi_source=_STEPS_WHY,
+        plausible=(4, 8, "the calibration's 10-90% interval of accepted trials (4-7), "
+                   "widened to the calibrated default 8"))
 
 
 class Cadence(enum.Enum):
@@ -264,15 +312,19 @@ class PopulationConfig:
                         "emotional drivers {fun, ambition, security, achievement}; large = "
                         "everyone alike.", lo=0.01, hi=1000, claims=("C4",), source="assumption",
                         hi_source="assumption: at 1000 every agent's weights are equal to "
-                        "within 3%")
+                        "within 3%",
+        plausible=(0.5, 10, "assumption: from agents driven by one emotion each to nearly"
+                   " alike agents"), log=True)
     loyalty_mean: float = _f(0.3, "Mean initial loyalty L (Beta distributed).", lo=0.001,
                              hi=0.999, claims=("C11",), source="assumption",
-                             hi_source="the mean of a Beta distribution is below 1")
+                             hi_source="the mean of a Beta distribution is below 1",
+        plausible=(0.15, 0.5, "assumption: half to 1.7 times the default"))
     loyalty_concentration: float = _f(10.0, "Concentration a+b of the initial loyalty's Beta "
                                       "distribution.", lo=0.01, hi=1e6,
                                       hi_source="assumption: at 1e6 every agent starts "
                                       "at the mean loyalty to within 0.001",
-                                      source="assumption")
+                                      source="assumption",
+        plausible=(3, 30, "assumption: a third to three times the default"), log=True)
 
 
 @dataclass
@@ -285,28 +337,38 @@ class ShareConfig:
 
     fit: float = _f(0.666, "Weight of content fit with the session mindset (entertainment fits "
                     "leisure, insight fits goal).", lo=0, hi=50, unit="logit per unit fit",
-                    hi_source=_WEIGHT_WHY, claims=("C1", "C2"), source=_cal("0.18-0.80"))
+                    hi_source=_WEIGHT_WHY, claims=("C1", "C2"), source=_cal("0.18-0.80"),
+        plausible=(0.18, 0.80, "the calibration's 10-90% interval of accepted trials"))
     emotion: float = _f(2.0, "Weight of emotional resonance (activated drivers . tone).",
                         lo=0, hi=50, unit="logit per unit resonance", claims=("C4",),
-                        hi_source=_WEIGHT_WHY, source="assumption")
+                        hi_source=_WEIGHT_WHY, source="assumption",
+        plausible=(0.5, 3.0, "assumption: the emotion experiment's lowest level to 1.5 "
+                   "times the default; the calibration cannot pin it (README, "
+                   "The calibrated defaults)"))
     loyalty: float = _f(2.0, "Weight of the agent's loyalty L.", lo=0, hi=50,
                         unit="logit per unit loyalty", claims=("C11",), source="assumption",
-                        hi_source=_WEIGHT_WHY)
+                        hi_source=_WEIGHT_WHY,
+        plausible=(0.5, 4.0, "assumption: a quarter to twice the default"))
     incentive: float = _f(1.5, "Weight of the post's incentive level.", lo=0, hi=50,
                           unit="logit per unit incentive", claims=("C7",), source="assumption",
-                        hi_source=_WEIGHT_WHY)
+                        hi_source=_WEIGHT_WHY,
+        plausible=(0.5, 3.0, "assumption: a third to twice the default"))
     social: float = _f(0.857, "Weight of social reinforcement: ln of the number of sharing "
                        "contacts seen for this post.", lo=0, hi=50,
                        unit="logit per ln(contacts)", claims=("C6",), source=_cal("0.59-1.11"),
-                        hi_source=_WEIGHT_WHY)
+                        hi_source=_WEIGHT_WHY,
+        plausible=(0.59, 1.11, "the calibration's 10-90% interval of accepted trials"))
     fatigue: float = _f(0.174, "Weight of fatigue: ln(1 + brand exposures seen before).", lo=0,
                         hi=50, unit="logit per ln(exposures)", source=_cal("0.099-0.81"),
-                        hi_source=_WEIGHT_WHY)
+                        hi_source=_WEIGHT_WHY,
+        plausible=(0.099, 0.81, "the calibration's 10-90% interval of accepted trials"))
     threshold: int = _f(1, "Complex contagion: sharing contacts an agent must have seen for a "
                         "post before it can share it (1 = simple contagion).", lo=1, hi=1000,
                         hi_source="assumption: more sharing contacts than almost any member "
                         "of a social graph has",
-                        unit="contacts", claims=("C6",), source="assumption")
+                        unit="contacts", claims=("C6",), source="assumption",
+        plausible=(1, 2, "assumption: simple contagion or two contacts; a structural "
+                   "choice, not drawn"), role="model")
 
 
 @dataclass
@@ -315,20 +377,28 @@ class LoyaltyConfig:
 
     growth: float = _f(0.15, "Growth on a step with engagement: L += growth * q * (1 - L), q "
                        "the step's best engagement quality (1 for a share).", lo=0, hi=1,
-                       unit="per step", claims=("C11",), source="assumption")
+                       unit="per step", claims=("C11",), source="assumption",
+        plausible=(0.05, 0.3, "assumption: a third to twice the default"))
     decay: float = _f(0.03, "Drift back to the agent's initial loyalty B on a step without "
                       "engagement: L = B + (L - B) * (1 - decay).", lo=0, hi=1,
-                      unit="per step", claims=("C11",), source="assumption")
+                      unit="per step", claims=("C11",), source="assumption",
+        plausible=(0.01, 0.1, "assumption: a third to about three times the default"), log=True)
     spacing: float = _f(5.0, "Spacing effect: an engagement dt steps after the previous one "
                         "gains only 1 - exp(-dt / spacing) of the full growth, so consecutive "
                         "days add little (0: no such effect).", lo=0, hi=1000, unit="steps",
                         hi_source="assumption: longer than any campaign, so growth stays "
                         "near 0",
-                        claims=("C11",), source="consistency over bursts (assumption)")
+                        claims=("C11",), source="consistency over bursts (assumption)",
+        plausible=(0.0, 10.0, "assumption: from no spacing effect to twice the default (the"
+                   " sign of consistency vs bursts turns within this range)"))
     loyal: float = _f(0.7, "Loyalty at or above which an agent counts as loyal.", lo=0, hi=1,
-                      claims=("C12",), source="assumption")
+                      claims=("C12",), source="assumption",
+        plausible=(0.6, 0.8, "assumption: a definition of the outcome, not a fact about "
+                   "the world"), role="definition")
     detractor: float = _f(0.15, "Loyalty below which a detection makes a detractor.", lo=0,
-                          hi=1, claims=("C12",), source="assumption")
+                          hi=1, claims=("C12",), source="assumption",
+        plausible=(0.1, 0.25, "assumption: a definition of the outcome, not a fact about "
+                   "the world"), role="definition")
 
 
 @dataclass
@@ -337,14 +407,18 @@ class AuthenticityConfig:
 
     detection: float = _f(0.05, "Probability that seeing fully inauthentic content reveals "
                           "it; scaled by (1 - authenticity).", lo=0, hi=1, unit="per exposure",
-                          claims=("C10",), source="assumption")
+                          claims=("C10",), source="assumption",
+        plausible=(0.01, 0.2, "assumption: a fifth to four times the default"), log=True)
     cut: float = _f(0.5, "Share of loyalty lost on detection.", lo=0, hi=1,
-                    claims=("C10",), source="assumption")
+                    claims=("C10",), source="assumption",
+        plausible=(0.2, 0.8, "assumption: from a fifth to most of the loyalty lost"))
     backlash: float = _f(0.08, "Probability of relaying negative word of mouth, scaled by "
                          "(1 - L).", lo=0, hi=1, unit="per exposure", claims=("C10", "C12"),
-                         source="assumption")
+                         source="assumption",
+        plausible=(0.02, 0.2, "assumption: a quarter to 2.5 times the default"))
     wom_cut: float = _f(0.1, "Share of loyalty lost per negative word-of-mouth exposure seen.",
-                        lo=0, hi=1, claims=("C10",), source="assumption")
+                        lo=0, hi=1, claims=("C10",), source="assumption",
+        plausible=(0.03, 0.3, "assumption: a third to three times the default"))
 
 
 @dataclass
@@ -353,9 +427,12 @@ class OwnedConfig:
 
     conversion: float = _f(0.5, "Probability that a share of a post with a call to action "
                            "converts the sharer, times its loyalty L.", lo=0, hi=1,
-                           unit="per share", claims=("C8",), source="assumption")
+                           unit="per share", claims=("C8",), source="assumption",
+        plausible=(0.1, 0.8, "assumption: a fifth to 1.6 times the default"))
     p_goal: float = _f(0.5, "Probability of a goal mindset when reading the owned channel.",
-                       lo=0, hi=1, source="assumption")
+                       lo=0, hi=1, source="assumption",
+        plausible=(0.25, 0.75, "assumption: between the personal and the professional "
+                   "layers' values"))
 
 
 #: Euro per US dollar: the ECB's euro foreign exchange reference rate of 28 February 2025,
@@ -378,7 +455,9 @@ class PriceConfig:
                      lo=0.01, hi=MAX_MONEY, unit="EUR per placement", claims=("C9",),
                      source=_NANO_FIT + " meets 0 followers at $11.11 = 10.67 EUR "
                      "(extrapolated below 1,000 followers: assumption)",
-                     hi_source=_MONEY_WHY)
+                     hi_source=_MONEY_WHY,
+                     plausible=(5.34, 21.34, "assumption: half to twice the fitted intercept, "
+                                "which is extrapolated below 1,000 followers"))
     cpm: float = _f(13.34, "Price per thousand followers of the seeded member on the layer.",
                     lo=0, hi=MAX_MONEY, unit="EUR per 1,000 followers", claims=("C9",),
                     source=_NANO_FIT + " rises $13.89 per 1,000 followers = 13.34 EUR",
@@ -396,7 +475,8 @@ class ProfessionalPriceConfig(PriceConfig):
                      lo=0.01, hi=MAX_MONEY, unit="EUR per placement", claims=("C9",),
                      source="assumption: the personal base (a creator's fee for making the "
                      "post does not depend on the platform); plausible 5-50 EUR",
-                     hi_source=_MONEY_WHY)
+                     hi_source=_MONEY_WHY,
+        plausible=(5.0, 50.0, "assumption: the range docs/prices.md gives"))
     cpm: float = _f(57.17, "Price per thousand followers of the seeded member on the layer.",
                     lo=0, hi=MAX_MONEY, unit="EUR per 1,000 followers", claims=("C9", "C13"),
                     source="personal cpm 13.34 EUR x 45/10.5, the ratio of LinkedIn's to "
@@ -416,7 +496,9 @@ class BudgetConfig:
     total: float = _f(3000.0, "Budget of the campaign, in euros: 10 generic posts at the "
                       "default quality and about 18 placements each at default prices.",
                       lo=0, hi=MAX_MONEY, unit="EUR", hi_source=_MONEY_WHY,
-                      source="assumption: a small campaign; plausible 500-50,000 EUR")
+                      source="assumption: a small campaign; plausible 500-50,000 EUR",
+        plausible=(500, 50000, "assumption: a small to a mid-size campaign"), log=True,
+        role="lever")
     personal: PriceConfig = _nested(PriceConfig, "Placement prices on the personal layer "
                                     "(and on a layer read from a file).")
     professional: ProfessionalPriceConfig = _nested(ProfessionalPriceConfig, "Placement "
@@ -430,7 +512,8 @@ class BudgetConfig:
     reward: float = _f(2.0, "Reward for one incentivised share at incentive level 1 (times "
                        "strategy.incentive).", lo=0, hi=MAX_MONEY, unit="EUR per share",
                        claims=("C7",), source="assumption: a voucher or discount; "
-                       "plausible 0.5-10 EUR", hi_source=_MONEY_WHY)
+                       "plausible 0.5-10 EUR", hi_source=_MONEY_WHY,
+        plausible=(0.5, 10.0, "assumption: a voucher or discount"))
     owned: float = _f(0.0192, "Upkeep of the owned channel per member and 30 days, charged "
                       "daily (1/30 of it per member and step).", lo=0, hi=MAX_MONEY,
                       unit="EUR per member per 30 days", claims=("C8",),
@@ -448,7 +531,10 @@ class BudgetConfig:
                              unit="EUR per unit of quality", claims=("C5",),
                              source="the same range: quality 2 costs $200, so ($200 - $20) "
                              "/ 2 = $90 = 86.45 EUR per unit (mapping designer experience "
-                             "to quality: assumption)", hi_source=_MONEY_WHY)
+                             "to quality: assumption)", hi_source=_MONEY_WHY,
+                             plausible=(43.0, 86.45, "assumption: from half the default to the "
+                                        "default, which prices quality 2 at the top of the "
+                                        "source's range"))
 
 
 @dataclass
@@ -487,7 +573,8 @@ class StrategyConfig:
     first_post: int = _f(0, "Step of the first post.", lo=0, hi=MAX_STEPS, unit="step",
                          hi_source=_STEPS_WHY)
     split: float = _f(0.3, "Share of seeded placements on the professional layer.", lo=0,
-                      hi=1, claims=("C13",), source="assumption")
+                      hi=1, claims=("C13",), source="assumption",
+        plausible=(0.1, 0.6, "assumption: a strategy's choice"), role="lever")
     seeding: Seeding = _f(Seeding.random, "Who gets the seeded placements.", claims=("C9",))
     adapted: bool = _f(False, "One content variant per platform (else the generic variant "
                        "everywhere).", claims=("C5",))
@@ -548,7 +635,9 @@ class Config:
     graph: str | None = _f(None, "Edge list or GraphML file: when set, the run has this one "
                            "layer (named graph) instead of personal and professional.")
     p: float = _f(0.0208, "Base share probability per exposure, sigmoid(b0).", lo=0, hi=1,
-                  unit="per exposure", source=_cal("0.012-0.023"))
+                  unit="per exposure", source=_cal("0.012-0.023"),
+                  plausible=(0.012, 0.0231, "the calibration's 10-90% interval of accepted "
+                             "trials"), log=True)
     seeds: int = _f(10, "Seed agents of the post in independent_cascade mode, drawn at random "
                     "among members (in full mode the strategy's budget sets the seeds).",
                     lo=1, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)

@@ -109,7 +109,8 @@ def compared_outcomes(runs: pd.DataFrame) -> list[str]:
 
 def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: int = 4000,
            seed: int = 0, charts: bool = True, deck: bool = True,
-           progress: Callable[[str], None] | None = None, quiet: bool = False) -> Report:
+           progress: Callable[[str], None] | None = None, quiet: bool = False,
+           robustness: str | Path | None = None) -> Report:
     """Collect a sweep directory and write its report: tables, statistics, charts, deck.
 
     The report is written whole or not at all: it is built in a hidden directory beside
@@ -125,6 +126,8 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
         deck: write ``deck.pptx`` (needs the charts).
         progress: called with each progress line (default: printed on stderr).
         quiet: no progress lines.
+        robustness: a robustness study's directory (``mindshare-robustness``): each claim's
+            verdict then says in what share of plausible worlds it holds.
 
     Returns:
         The :class:`Report`, with every file written listed in ``files``.
@@ -137,6 +140,7 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
     root = Path(sweep_dir)
     out = Path(out) if out is not None else root / "report"
     _check_out(out, root)
+    study = _robustness_table(robustness) if robustness is not None else None
     t0 = time.perf_counter()
     steps = Progress(say, every=2.0)
     sweep = collect(root, skip=(out,),
@@ -150,13 +154,29 @@ def report(sweep_dir: str | Path, out: str | Path | None = None, *, bootstrap: i
     work.mkdir()          # mode from the umask, as the report directory's will be
     try:
         rep = _build(sweep, root, work, bootstrap=bootstrap, seed=seed, charts=charts,
-                     deck=deck, say=say, t0=t0)
+                     deck=deck, say=say, t0=t0, robustness=study)
         _replace(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     _moved(rep, work, out)
     return rep
+
+
+def _robustness_table(study_dir: str | Path) -> pd.DataFrame:
+    """A robustness study's ``robustness.csv``; :class:`ReportError` if it cannot be read."""
+    path = Path(study_dir) / "robustness.csv"
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"--robustness={study_dir}: cannot read {path.name} ({exc}); give "
+                          "the directory of a mindshare-robustness study") from None
+    missing = {"finding", "cell", "share", "share_low", "share_high", "holds",
+               "measured"} - set(table.columns)
+    if missing:
+        raise ReportError(f"--robustness={study_dir}: {path.name} lacks the columns "
+                          f"{', '.join(sorted(missing))}")
+    return table
 
 
 def _stderr(message: str) -> None:
@@ -217,7 +237,8 @@ def _moved(rep: Report, work: Path, out: Path) -> None:
 
 
 def _build(sweep: Sweep, root: Path, work: Path, *, bootstrap: int, seed: int, charts: bool,
-           deck: bool, say: Callable[[str], None], t0: float) -> Report:
+           deck: bool, say: Callable[[str], None], t0: float,
+           robustness: pd.DataFrame | None = None) -> Report:
     """Every file of the report of ``sweep``, written into ``work`` (which becomes ``out``)."""
     files: dict[str, Path] = {}
     for name, frame in (("runs", sweep.runs), ("timeseries", sweep.timeseries)):
@@ -256,6 +277,9 @@ def _build(sweep: Sweep, root: Path, work: Path, *, bootstrap: int, seed: int, c
         if len(complete) else []
     if hyps:
         say(f"judged {len(hyps)} claim statement(s)")
+    if robustness is not None:
+        say(f"robustness across plausible worlds for "
+            f"{verdicts.add_robustness(rep.verdicts, robustness)} claim statement(s)")
     for name, frame in (("outcomes", outcome_table(rep)), ("differences", difference_table(rep))):
         path = work / f"{name}.csv"
         atomic_write(path, lambda tmp, f=frame: f.to_csv(tmp, index=False))

@@ -39,6 +39,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="tables and statistics only (no charts, no deck)")
     ap.add_argument("--no-deck", action="store_true", help="charts but no deck.pptx")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    ap.add_argument("--robustness", type=Path, default=None, metavar="STUDY_DIR",
+                    help="a mindshare-robustness study of the same experiment: each claim's "
+                         "verdict then says in what share of plausible worlds it holds")
     args = ap.parse_args(argv)
     if args.bootstrap < 100:
         ap.error(f"--bootstrap={args.bootstrap}: must be at least 100")
@@ -72,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         rep = report(args.sweep_dir, args.out, bootstrap=args.bootstrap, seed=args.seed,
-                     charts=not args.no_charts, deck=not args.no_deck, progress=progress)
+                     charts=not args.no_charts, deck=not args.no_deck, progress=progress,
+                     robustness=args.robustness)
     except (ReportError, OSError) as exc:
         print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2

@@ -162,13 +162,22 @@ def title_slide(prs, rep: Any) -> None:
 
 def chart_slide(prs, chart: Any, rep: Any) -> None:
     """One chart: its takeaway as the title, the picture under it, details in the notes."""
+    add_chart_slide(prs, chart, bottom=7.0 if replicate_flag(rep) else 7.35)
+
+
+def add_chart_slide(prs, chart: Any, *, bottom: float = 7.35) -> None:
+    """A slide with a chart (:class:`sim.report.style.Chart`).
+
+    Its takeaway is the title, its deck copy is under it down to ``bottom`` inches, its
+    subtitle in the notes.
+    """
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, chart.title)
     one_line = len(chart.title) <= ONE_LINE_CHARS
     image = chart.files.get("deck", chart.files["png"])
     with Image.open(image) as im:
         w_px, h_px = im.size
-    top, bottom = (0.95 if one_line else 1.35), (7.0 if replicate_flag(rep) else 7.35)
+    top = 0.95 if one_line else 1.35
     height = bottom - top
     width = height * w_px / h_px
     if width > 12.9:
@@ -177,6 +186,40 @@ def chart_slide(prs, chart: Any, rep: Any) -> None:
                              Inches(width), Inches(height))
     slide.notes_slide.notes_text_frame.text = (
         f"{chart.subtitle}\n{chart.files['png'].name} in the report's charts folder.")
+
+
+def new_presentation():
+    """An empty 16:9 deck in the report's style."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
+    return prs
+
+
+def add_title_slide(prs, title: str, lines: list[str]) -> None:
+    """A title slide: the title, then lines under it (the second one as the takeaway)."""
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_LAYOUT])
+    _title(slide, title, 40, box=(0.8, 1.6, 11.7, 1.5), anchor=MSO_ANCHOR.BOTTOM)
+    sub = slide.placeholders[1]
+    sub.left, sub.top, sub.width, sub.height = (Inches(0.8), Inches(3.25), Inches(11.7),
+                                                Inches(3.2))
+    sub.text_frame.clear()
+    styled = [(t, 28 if i == 1 else 18, i == 1, ACCENT if i == 1 else GREY)
+              for i, t in enumerate(lines) if t]
+    _text(sub.text_frame, styled)
+
+
+def add_table_slide(prs, title: str, header: list[str], rows: list[list[str]], *,
+                    widths: list[float] | None = None, size: int = 14) -> None:
+    """A slide with a title and a plain table."""
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, title)
+    _table(slide, header, rows, 0.5, 1.4, 12.3, widths, size)
+
+
+def save_presentation(prs, path: Path) -> Path:
+    """Write a deck atomically; returns its path."""
+    atomic_write(path, lambda tmp: prs.save(tmp))
+    return path
 
 
 def _model_line(done: pd.DataFrame) -> str:

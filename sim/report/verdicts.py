@@ -67,11 +67,13 @@ class Verdict:
     evidence: str
     cells: list[dict[str, Any]] = field(default_factory=list)
     figure: str = ""
+    robustness: str = ""
 
     @property
     def told(self) -> str:
-        """The evidence, with the chart that shows it."""
-        return self.evidence + (f" Figure: {self.figure}." if self.figure else "")
+        """The evidence, with the chart that shows it and its robustness across worlds."""
+        return (self.evidence + (f" Figure: {self.figure}." if self.figure else "")
+                + (f" {self.robustness}" if self.robustness else ""))
 
     def find_figure(self, charts: list[str]) -> None:
         """Name the chart, among those drawn, that shows this verdict's outcome."""
@@ -85,8 +87,35 @@ class Verdict:
         return {"claim": h.claim, "statement": h.statement, "outcome": h.outcome,
                 "better": h.better, "worse": h.worse, "trend": h.trend, "higher": h.higher,
                 "verdict": self.verdict, "evidence": self.evidence, "figure": self.figure or None,
+                "robustness": self.robustness or None,
                 "cells": [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                            for k, v in c.items()} for c in self.cells]}
+
+
+def add_robustness(found: list[Verdict], table: pd.DataFrame) -> int:
+    """Give each verdict its robustness across plausible worlds, from a robustness study.
+
+    ``table`` is the study's ``robustness.csv`` (:mod:`sim.studies.robustness`); a verdict
+    takes the rows of its claim and outcome (``C5 engaged``), one per cell of the study.
+
+    Returns:
+        How many verdicts got one.
+    """
+    told = 0
+    for v in found:
+        h = v.hypothesis
+        rows = table[table["finding"] == f"{h.claim} {h.outcome}"]
+        if rows.empty:
+            continue
+        parts = []
+        for _, r in rows.iterrows():
+            cell = "" if r["cell"] == "all" else f" at {r['cell']}"
+            parts.append(f"holds in {r['share']:.0%} of plausible worlds{cell} (95% CI "
+                         f"{r['share_low']:.0%}-{r['share_high']:.0%}, {int(r['holds'])} of "
+                         f"{int(r['measured'])})")
+        v.robustness = "Across plausible worlds: " + "; ".join(parts) + "."
+        told += 1
+    return told
 
 
 def hypotheses(experiment: str | None) -> tuple[Hypothesis, ...]:
