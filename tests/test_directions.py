@@ -20,6 +20,7 @@ mostly what its money buys. Three directions are stated accordingly:
   posts' audiences (paired difference -0.014, t = -0.4 over these 20 replicates).
 """
 
+import dataclasses
 from functools import cache
 
 import numpy as np
@@ -31,9 +32,14 @@ REPLICATES = 20
 
 
 @cache
+def composed(strategy: str, extra: tuple[str, ...] = ()):
+    return load_config([f"strategy={strategy}", "n=5000", "output.write_trace=false", *extra])
+
+
+@cache
 def summary(strategy: str, replicate: int, extra: tuple[str, ...] = ()) -> dict:
-    config = load_config([f"strategy={strategy}", f"replicate={replicate}", "n=5000",
-                          "output.write_trace=false", *extra])
+    # composed once per strategy; a replicate is the same config with another index
+    config = dataclasses.replace(composed(strategy, extra), replicate=replicate)
     return simulate(config).summary
 
 

@@ -1,5 +1,7 @@
 """Reduction mode against bond percolation (Newman 2002), with stated tolerances."""
 
+import dataclasses
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -15,9 +17,11 @@ def world_from_edges(n: int, edges: np.ndarray) -> World:
 
 def run_fractions(world: World, p: float, replicates: int) -> np.ndarray:
     out = []
+    # composed once; each replicate is the same config with another replicate index
+    base = load_config(["experiment=independent_cascade", f"p={p}", "seeds=1", "seed=11",
+                        "output.write_trace=false"])
     for r in range(replicates):
-        config = load_config(["experiment=independent_cascade", f"p={p}", "seeds=1",
-                              f"replicate={r}", "seed=11", "output.write_trace=false"])
+        config = dataclasses.replace(base, replicate=r)
         s = simulate(config, world=world).summary
         # the cascade's size: everyone who shared, its seed included
         out.append((s["engaged"] + s["seeded"]) / s["n_agents"])

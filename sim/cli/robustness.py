@@ -106,7 +106,7 @@ def _summary_keys(base: list[str]) -> set[str]:
 def check_inputs(args: argparse.Namespace):
     """Every input checked before anything is written or run; one-line error and exit 2."""
     from sim import load_config  # noqa: PLC0415 - start-up: Hydra (~0.2 s)
-    from sim.config import world_assumptions  # noqa: PLC0415
+    from sim.config import world_assumptions  # noqa: PLC0415 - start-up: with load_config
 
     if args.replicates < 1:
         fail(f"--replicates={args.replicates}: must be an integer >= 1")
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> None:
               "command to resume", file=sys.stderr, flush=True)
         raise SystemExit(status)
     from sim.studies import robustness_report as report  # noqa: PLC0415 - pandas, matplotlib
-    from sim.sweep.table import runs_table  # noqa: PLC0415
+    from sim.sweep.table import runs_table  # noqa: PLC0415 - pandas, after the sweep
 
     table = runs_table(out / "sweep")
     results = rb.analyse(design, table, study_plan, seed=args.seed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -156,7 +157,6 @@ def robustness_chart(out: Path, results: Sequence[rb.Result], design: sa.Design,
 
 
 def _wrap(text: str, width: int) -> str:
-    import textwrap  # noqa: PLC0415
 
     return "\n".join(textwrap.wrap(text, width)[:2])
 

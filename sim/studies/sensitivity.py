@@ -179,7 +179,7 @@ def design(dimensions: Sequence[Dimension], worlds: int, *, method: str = "sobol
             unit = saltelli.sample(prob, base, calc_second_order=False, scramble=True,
                                    seed=seed)
         elif method == "morris":
-            from SALib.sample import morris  # noqa: PLC0415
+            from SALib.sample import morris  # noqa: PLC0415 - SALib: only the method used
 
             base = worlds // (len(dims) + 1)
             unit = morris.sample(prob, base, num_levels=MORRIS_LEVELS, seed=seed)
@@ -249,7 +249,7 @@ def indices(design_: Design, y: np.ndarray, *, seed: int = 0) -> list[Index]:
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
         if design_.method == "sobol":
-            from SALib.analyze import sobol  # noqa: PLC0415
+            from SALib.analyze import sobol  # noqa: PLC0415 - SALib: only the method used
 
             si = sobol.analyze(prob, y, calc_second_order=False, num_resamples=RESAMPLES,
                                conf_level=CONFIDENCE, seed=seed)
@@ -257,7 +257,7 @@ def indices(design_: Design, y: np.ndarray, *, seed: int = 0) -> list[Index]:
                          total=float(si["ST"][j]), total_conf=float(si["ST_conf"][j]))
                    for j, k in enumerate(keys)]
         elif design_.method == "morris":
-            from SALib.analyze import morris  # noqa: PLC0415
+            from SALib.analyze import morris  # noqa: PLC0415 - SALib: only the method used
 
             si = morris.analyze(prob, design_.unit, y, num_resamples=RESAMPLES,
                                 conf_level=CONFIDENCE, num_levels=MORRIS_LEVELS, seed=seed)
@@ -265,7 +265,7 @@ def indices(design_: Design, y: np.ndarray, *, seed: int = 0) -> list[Index]:
                          mu_star_conf=float(si["mu_star_conf"][j]),
                          sigma=float(si["sigma"][j])) for j, k in enumerate(keys)]
         else:
-            from SALib.analyze import rbd_fast  # noqa: PLC0415
+            from SALib.analyze import rbd_fast  # noqa: PLC0415 - SALib: the method used
 
             si = rbd_fast.analyze(prob, design_.unit, y, num_resamples=RBD_RESAMPLES,
                                   conf_level=CONFIDENCE, seed=seed)
