@@ -121,6 +121,32 @@ def test_a_batch_of_cascades_is_the_models_cascades(kind):
     assert (batch["seconds"] > 0).all()
 
 
+@pytest.mark.parametrize("kind", ["single", "two layers"])
+@pytest.mark.parametrize("p", [0.0, 0.02, 0.15, 0.6, 1.0])
+def test_a_cascade_is_the_same_in_a_batch_of_any_size(kind, p):
+    # cascades run together share no draw: row r is the same one at a time (the step-by-step
+    # kernel), in batches of 3 or 7 and all at once (the compiled one), from no spread at
+    # all to every exposure convincing
+    world = _world(kind)
+    config = load_config(["experiment=independent_cascade", f"p={p}", "seeds=4", "seed=2"])
+    runs = {size: independent_cascades(config, range(25), world=world, batch=size)
+            for size in (1, 3, 7, None)}
+    columns = ["replicate", "engaged", "steps", "edges_examined"]
+    alone = runs[1][columns]
+    for size, batch in runs.items():
+        assert batch[columns].equals(alone), size
+    if p == 0:
+        assert (alone["engaged"] == 0).all()
+    elif p < 1:
+        assert alone["engaged"].nunique() > 3
+
+
+def test_a_batch_refuses_a_batch_size_below_one():
+    with pytest.raises(ConfigError, match="batch=0: must be >= 1"):
+        independent_cascades(load_config(["experiment=independent_cascade"]), [0],
+                             world=_world("single"), batch=0)
+
+
 def test_the_horizon_caps_a_batch_like_a_model():
     world = _world("single")
     config = load_config(["experiment=independent_cascade", "p=0.5", "seeds=3", "steps=2"])
@@ -173,8 +199,8 @@ def test_a_long_batch_reports_its_progress():
     lines: list[str] = []
     ticks = iter(range(10**6))
     progress = Progress(lines.append, every=5.0, clock=lambda: float(next(ticks)))
-    batch = independent_cascades(config, range(40), world=world, progress=progress)
-    assert lines and all(line.startswith("cascade ") and "/40 (" in line and "mean engaged"
+    batch = independent_cascades(config, range(40), world=world, progress=progress, batch=4)
+    assert len(lines) > 1 and all(line.startswith("cascade ") and "/40 (" in line and "mean engaged"
                          in line and "s left" in line for line in lines)
     assert len(batch) == 40
 

@@ -52,6 +52,23 @@ def test_streams_are_independent_of_each_other():
     assert Streams(7, 3)["sharing"].random() != Streams(7, 3)["activity"].random()
 
 
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**63 - 1])
+def test_streams_built_together_are_the_streams_built_one_by_one(seed):
+    # the batch derives the seeds of many replicates' streams at once; every draw must be
+    # the one Streams(seed, r)[name] gives, whatever the seed's size or the replicate's
+    one_word = [0, 1, 2, 3, 5, 8, 13, 21, 1000, 2**31, 2**32 - 1]   # derived as arrays
+    beyond = [4, 2**32, 2**40, 6, 9, 10, 11, 12]                      # one by one
+    for name, replicates in [("seeding", one_word), ("sharing", one_word),
+                             ("population", one_word), (STREAMS[-1], one_word),
+                             ("sharing", beyond)]:
+        together = Streams.generators(seed, replicates, name)
+        for r, rng in zip(replicates, together, strict=True):
+            expected = Streams(seed, r)[name]
+            assert np.array_equal(rng.random(5), expected.random(5)), (name, r)
+            assert np.array_equal(rng.geometric(0.05, 50), expected.geometric(0.05, 50))
+    assert Streams.generators(seed, [], "sharing") == []
+
+
 def test_world_depends_only_on_its_streams():
     # the share rule does not touch the population or graphs (common random numbers)
     w1 = build_world(load_config(["n=2000", "p=0.1"]), Streams(1, 0))

@@ -271,6 +271,144 @@ class IndependentCascade:
         return False
 
 
+class CascadeBatch:
+    """Many independent cascades on one world in one compiled call (C6, reduction mode).
+
+    Cascade ``b`` of a batch is exactly the cascade :class:`IndependentCascade` runs from the
+    same seeds and the same ``sharing`` stream: the same exposures in the same order (layers
+    in index order, sharers in frontier order, neighbours in CSR order), decided by the same
+    :class:`SuccessClock` sequence, so the same agents activate at the same steps. What
+    changes is where the work is done: :mod:`sim.engine.compiled` runs the cascades one
+    after the other in compiled code, where the step-by-step kernel pays a few dozen numpy
+    calls per step and cascade. The successes are drawn here, per cascade from its own
+    generator, in blocks (block sizes do not change the sequence): a first block for every
+    cascade, run in one compiled call where most cascades end; the cascades that outgrow
+    their block run again, piece by piece, drawing more whenever they need to.
+
+    Memory: the world's CSR, 9 N int64 of scratch, the first block of successes of every
+    cascade, and the successes of the one cascade that is running past its first block.
+
+    Args:
+        layers: the world's layers (graphs over all N agents).
+        p: probability that one exposure activates its receiver, in [0, 1].
+    """
+
+    #: Successes drawn for each cascade before it first runs, and the least drawn after.
+    FIRST_BLOCK = 256
+
+    def __init__(self, layers: Sequence[Layer], p: float) -> None:
+        self.layers = tuple(layers)
+        self.p = float(p)
+        self.n = self.layers[0].n_agents
+        # every layer's neighbour lists in one array (int32 ids: half the bytes to fetch at
+        # random); row l * N + a for agent a on layer l
+        offsets = np.cumsum([0] + [layer.indices.size for layer in self.layers])
+        self._indices = np.concatenate([layer.indices for layer in self.layers]
+                                       ).astype(np.int32, copy=False)
+        self._starts = np.concatenate([layer.indptr[:-1].astype(np.int64) + off for layer, off
+                                       in zip(self.layers, offsets, strict=False)])
+        self._degree = np.concatenate([layer.degree() for layer in self.layers]
+                                      ).astype(np.int64)
+        self._stamp = np.zeros(self.n, dtype=np.int32)
+        self._token = 0
+
+    def run(self, seeds: Sequence[np.ndarray], seed_layers: Sequence[np.ndarray | None],
+            rngs: Sequence[np.random.Generator], horizon: int) -> tuple[np.ndarray, ...]:
+        """Run one cascade per ``(seeds, seed_layers, rng)`` to its end or ``horizon`` steps.
+
+        Args:
+            seeds: per cascade, the seed agents (distinct ids).
+            seed_layers: per cascade, the layer each seed starts on (``None``: layer 0).
+            rngs: per cascade, the stream its successes are drawn from (``sharing``).
+            horizon: the most steps a cascade runs.
+
+        Returns:
+            ``(active, steps, examined)``, int64 arrays of one entry per cascade: agents
+            activated (seeds included), steps run (:func:`run_to_end`'s count) and
+            exposures examined (the activated agents' degrees on their activation layer).
+        """
+        from sim.engine import compiled as cc  # noqa: PLC0415 - numba: ~0.3 s to import
+
+        if self._token > _TOKEN_MAX - len(seeds):    # tokens about to wrap: start afresh
+            self._stamp[:] = 0
+            self._token = 0
+        agents = [np.asarray(s, dtype=np.int64) for s in seeds]
+        layers = [np.zeros(s.size, np.int64) if lay is None else np.asarray(lay, np.int64)
+                  for s, lay in zip(agents, seed_layers, strict=True)]
+        drawn = [self._first_block(rng) for rng in rngs]
+        known = np.array([d[-1] if d.size else -1 for d in drawn], dtype=np.int64)
+        if self.p <= 0:
+            known[:] = _KNOWN_ALL
+        csr = (self._starts, self._indices, self._degree, self.n, len(self.layers))
+        # every cascade on its first block; most end there
+        states, self._token = cc.run_cascades(
+            *csr, _pointers(agents), np.concatenate(agents), np.concatenate(layers),
+            _pointers(drawn), np.concatenate(drawn), known, int(horizon), self._stamp,
+            self._token)
+        # the others again, piece by piece, drawing more successes whenever they run out
+        front = np.empty(self.n, dtype=np.int64)
+        front_layer = np.empty(self.n, dtype=np.int64)
+        scratch = np.empty((6, self.n), dtype=np.int64)
+        for r in np.flatnonzero(states[:, cc.NEED] >= 0).tolist():
+            self._token += 1
+            state = states[r]
+            cc.start_cascade(self._degree, self.n, agents[r], layers[r], self._stamp,
+                             self._token, front, front_layer, state)
+            while True:
+                cc.advance_cascade(*csr, drawn[r], int(drawn[r][-1]), int(horizon),
+                                   self._stamp, self._token, front, front_layer, scratch,
+                                   state)
+                if state[cc.NEED] < 0:
+                    break
+                drawn[r] = self._draw_past(rngs[r], drawn[r], int(state[cc.NEED]) - 1)
+            drawn[r] = None         # a cascade that took off may hold millions of draws
+        return states[:, cc.ACTIVE], states[:, cc.STEPS], states[:, cc.EXAMINED]
+
+    def _first_block(self, rng: np.random.Generator) -> np.ndarray:
+        """The first :data:`FIRST_BLOCK` successes of a cascade (none when ``p = 0``)."""
+        if self.p <= 0:
+            return np.empty(0, dtype=np.int64)
+        block = rng.geometric(self.p, size=self.FIRST_BLOCK).cumsum()
+        block -= 1
+        return block
+
+    def _draw_past(self, rng: np.random.Generator, drawn: np.ndarray, end: int) -> np.ndarray:
+        """``drawn`` extended with the next successes until one lies past ``end``.
+
+        The successes live in a buffer that grows by doubling (``drawn`` is a view of its
+        start), so a cascade that comes back at every step is not copied at every step.
+        """
+        buffer = drawn.base if drawn.base is not None else drawn
+        count, last = drawn.size, int(drawn[-1])
+        while last < end:
+            # the expected need and half again, as SuccessClock draws: little is drawn in
+            # vain, and a cascade that grows comes back about once per step
+            size = int((end - last) * self.p * 1.5) + self.FIRST_BLOCK
+            if count + size > buffer.size:
+                grown = np.empty(max(2 * buffer.size, count + size), dtype=np.int64)
+                grown[:count] = buffer[:count]
+                buffer = grown
+            block = buffer[count:count + size]
+            np.cumsum(rng.geometric(self.p, size=size), out=block)
+            block += last
+            count += size
+            last = int(block[-1])
+        return buffer[:count]
+
+
+#: ``known`` of a cascade whose every success is drawn (p = 0: none succeeds).
+_KNOWN_ALL = np.iinfo(np.int64).max
+#: Largest cascade token of the int32 stamps.
+_TOKEN_MAX = np.iinfo(np.int32).max - 1
+
+
+def _pointers(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """Start of each part in their concatenation, then the total (int64, ``len + 1``)."""
+    ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([part.size for part in parts], out=ptr[1:])
+    return ptr
+
+
 def check_seeds(k: int, members_any: np.ndarray) -> None:
     """Refuse more seeds than agents on at least one layer.
 
@@ -308,55 +446,98 @@ def random_seeds(member: np.ndarray, members_any: np.ndarray, k: int,
     return seeds, np.argmax(np.cumsum(on, axis=0) > pick, axis=0).astype(np.int8)
 
 
+def batch_size(cascades: int, limit: int | None = None) -> int:
+    """How many cascades to run in one compiled call: all, at most :data:`BATCH_MAX`.
+
+    A batch holds the world's CSR and 9 N int64 of scratch whatever its size, plus the
+    first block of successes of each of its cascades (2 KB each); the cascades that take off
+    run one at a time, their draws freed as each ends. The bound only keeps progress
+    reports coming. ``limit`` (at least 1) lowers it.
+    """
+    size = max(1, min(cascades, BATCH_MAX))
+    return size if limit is None else max(1, min(size, int(limit)))
+
+
+#: Most cascades per compiled call.
+BATCH_MAX = 10_000
+
+
 def independent_cascades(config: Config, replicates: Iterable[int], *, world=None,
-                         progress: Progress | None = None) -> pd.DataFrame:
-    """Many reduction-mode cascades on one world: one per replicate, one kernel for all.
+                         progress: Progress | None = None,
+                         batch: int | None = None) -> pd.DataFrame:
+    """Many reduction-mode cascades on one world: one per replicate, advanced in batches.
 
     Cascade ``r`` is the cascade that ``CascadeModel`` runs on the same world for ``config``
     with ``replicate = r`` (same seeds, same draws, same result), without building a model, a
-    recorder or a trace per cascade: the way to draw thousands of cascades on a graph. On a
-    graph file the world is the file whatever the replicate, so row ``r`` is also what
-    ``mindshare ... replicate=r`` finds; on generated networks, where each replicate of a
-    model draws its own graphs, the batch keeps one world for all its cascades.
+    recorder or a trace per cascade: the way to draw thousands of cascades on a graph. The
+    cascades of a batch advance together (:class:`CascadeBatch`); each keeps its own streams,
+    so a cascade's row is the same whatever the batch it runs in. On a graph file the world
+    is the file whatever the replicate, so row ``r`` is also what ``mindshare ...
+    replicate=r`` finds; on generated networks, where each replicate of a model draws its own
+    graphs, the call keeps one world for all its cascades.
 
     Args:
         config: a validated reduction-mode config (``mode=independent_cascade``).
         replicates: replicate indices to run.
         world: the world to run on; built from ``config`` (replicate 0) when omitted.
         progress: reports cascades done, mean people engaged so far and time left, every few
-            seconds.
+            seconds (after each batch).
+        batch: the most cascades to advance together; ``None``: :func:`batch_size`'s
+            choice for the world; ``1``: one at a time.
 
     Returns:
         One row per replicate: ``replicate``, ``engaged`` (agents who shared the post, seeds
         excluded: the run's ``engaged`` in ``summary.json``), ``steps`` (the step after which
         nothing was pending, capped at ``config.steps``), ``edges_examined`` (sum of the
         activated agents' degrees on their activation layer) and ``seconds`` (wall time of the
-        cascade: streams, seeding and steps; it alone differs from one call to the next).
+        cascade's batch, streams, seeding and steps, divided by the cascades in the batch; it
+        alone differs from one call to the next).
     """
     if config.mode is not Mode.independent_cascade:
         raise ConfigError("mode", config.mode.value, "must be independent_cascade for "
                           "independent_cascades()")
+    if batch is not None and int(batch) < 1:
+        raise ConfigError("batch", batch, "must be >= 1 (cascades advanced together)")
     if world is None:
         world = build_world(config, Streams(config.seed, 0))
     members_any = world.members_any
     check_seeds(config.seeds, members_any)
-    kernel = IndependentCascade(world.layers, np.zeros(world.n, dtype=bool), config.p)
-    replicates = list(replicates)
-    rows = []
-    for r in replicates:
+    replicates = [int(r) for r in replicates]
+    size = batch_size(len(replicates), batch)
+    # one at a time, the step-by-step kernel is the faster one (no per-batch set-up)
+    kernel = (IndependentCascade(world.layers, np.zeros(world.n, dtype=bool), config.p)
+              if size == 1 else CascadeBatch(world.layers, config.p))
+    columns: list[np.ndarray] = []
+    done = 0
+    for lo in range(0, len(replicates), size):
         t0 = time.perf_counter()
-        streams = Streams(config.seed, r)
-        seeds, layers = random_seeds(world.member, members_any, config.seeds,
-                                     streams["seeding"])
-        kernel.start(seeds, layers, streams["sharing"])
-        steps = run_to_end(kernel, config.steps)
-        rows.append((r, kernel.active - seeds.size, steps, kernel.examined,
-                     time.perf_counter() - t0))
+        chunk = replicates[lo:lo + size]
+        seeds, layers = [], []
+        for rng in Streams.generators(config.seed, chunk, "seeding"):
+            s, lay = random_seeds(world.member, members_any, config.seeds, rng)
+            seeds.append(s)
+            layers.append(lay)
+        sharing = Streams.generators(config.seed, chunk, "sharing")
+        if size == 1:
+            kernel.start(seeds[0], layers[0], sharing[0])
+            steps = np.array([run_to_end(kernel, config.steps)])
+            active, examined = np.array([kernel.active]), np.array([kernel.examined])
+        else:
+            active, steps, examined = kernel.run(seeds, layers, sharing, config.steps)
+        seconds = np.full(len(chunk), (time.perf_counter() - t0) / len(chunk))
+        columns.append(np.column_stack([chunk, active - config.seeds, steps, examined]))
+        columns.append(seconds)
+        done += len(chunk)
         if progress is not None:
-            progress.step(len(rows), len(replicates), lambda: "mean engaged "
-                          f"{np.mean([row[1] for row in rows]):,.1f}", unit="cascade")
-    return pd.DataFrame(rows, columns=["replicate", "engaged", "steps", "edges_examined",
-                                       "seconds"])
+            engaged = np.concatenate([c[:, 1] for c in columns[::2]])
+            progress.step(done, len(replicates),
+                          lambda e=engaged: f"mean engaged {e.mean():,.1f}", unit="cascade")
+    ints = (np.concatenate(columns[::2]) if columns
+            else np.empty((0, 4), dtype=np.int64))
+    return pd.DataFrame({"replicate": ints[:, 0], "engaged": ints[:, 1], "steps": ints[:, 2],
+                         "edges_examined": ints[:, 3],
+                         "seconds": (np.concatenate(columns[1::2]) if columns
+                                     else np.empty(0))})
 
 
 def run_to_end(kernel: IndependentCascade, horizon: int) -> int:
