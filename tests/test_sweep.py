@@ -258,3 +258,20 @@ def test_single_run_keeps_its_directory_layout(tmp_path):
     assert {p.name for p in (run_dir / ".hydra").iterdir()} == {"config.yaml", "overrides.yaml"}
     assert run_state(run_dir, config_hash(read_run_config(run_dir))) == "complete"
     assert os.path.basename(run_dir.parent) == "default"
+
+
+def test_a_jobs_run_configs_are_made_without_changing_them():
+    # planning makes one config per run by copying the job's: the same configs and hashes
+    # as replacing the replicate and validating each, and the replicate's range is kept
+    import dataclasses
+
+    from sim.config import MAX_REPLICATE, ConfigError, config_hash, replicate_configs
+
+    job = load_config(["n=500", "strategy=adapted", "p=0.07", "seed=5"])
+    made = replicate_configs(job, [0, 3, 17, MAX_REPLICATE])
+    for r, (run, digest) in zip([0, 3, 17, MAX_REPLICATE], made, strict=True):
+        expected = dataclasses.replace(job, replicate=r)
+        assert run == expected and digest == config_hash(expected)
+    assert len({digest for _, digest in made}) == 4 and job.replicate == 0
+    with pytest.raises(ConfigError, match="replicate"):
+        replicate_configs(job, [MAX_REPLICATE + 1])

@@ -106,3 +106,34 @@ def test_a_sweep_redoes_runs_left_by_another_config_as_missing_ones(tmp_path):
     last = again.stdout.strip().splitlines()[-1]
     assert "4 runs: 4 complete (1 run now, 3 already complete), 0 failed, 0 missing" in last
     assert run_state(stale.parent, entries[0]["config_hash"]) == "complete"
+
+
+def test_resuming_a_complete_sweep_launches_no_job(tmp_path):
+    # a launcher that cannot start any job: the resume must not need it
+    first = subprocess.run([MINDSHARE, *SMALL], cwd=tmp_path, capture_output=True, text=True,
+                           timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    broken = [MINDSHARE, *SMALL, "hydra.launcher.n_jobs=0"]
+    again = subprocess.run(broken, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "4 complete (0 run now, 4 already complete)" in again.stdout
+    # the same launcher is used as soon as one run is missing, and fails
+    complete_runs(sweep_dir(tmp_path))[0].unlink()        # one run's status.json
+    failed = subprocess.run(broken, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert failed.returncode != 0 and "the sweep stops with its unfinished runs" in failed.stderr
+
+
+def test_guarded_launch_leaves_out_the_complete_jobs():
+    from sim.cli.launcher_guard import guarded
+
+    calls = []
+
+    def launch(self, jobs, initial_job_idx):
+        calls.append((list(jobs), initial_job_idx))
+        return ["ran"] * len(jobs)
+
+    wrapped = guarded(launch, "test", skip={("a=1", "b=1"), ("a=3", "b=1")})
+    jobs = [["a=1", "b=1"], ["a=2", "b=1"], ["a=3", "b=1"]]
+    assert wrapped(None, jobs, 0) == ["ran"]
+    assert calls == [([["a=2", "b=1"]], 0)]
+    assert wrapped(None, [jobs[0], jobs[2]], 3) == [] and len(calls) == 1

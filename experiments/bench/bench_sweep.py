@@ -30,6 +30,8 @@ QUICK = ("replicates=2", "n=2000")
 SAMPLE = 5
 #: Target: what the machinery adds per run, as a fraction of the run's own time.
 TARGET_PER_RUN = 0.10
+#: Target: wall seconds for the same command to find the complete sweep and say so.
+TARGET_RESUME_S = 2.0
 
 
 def _command(mindshare: str, launcher: str, usage: Path, args: list[str], cwd: Path,
@@ -168,7 +170,8 @@ def bench_sweep(mindshare: str, launcher: str, log: Callable[[str], None], *,
         },
         "targets": {"per_run_under_10pct": bool(per_run <= TARGET_PER_RUN),
                     "per_run_with_setup_under_10pct":
-                        bool(with_setup <= TARGET_PER_RUN)},
+                        bool(with_setup <= TARGET_PER_RUN),
+                    "resume_under_2s": bool(again["wall_s"] < TARGET_RESUME_S)},
     }
     log(f"sweep: {runs} runs in {first['wall_s']:.1f} s ({out['runs_per_minute']:.0f} runs/min); "
         f"per-run overhead {100 * per_run:.1f}% of run CPU "

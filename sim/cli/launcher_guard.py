@@ -29,7 +29,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -91,10 +91,12 @@ def died(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
-def guard_launcher(config: DictConfig) -> None:
+def guard_launcher(config: DictConfig, skip: Collection[tuple[str, ...]] = ()) -> None:
     """Wrap the ``launch`` method of the sweep's launcher class, in this process only.
 
-    A broken process pool (a worker died) launches the jobs again, up to :data:`RELAUNCHES`
+    Jobs whose overrides are in ``skip`` (every run of theirs is complete) are not launched:
+    resuming a sweep starts workers only for what is left, and none when nothing is. A
+    broken process pool (a worker died) launches the jobs again, up to :data:`RELAUNCHES`
     times; past that, or on any other error of the launcher, one line goes to stderr and the
     sweep stops (``SystemExit(1)``, after which the command prints the final line). With
     ``HYDRA_FULL_ERROR=1`` other errors keep their traceback.
@@ -103,22 +105,29 @@ def guard_launcher(config: DictConfig) -> None:
     if launcher is None:
         return
     name = str(config.hydra.runtime.choices.get("hydra/launcher") or launcher.__name__)
-    replace_launch(launcher, lambda launch: guarded(launch, name))
+    skip = frozenset(tuple(job) for job in skip)
+    replace_launch(launcher, lambda launch: guarded(launch, name, skip))
 
 
-def guarded(launch: Callable[..., Sequence[Any]], name: str) -> Callable[..., Sequence[Any]]:
-    """``launch`` (a launcher's method), launched again after a worker died.
+def guarded(launch: Callable[..., Sequence[Any]], name: str,
+            skip: Collection[tuple[str, ...]] = frozenset()) -> Callable[..., Sequence[Any]]:
+    """``launch`` (a launcher's method) minus the ``skip`` jobs, relaunched if a worker died.
 
     The wrapped method stops the sweep with one line on any other failure (see
-    :func:`guard_launcher`).
+    :func:`guard_launcher`). A job's directory comes from its overrides, not from its place
+    in the batch, so leaving jobs out moves no run.
 
     Args:
         launch: the launcher class's ``launch(self, job_overrides, initial_job_idx)``.
         name: the launcher's name in messages (``joblib``, ``ray``, ...).
+        skip: overrides of the jobs not to launch.
     """
     @functools.wraps(launch)
     def launch_guarded(self: Any, job_overrides: Sequence[Sequence[str]],
                        initial_job_idx: int) -> Sequence[Any]:
+        job_overrides = [job for job in job_overrides if tuple(job) not in skip]
+        if not job_overrides:
+            return []
         attempt = 0
         while True:
             try:

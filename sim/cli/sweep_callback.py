@@ -29,7 +29,7 @@ import pickle
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,8 @@ class SweepRun:
     progress: SweepProgress
     start: float
     outcome: SweepState | None = None
+    #: runs complete when the sweep started (the sweep does not touch them again)
+    before: list[str] = field(default_factory=list)
 
 
 #: Set by ``on_multirun_start``, read by :func:`finish` and :func:`exit_status`.
@@ -104,7 +106,13 @@ def job_overrides(config: DictConfig) -> list[list[str]]:
 
 
 def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> list[RunSpec]:
-    """Compose every job of the sweep through ``loader`` and list its runs.
+    """Compose every job of the sweep through ``loader``; all their runs (:func:`plan_jobs`)."""
+    return [spec for _, specs in plan_jobs(config, loader) for spec in specs]
+
+
+def plan_jobs(config: DictConfig, loader: JobConfigLoader | None = None
+              ) -> list[tuple[tuple[str, ...], list[RunSpec]]]:
+    """Compose every job of the sweep through ``loader``: each job's overrides and its runs.
 
     Args:
         config: the sweep's composed config (the driver's).
@@ -115,7 +123,7 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
         ConfigError: a job's config is invalid; the message names the job's overrides.
     """
     loader = loader or JobConfigLoader(GlobalHydra.instance().config_loader())
-    specs: list[RunSpec] = []
+    jobs: list[tuple[tuple[str, ...], list[RunSpec]]] = []
     for overrides in job_overrides(config):
         try:
             job = loader.load_sweep_config(config, list(overrides))
@@ -133,8 +141,8 @@ def plan_sweep(config: DictConfig, loader: JobConfigLoader | None = None) -> lis
             err = exc if isinstance(exc, ConfigError) else config_error(exc, list(overrides))
             raise ConfigError(err.key, err.value,
                               f"{err.allowed} (in the job {' '.join(overrides)})") from None
-        specs.extend(plan_runs(typed, job_dir, overrides))
-    return specs
+        jobs.append((tuple(overrides), plan_runs(typed, job_dir, overrides)))
+    return jobs
 
 
 def workers(config: DictConfig) -> int | None:
@@ -194,9 +202,10 @@ class SweepCallback(Callback):
         sweep_dir = pin_sweep_dir(config)
         loader = JobConfigLoader(GlobalHydra.instance().config_loader())
         try:
-            specs = plan_sweep(config, loader)
+            jobs = plan_jobs(config, loader)
         except ConfigError as exc:
             fail(str(exc))
+        specs = [spec for _, job_specs in jobs for spec in job_specs]
         name = SWEEP_NAME if SWEEP_NAME and str(config.name) == "default" else str(config.name)
         experiment = config.hydra.runtime.choices.get("experiment")
         overrides = OmegaConf.to_container(config.hydra.overrides.task)
@@ -227,8 +236,11 @@ class SweepCallback(Callback):
         skip_second_validation()     # every job was just composed and checked by plan_sweep
         loader.ship()           # the jobs start from the bases composed while planning
         install(config, loader)
-        guard_launcher(config)
         state = prepare_resume(sweep_dir, entries)
+        # jobs whose every run is complete are not launched: a resume costs what is left
+        complete, dirs = set(state.complete), iter(entry["dir"] for entry in entries)
+        guard_launcher(config, skip={overrides for overrides, job_specs in jobs
+                                     if all([next(dirs) in complete for _ in job_specs])})
         for rel, problems in state.damaged.items():    # complete once, files since damaged
             print(f"{config.name}: {rel}: {problems}, redoing", file=sys.stderr)
         hashes = {e["dir"]: e["config_hash"] for e in entries}
@@ -242,7 +254,8 @@ class SweepCallback(Callback):
         progress = SweepProgress(name, pending, done_before=len(state.complete),
                                  workers=workers(config))
         _CURRENT = SweepRun(name=name, sweep_dir=sweep_dir, entries=entries,
-                            skipped=len(state.complete), progress=progress, start=start)
+                            skipped=len(state.complete), progress=progress, start=start,
+                            before=list(state.complete))
         progress.start_thread()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
@@ -290,7 +303,12 @@ def finish() -> SweepState | None:
     if run is None or run.outcome is not None:
         return None if run is None else run.outcome
     run.progress.stop()
-    state = run.outcome = sweep_state(run.sweep_dir, run.entries)
+    # only the runs this attempt had to make are read again: the end costs what was left
+    before = set(run.before)
+    later = sweep_state(run.sweep_dir, [e for e in run.entries if e["dir"] not in before])
+    state = run.outcome = SweepState(complete=[*run.before, *later.complete],
+                                     failed=later.failed, missing=later.missing,
+                                     stale=later.stale, damaged=later.damaged)
     for rel in state.failed[:SHOW_FAILED]:
         status = read_status(run.sweep_dir / rel) or {}
         print(f"  failed: {run.sweep_dir / rel}: {status.get('error')}", file=sys.stderr)

@@ -28,6 +28,7 @@ from sim.config.reference import (
     render_readme,
 )
 from sim.config.schema import (
+    MAX_REPLICATE,
     AuthenticityConfig,
     BudgetConfig,
     Cadence,
@@ -51,6 +52,7 @@ from sim.config.schema import (
     config_dict,
     config_hash,
     dotted_keys,
+    replicate_configs,
     validate,
 )
 
@@ -94,6 +96,8 @@ __all__ = [
     "config_dict",
     "dotted_keys",
     "config_hash",
+    "MAX_REPLICATE",
+    "replicate_configs",
     "config_reference",
     "config_reference_markdown",
     "render_readme",

@@ -13,6 +13,7 @@ This module is plain Python: Hydra only registers these classes in its ConfigSto
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import functools
@@ -22,7 +23,7 @@ import math
 import os
 import stat
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -606,6 +607,10 @@ class OutputConfig:
                         "build, and every 5 s the step, elapsed time and time left.")
 
 
+#: Largest replicate index (replicate + replicates stays within int64).
+MAX_REPLICATE = 2**62
+
+
 @dataclass
 class Config:
     """One run: population, layers, share rule, horizon, seed.
@@ -621,7 +626,8 @@ class Config:
                    hi_source=_INT64_WHY)
     replicate: int = _f(0, "Replicate index, the SeedSequence spawn key; replicates of two "
                         "strategies with the same index share their random numbers.", lo=0,
-                        hi=2**62, hi_source=_INT64_WHY + ", replicate + replicates included")
+                        hi=MAX_REPLICATE,
+                        hi_source=_INT64_WHY + ", replicate + replicates included")
     replicates: int = _f(1, "Replicates run one after the other by one job: replicate, "
                          "replicate + 1, ..., each in its own run directory replicate=<r> "
                          "(1: a single run writes straight into its directory). Sweeps batch "
@@ -846,3 +852,29 @@ def config_hash(config: Config) -> str:
     """
     text = json.dumps(config_dict(config), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def replicate_configs(config: Config, replicates: Iterable[int]) -> list[tuple[Config, str]]:
+    """``config`` at each replicate ``r``, with its :func:`config_hash`, made cheaply.
+
+    The same configs and hashes as ``dataclasses.replace(config, replicate=r)`` and
+    ``config_hash`` of it, without validating and converting the whole config once per
+    replicate (a sweep's planning makes one per run): only ``replicate`` differs, so each is
+    a shallow copy of ``config`` (they share its nested sections, which nothing mutates) and
+    its hash comes from one dict of ``config`` with the replicate set.
+
+    Raises:
+        ConfigError: on ``replicate``, for an ``r`` outside its allowed range.
+    """
+    tree = config_dict(config)
+    out = []
+    for r in replicates:
+        r = int(r)
+        if not 0 <= r <= MAX_REPLICATE:
+            raise ConfigError("replicate", r, f"must be in [0, {MAX_REPLICATE}]")
+        run = copy.copy(config)
+        run.replicate = r
+        tree["replicate"] = r
+        text = json.dumps(tree, sort_keys=True, separators=(",", ":"))
+        out.append((run, hashlib.sha256(text.encode()).hexdigest()[:16]))
+    return out

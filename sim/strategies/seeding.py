@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.config import Seeding
-from sim.world.layer import Layer
+
+if TYPE_CHECKING:   # annotations only: a sweep's driver checks budgets without the graphs
+    from sim.world.layer import Layer
 
 #: Layers that take no paid placements: the topic layer is reached through cross-posts (C14).
 UNSEEDED = ("topic",)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sim.config import BATCH_KEYS, Config, Mode, config_hash, without_keys
+from sim.config import BATCH_KEYS, Config, Mode, replicate_configs, without_keys
 from sim.outputs.rundir import (
     RUN_DIR,
     RunSpec,
@@ -75,14 +75,16 @@ def plan_runs(config: Config, job_dir: str | Path, overrides: Sequence[str] = ()
         raise ValueError("a job of several replicates needs one subdirectory per run")
     kept = without_keys(overrides, BATCH_KEYS)
     first = config.replicate
-    # the runs' configs differ only in `replicate`: dump the YAML once, then set that line
-    text = config_yaml(dataclasses.replace(config, replicates=1))
+    # the runs' configs differ only in `replicate`: validate and dump the YAML once, then
+    # set that line
+    single = dataclasses.replace(config, replicates=1)
+    text = config_yaml(single)
     specs = []
-    for r in range(first, first + config.replicates):
-        run = dataclasses.replace(config, replicate=r, replicates=1)
+    runs = replicate_configs(single, range(first, first + config.replicates))
+    for r, (run, digest) in enumerate(runs, start=first):
         specs.append(RunSpec(dir=job_dir / RUN_DIR.format(r) if subdirs else job_dir,
                              config=run, overrides=kept + (f"replicate={r}", "replicates=1"),
-                             config_hash=config_hash(run),
+                             config_hash=digest,
                              config_text=text.replace(f"\nreplicate: {first}\n",
                                                       f"\nreplicate: {r}\n", 1)))
     return specs
