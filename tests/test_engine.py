@@ -179,3 +179,19 @@ def test_first_of_each_matches_numpy_unique():
     _, first = np.unique(key, return_index=True)
     assert np.array_equal(first_of_each(key), first)
     assert first_of_each(np.empty(0, dtype=np.int64)).size == 0
+
+
+def test_a_batch_of_exposures_keeps_every_field_through_take_and_concat():
+    import dataclasses
+
+    from sim.engine.exposures import _DTYPES, Exposures
+
+    names = [f.name for f in dataclasses.fields(Exposures)]
+    assert names == list(_DTYPES)        # take and concat list the fields in this order
+    batch = Exposures(*(np.arange(5, dtype=dt) * (k + 1) for k, dt in enumerate(_DTYPES.values())))
+    part = batch.take(np.array([True, False, True, False, True]))
+    both = Exposures.concat([part, batch.take(np.array([1]))])
+    for k, name in enumerate(names):
+        assert getattr(part, name).tolist() == [0, 2 * (k + 1), 4 * (k + 1)]
+        assert getattr(both, name).tolist() == [0, 2 * (k + 1), 4 * (k + 1), k + 1]
+        assert getattr(both, name).dtype == _DTYPES[name]

@@ -340,8 +340,8 @@ class BrandModel(ModelBase):
         session_goal = self._at(goal, b.layer, child)
         fit = ct.fit(self.content, b.post, b.layer, session_goal)
         tone = self.content.tone_id[b.post, b.layer]
-        res = np.take(self._resonance.reshape(-1),
-                      (tone * 2 + session_goal) * self.n_agents + child)
+        res = self._resonance.reshape(-1).take((tone * 2 + session_goal) * self.n_agents
+                                               + child)
         incentive = offered(self.content.incentive[b.post],
                             self.ledger.affordable_rewards(self._reward_price, 1))
         probability = np.empty(len(seen))
@@ -504,4 +504,4 @@ class BrandModel(ModelBase):
 
         Several times faster than tuple indexing on millions of entries.
         """
-        return np.take(state.reshape(-1), row.astype(np.int64) * self.n_agents + agent)
+        return state.reshape(-1).take(row.astype(np.int64) * self.n_agents + agent)
