@@ -649,6 +649,7 @@ def bench_default_run(n: int, steps: int, prog: Progress,
     inside = sum(v for v in (result["build_s"], result["run_s"], result["collect_s"]) if v)
     # Interpreter start, imports, Hydra composition, writing parquet files and the chart.
     result["outside_simulate_s"] = wall - inside
+    result["wall_over_simulate"] = wall / inside if inside > 0 else None
     for key in ("reached", "engaged", "reached_fraction", "exposures_seen", "edges_examined",
                 "shares", "activations"):
         result[key] = summary.get(key)
@@ -665,11 +666,20 @@ def bench_default_runs(sizes: Sequence[int], steps: int, prog: Progress) -> dict
         big = runs.get("1000000")
         ok = big is not None and big.get("exit_code") == 0
         out[f"{label}runs"] = runs
+        mid = runs.get("100000")
+        mid_ok = mid is not None and mid.get("exit_code") == 0
         out[f"{label}targets"] = {
             "n": 1_000_000,
             "under_30s_end_to_end": bool(big["wall_s"] < TARGET_WALL_S) if ok else None,
             "under_3gb_peak_rss": (bool(big["peak_rss_bytes"] < TARGET_RSS_BYTES)
                                    if ok else None),
+            # the fixed costs of a single run (start-up, imports, composition, files, chart)
+            # against its simulation: at most 2x at 10^5, 1.3x and under 1 GB at 10^6
+            "wall_within_2x_simulate_at_1e5": (bool(mid["wall_over_simulate"] <= 2.0)
+                                               if mid_ok else None),
+            "wall_within_1_3x_simulate_at_1e6": (bool(big["wall_over_simulate"] <= 1.3)
+                                                 if ok else None),
+            "under_1gb_peak_rss": (bool(big["peak_rss_bytes"] < 10**9) if ok else None),
         }
     return out
 

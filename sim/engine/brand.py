@@ -465,14 +465,14 @@ class BrandModel(ModelBase):
                                                           | self.activated[post])
         loyal = self.loyalty >= self.config.loyalty.loyal
         detractor = self.activated[self.backlash_post]
-        self.recorder.gauge("members", t, self.member.sum(axis=1))
+        members = np.count_nonzero(self.member, axis=1)
+        self.recorder.gauge("members", t, members)
         self.recorder.gauge("spent", t, np.full(len(self.channels), self.ledger.spent))
         self.recorder.gauge("mean_loyalty", t, np.array(
-            [self.loyalty[m].mean() if m.any() else np.nan for m in self.member]))
-        self.recorder.gauge("loyal", t, np.array([np.count_nonzero(loyal & m)
-                                                  for m in self.member]))
-        self.recorder.gauge("detractors", t, np.array([np.count_nonzero(detractor & m)
-                                                       for m in self.member]))
+            [self.loyalty[m].mean() if k else np.nan for m, k in zip(self.member, members,
+                                                                     strict=True)]))
+        self.recorder.gauge("loyal", t, np.count_nonzero(self.member & loyal, axis=1))
+        self.recorder.gauge("detractors", t, np.count_nonzero(self.member & detractor, axis=1))
         self.recorder.close_step(t)
 
     # -- inspection ----------------------------------------------------------------------
