@@ -9,10 +9,10 @@ no import cycle:
   :class:`~sim.config.ConfigError` (:func:`~sim.cli.errors.config_error`), and
   :func:`~sim.cli.errors.fail` (``mindshare: error: ...``, exit 2).
 - :mod:`sim.cli.compose`: the schema in Hydra's ConfigStore, the ``run_or_sweep`` resolver,
-  :func:`~sim.cli.compose.load_config` (``sim.load_config``) and
+  :func:`~sim.cli.compose.load_config` (``sim.load_config``),
+  :func:`~sim.cli.compose.load_config_and_dirs` (the config and the run or sweep directory
+  Hydra will resolve, from one composition, checked before Hydra creates anything) and
   :func:`~sim.cli.compose.to_config`.
-- :mod:`sim.cli.run_dir`: the run or sweep directory as Hydra will resolve it, checked before
-  Hydra creates it.
 - :mod:`sim.cli.job_compose`: a sweep's job configs from one composed base per combination of
   config groups, at a fraction of Hydra's cost.
 - :mod:`sim.cli.launcher_guard`: a sweep whose processes are killed (a worker, the driver).

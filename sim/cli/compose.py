@@ -19,7 +19,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.cli.errors import config_error
@@ -82,6 +82,39 @@ def load_config(overrides: list[str] | None = None) -> Config:
         except Exception as exc:  # Hydra's composition errors carry the reason in their cause
             raise config_error(exc, overrides) from exc
         return to_config(cfg, overrides)
+
+
+def load_config_and_dirs(overrides: list[str]) -> tuple[Config, dict[str, str | None]]:
+    """:func:`load_config`, and the directories Hydra would write to, from one composition.
+
+    The command checks a run's config and its directory before Hydra starts; composing once
+    with Hydra's own node, then dropping it, does both for the price of one composition.
+
+    Returns:
+        The validated config, and ``{"run": hydra.run.dir, "sweep": hydra.sweep.dir}`` as
+        Hydra resolves them for ``overrides`` (``None`` where one does not resolve: Hydra
+        then reports the problem itself).
+
+    Raises:
+        TypeError, ConfigError: as :func:`load_config`.
+    """
+    overrides = check_overrides(overrides)
+    with _LOCK:
+        register_configs()
+        try:
+            with initialized():
+                cfg = hydra.compose("config", overrides=overrides, return_hydra_config=True)
+        except Exception as exc:  # Hydra's composition errors carry the reason in their cause
+            raise config_error(exc, overrides) from exc
+        dirs: dict[str, str | None] = {}
+        for which in ("run", "sweep"):
+            try:
+                dirs[which] = str(cfg.hydra[which].dir)
+            except Exception:  # noqa: BLE001 - an unresolvable directory is Hydra's to report
+                dirs[which] = None
+        with open_dict(cfg):
+            del cfg["hydra"]
+        return to_config(cfg, overrides), dirs
 
 
 def to_config(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> Config:

@@ -35,9 +35,14 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.cli.compose import CONFIG_MODULE, VERSION_BASE, load_config, register_configs, to_config
+from sim.cli.compose import (
+    CONFIG_MODULE,
+    VERSION_BASE,
+    load_config_and_dirs,
+    register_configs,
+    to_config,
+)
 from sim.cli.errors import fail
-from sim.cli.run_dir import check_run_dir, resolve_dir
 from sim.config import Config, ConfigError, GraphFileError
 from sim.guards.output_dir import check_output_dir
 from sim.outputs.lock import LOCK_FILE, DirectoryBusy, claim, clear_run_outputs
@@ -151,7 +156,7 @@ def _remember_run_dir(existing: Path | None, ignore: tuple[str, ...] = ()) -> No
     """Record the nearest existing directory above the run directory, and its entries.
 
     This is done before Hydra creates anything; the directory comes from
-    :func:`sim.cli.run_dir.check_run_dir`. Entries named in ``ignore`` are not recorded (a
+    :func:`sim.guards.output_dir.check_output_dir`. Entries named in ``ignore`` are not recorded (a
     lock file this command created: it goes with a failed run).
     """
     global _BEFORE
@@ -254,10 +259,15 @@ def main() -> None:
         raise SystemExit(status)
 
 
-def _check(overrides: list[str]) -> Config:
-    """Compose and validate ``overrides`` as a run would; one-line error and exit 2 if bad."""
+def _check(overrides: list[str]) -> tuple[Config, dict[str, str | None]]:
+    """Compose and validate ``overrides`` as a run would; one-line error and exit 2 if bad.
+
+    Returns:
+        The config, and the run and sweep directories Hydra resolves for ``overrides``
+        (:func:`sim.cli.compose.load_config_and_dirs`).
+    """
     try:
-        return load_config(overrides)
+        return load_config_and_dirs(overrides)
     except ConfigError as exc:
         fail(str(exc))
 
@@ -282,8 +292,8 @@ def _prepare_run(overrides: list[str]) -> None:
     A bad config, a directory that cannot be created, or one that another command is writing
     stops here, on one line, with nothing written.
     """
-    config = _check(overrides)
-    path = resolve_dir(overrides, "run")
+    config, dirs = _check(overrides)
+    path = dirs["run"]
     if path is None:
         return
     try:
@@ -347,18 +357,19 @@ def _prepare_sweep(overrides: list[str]) -> None:
     from sim.cli import sweep_callback  # noqa: PLC0415 - start-up: sweep-only Hydra glue
 
     first = _first_job(overrides)
-    config = _check(first)
+    config, dirs = _check(first)
+    path = dirs["sweep"]
     keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
     if config.name == "default" and not keys & {"name", "hydra.sweep.dir"}:
         label = sweep_label(overrides)
         path = str(Path("results") / label / "sweep")
         sweep_callback.SWEEP_NAME = label
         sys.argv.append(f"hydra.sweep.dir='{path}'")
-        first = [*first, f"hydra.sweep.dir='{path}'"]
-    try:
-        check_run_dir(first, "sweep")   # a sweep directory that cannot be created fails here
-    except ConfigError as exc:
-        fail(str(exc))
+    if path is not None:
+        try:
+            check_output_dir("hydra.sweep.dir", path)   # one that cannot be created fails here
+        except ConfigError as exc:
+            fail(str(exc))
 
 
 def _first_job(args: list[str]) -> list[str]:

@@ -9,7 +9,7 @@ naming the key, the path and the reason, before the world is built. Memory is ch
 
 :func:`check_output_dir` is plain Python; the command line resolves ``hydra.run.dir`` or
 ``hydra.sweep.dir`` with Hydra's own config and passes it here
-(:func:`sim.cli.run_dir.check_run_dir`).
+(:func:`sim.cli.compose.load_config_and_dirs`).
 """
 
 from __future__ import annotations
