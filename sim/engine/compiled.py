@@ -168,12 +168,15 @@ def advance_cascade(starts: np.ndarray, indices: np.ndarray, degree: np.ndarray,
 def run_cascades(starts: np.ndarray, indices: np.ndarray, degree: np.ndarray, n: int,
                  n_layers: int, seed_ptr: np.ndarray, seed_agents: np.ndarray,
                  seed_layers: np.ndarray, succ_ptr: np.ndarray, successes: np.ndarray,
-                 known: np.ndarray, horizon: int, stamp: np.ndarray,
-                 token: int) -> tuple[np.ndarray, int]:
+                 known: np.ndarray, horizon: int, stamp: np.ndarray, token: int,
+                 front: np.ndarray, front_layer: np.ndarray,
+                 scratch: np.ndarray) -> tuple[np.ndarray, int]:
     """Start and advance cascade ``j`` for each job ``j``, one after the other.
 
     Job ``j``'s seeds are ``seed_agents[seed_ptr[j]:seed_ptr[j + 1]]`` (on ``seed_layers``),
-    its successes ``successes[succ_ptr[j]:succ_ptr[j + 1]]``, known up to ``known[j]``.
+    its successes ``successes[succ_ptr[j]:succ_ptr[j + 1]]``, known up to ``known[j]``;
+    ``front``, ``front_layer`` and ``scratch`` are the work space of
+    :func:`advance_cascade`, reused from job to job.
 
     Returns:
         ``(states, token)``: (jobs, STATE_FIELDS) final states (``NEED >= 0``: the job ran
@@ -182,9 +185,6 @@ def run_cascades(starts: np.ndarray, indices: np.ndarray, degree: np.ndarray, n:
     """
     jobs = seed_ptr.size - 1
     states = np.zeros((jobs, STATE_FIELDS), dtype=np.int64)
-    front = np.empty(n, dtype=np.int64)
-    front_layer = np.empty(n, dtype=np.int64)
-    scratch = np.empty((6, n), dtype=np.int64)
     for j in range(jobs):
         token += 1
         start_cascade(degree, n, seed_agents[seed_ptr[j]:seed_ptr[j + 1]],

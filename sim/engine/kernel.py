@@ -285,8 +285,10 @@ class CascadeBatch:
     cascade, run in one compiled call where most cascades end; the cascades that outgrow
     their block run again, piece by piece, drawing more whenever they need to.
 
-    Memory: the world's CSR, 9 N int64 of scratch, the first block of successes of every
-    cascade, and the successes of the one cascade that is running past its first block.
+    Memory: a copy of the world's CSR (row starts and degrees as int64, neighbour ids as
+    int32), N int32 of activity stamps and 8 N int64 of work space per call, the first block
+    of successes of every cascade (2 KB each), and the successes of the one cascade running
+    past its first block.
 
     Args:
         layers: the world's layers (graphs over all N agents).
@@ -340,15 +342,15 @@ class CascadeBatch:
         if self.p <= 0:
             known[:] = _KNOWN_ALL
         csr = (self._starts, self._indices, self._degree, self.n, len(self.layers))
+        front = np.empty(self.n, dtype=np.int64)
+        front_layer = np.empty(self.n, dtype=np.int64)
+        scratch = np.empty((6, self.n), dtype=np.int64)
         # every cascade on its first block; most end there
         states, self._token = cc.run_cascades(
             *csr, _pointers(agents), np.concatenate(agents), np.concatenate(layers),
             _pointers(drawn), np.concatenate(drawn), known, int(horizon), self._stamp,
-            self._token)
+            self._token, front, front_layer, scratch)
         # the others again, piece by piece, drawing more successes whenever they run out
-        front = np.empty(self.n, dtype=np.int64)
-        front_layer = np.empty(self.n, dtype=np.int64)
-        scratch = np.empty((6, self.n), dtype=np.int64)
         for r in np.flatnonzero(states[:, cc.NEED] >= 0).tolist():
             self._token += 1
             state = states[r]
@@ -449,7 +451,7 @@ def random_seeds(member: np.ndarray, members_any: np.ndarray, k: int,
 def batch_size(cascades: int, limit: int | None = None) -> int:
     """How many cascades to run in one compiled call: all, at most :data:`BATCH_MAX`.
 
-    A batch holds the world's CSR and 9 N int64 of scratch whatever its size, plus the
+    A batch holds the world's CSR and 8 N int64 of work space whatever its size, plus the
     first block of successes of each of its cascades (2 KB each); the cascades that take off
     run one at a time, their draws freed as each ends. The bound only keeps progress
     reports coming. ``limit`` (at least 1) lowers it.
