@@ -126,3 +126,37 @@ def test_a_loader_ships_no_bases_past_its_limit(loader, monkeypatch):
     fast.load_sweep_config(master, ["strategy=adapted", "p=0.1"])
     monkeypatch.setattr(sweep_compose, "SHIP_LIMIT", 1000)
     assert fast.ship() == 0 and fast.shipped == {}
+
+
+def test_a_studys_points_are_merged_into_the_base_as_hydra_merges_them(loader, tmp_path):
+    # a round of a study sweeps +point=<option> (a _global_ file of values on the search
+    # path): the fast path merges the file into one base instead of composing every job
+    from sim.studies.points import round_overrides, write_point
+
+    points = tmp_path / "points"
+    names = [write_point(points, 0, {"p": 0.031, "share.social": 0.75, "steps": 7}),
+             write_point(points, 1, {"network.personal.activity": 0.4, "n": 900}),
+             write_point(points, 2, {"budget.total": 5000.0})]
+    extra = ["experiment=mindset_divide", "p=0.05", "strategy=broadcast,adapted"]
+    master = _master(loader, round_overrides(names, points, tmp_path / "sweep", replicates=2,
+                                             name="r", extra=extra))
+    fast = JobConfigLoader(loader)
+    jobs = job_overrides(master)
+    assert len(jobs) == 2 * 3 * 3          # strategies x points x the experiment's budgets
+    for overrides in jobs:
+        real = loader.load_sweep_config(master, list(overrides))
+        made = fast.load_sweep_config(master, list(overrides))
+        _same(real, made)
+        assert made.hydra.runtime.choices.point in names
+    assert composed_bases() == 2          # one per strategy, none per point
+    # the command line's values win over the point's, as in Hydra
+    first = fast.load_sweep_config(master, list(jobs[0]))
+    assert first.p == 0.05 and first.steps == 7
+    # a point that sets a key the config lacks takes Hydra's path, and fails as there
+    bad = write_point(points, 3, {"no_such_key": 1})
+    job = [f"+point={bad}", "strategy=adapted"]
+    with pytest.raises(ConfigCompositionException) as real:
+        loader.load_sweep_config(master, job)
+    with pytest.raises(ConfigCompositionException) as made:
+        fast.load_sweep_config(master, job)
+    assert str(made.value) == str(real.value)

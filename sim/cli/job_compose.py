@@ -123,12 +123,15 @@ class JobConfigLoader:
     def _compose(self, master: DictConfig, sweep_overrides: list[str]) -> DictConfig:
         lines = list(OmegaConf.to_container(master.hydra.overrides.hydra)) + sweep_overrides
         parsed = OverridesParser.create(config_loader=self.loader).parse_overrides(lines)
-        if any(_unusual(o) for o in parsed):
+        # `+group=option` of a study's point file: merged into the base, not composed anew
+        added = {id(o): _global_file(master, o) for o in parsed if _addable(o)}
+        if any(_unusual(o) and added.get(id(o)) is None for o in parsed):
             return self.loader.load_sweep_config(master, sweep_overrides)
-        is_value = [not o.is_hydra_override() and not is_group(self.loader, o.key_or_group)
-                    for o in parsed]
+        is_value = [not o.is_hydra_override() and id(o) not in added
+                    and not is_group(self.loader, o.key_or_group) for o in parsed]
         values = [o for o, v in zip(parsed, is_value, strict=True) if v]
-        base_lines = tuple(o.input_line for o, v in zip(parsed, is_value, strict=True) if not v)
+        base_lines = tuple(o.input_line for o, v in zip(parsed, is_value, strict=True)
+                           if not v and id(o) not in added)
         name = str(master.hydra.job.config_name)
         key = (name, base_lines)
         if key not in _BASES and key in self.shipped:
@@ -140,6 +143,16 @@ class JobConfigLoader:
         if config.hydra.runtime.cwd != os.getcwd():      # a base from the driver
             with read_write(config.hydra.runtime):
                 config.hydra.runtime.cwd = os.getcwd()
+        for override in parsed:
+            if id(override) in added:
+                # Hydra appends the option to the defaults list and merges it last, before
+                # the command line's values
+                try:
+                    config.merge_with(added[id(override)])
+                except Exception:  # noqa: BLE001 - a key the base lacks: Hydra's path says
+                    return self.loader.load_sweep_config(master, sweep_overrides)
+                with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
+                    config.hydra.runtime.choices[override.key_or_group] = override.value()
         apply_values(values, config)
         app = [o for o in parsed if not o.is_hydra_override()]
         with open_dict(config.hydra):
@@ -148,6 +161,48 @@ class JobConfigLoader:
                 app, config.hydra.job.config.override_dirname)
         OmegaConf.copy_cache(from_config=master, to_config=config)
         return config
+
+
+def _addable(override: Override) -> bool:
+    """``+group=option``: one option of a config group added to the defaults, nothing else."""
+    return (override.is_add() and not override.is_force_add() and override.package is None
+            and not override.is_sweep_override() and not override.is_hydra_override()
+            and isinstance(override.value(), str))
+
+
+def _global_file(master: DictConfig, override: Override) -> DictConfig | None:
+    """The option file of ``+group=option`` when the fast path may merge it, else None.
+
+    That is when the option is a file ``<dir>/<group>/<option>.yaml`` of a ``file://`` entry
+    of ``hydra.searchpath`` (the first one that has it, as Hydra looks), in the ``_global_``
+    package (its first line ``# @package _global_``) and without a defaults list: a study's
+    point, which sets values and nothing else. Anything else takes Hydra's own path.
+    """
+    for entry in master.hydra.searchpath or ():
+        entry = str(entry)
+        if not entry.startswith("file://"):
+            continue
+        path = os.path.join(entry.removeprefix("file://"), override.key_or_group,
+                            f"{override.value()}.yaml")
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key not in _OPTIONS:          # a point serves every job of its row: parse it once
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            node = OmegaConf.create(text)
+            usable = (text.split("\n", 1)[0].strip() == "# @package _global_"
+                      and isinstance(node, DictConfig) and "defaults" not in node)
+            _OPTIONS[key] = node if usable else None
+        return _OPTIONS[key]
+    return None
+
+
+#: Option files read by :func:`_global_file`, by (path, modification time, size); merging
+#: one into a config leaves it unchanged, so one parsed copy serves every job.
+_OPTIONS: dict[tuple[str, int, int], DictConfig | None] = {}
 
 
 def _unusual(override: Override) -> bool:
