@@ -275,3 +275,37 @@ def test_a_jobs_run_configs_are_made_without_changing_them():
     assert len({digest for _, digest in made}) == 4 and job.replicate == 0
     with pytest.raises(ConfigError, match="replicate"):
         replicate_configs(job, [MAX_REPLICATE + 1])
+
+
+def test_an_interrupt_that_a_library_turns_into_another_error_leaves_the_run_missing(
+        tmp_path, monkeypatch):
+    # numpy's comparison of structured arrays turns a KeyboardInterrupt into a TypeError: the
+    # run was interrupted, not failed, so it must stay missing for the resume to redo it
+    import signal
+
+    from sim.sweep.jobs import execute_run
+
+    def interrupted(config, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            raise TypeError("Cannot compare structured arrays") from None
+        raise AssertionError("no interrupt arrived")
+
+    before = signal.getsignal(signal.SIGINT)
+    spec = plan_runs(load_config(["n=300", "steps=2"]), tmp_path / "job")[0]
+    monkeypatch.setattr(sim.outputs.results, "simulate", interrupted)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            execute_run(spec)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert run_state(spec.dir, spec.config_hash).value == "missing"
+    assert not (spec.dir / "status.json").exists()
+    # a plain error with no interrupt is still a failed run
+    monkeypatch.setattr(sim.outputs.results, "simulate",
+                        lambda config, **kwargs: (_ for _ in ()).throw(ValueError("bad")))
+    try:
+        assert execute_run(spec).status == "failed"
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -118,6 +120,32 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
 
 
+#: Interrupts (SIGINT) this process has received since :func:`_count_interrupts` ran.
+_INTERRUPTS = 0
+
+
+def _count_interrupts() -> None:
+    """Count SIGINTs in this process, then let the handler in place act as before.
+
+    An interrupt raises ``KeyboardInterrupt`` wherever the run is, and a few library calls
+    turn it into another error (numpy's comparison of structured arrays says ``TypeError``);
+    counting them lets :func:`execute_run` tell an interrupted run from a failed one. Only
+    the main thread may set a handler; elsewhere nothing changes.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if (not callable(previous) or getattr(previous, "counts_interrupts", False)
+            or threading.current_thread() is not threading.main_thread()):
+        return      # ignored, the system's default, already counting, or not allowed here
+
+    def counting(signum: int, frame: Any) -> None:
+        global _INTERRUPTS
+        _INTERRUPTS += 1
+        previous(signum, frame)
+
+    counting.counts_interrupts = True
+    signal.signal(signal.SIGINT, counting)
+
+
 def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
                 overrides: bool = False, timing: dict[str, float] | None = None) -> RunOutcome:
     """Run one simulation into its directory and say how it ended.
@@ -135,6 +163,8 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
     except FileExistsError:
         reset_run(spec.dir)         # an earlier attempt's end files and temporary files
     config = spec.config
+    _count_interrupts()
+    interrupts = _INTERRUPTS
     try:
         files = write_run_config(spec, overrides=overrides)
         cpu = time.process_time()
@@ -149,6 +179,8 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
     except reraise:
         raise
     except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
+        if _INTERRUPTS != interrupts:     # interrupted, whatever error the interrupt became
+            raise KeyboardInterrupt from exc
         error = one_line(exc)
         write_failure(spec.dir, spec.config_hash, error, traceback.format_exc())
         return RunOutcome("failed", error=error)
