@@ -73,15 +73,7 @@ def load_config(overrides: list[str] | None = None) -> Config:
         TypeError: ``overrides`` is not a list of strings.
         ConfigError: a bad key, type or value, with a one-line message.
     """
-    overrides = check_overrides(overrides)
-    with _LOCK:
-        register_configs()
-        try:
-            with initialized():
-                cfg = hydra.compose("config", overrides=overrides)
-        except Exception as exc:  # Hydra's composition errors carry the reason in their cause
-            raise config_error(exc, overrides) from exc
-        return to_config(cfg, overrides)
+    return _compose(overrides, with_dirs=False)[0]
 
 
 def load_config_and_dirs(overrides: list[str]) -> tuple[Config, dict[str, str | None]]:
@@ -98,22 +90,30 @@ def load_config_and_dirs(overrides: list[str]) -> tuple[Config, dict[str, str | 
     Raises:
         TypeError, ConfigError: as :func:`load_config`.
     """
+    return _compose(overrides, with_dirs=True)
+
+
+def _compose(overrides: list[str] | None,
+             with_dirs: bool) -> tuple[Config, dict[str, str | None]]:
+    """Compose, type and validate ``overrides``; with Hydra's directories if ``with_dirs``."""
     overrides = check_overrides(overrides)
     with _LOCK:
         register_configs()
         try:
             with initialized():
-                cfg = hydra.compose("config", overrides=overrides, return_hydra_config=True)
+                cfg = hydra.compose("config", overrides=overrides,
+                                    return_hydra_config=with_dirs)
         except Exception as exc:  # Hydra's composition errors carry the reason in their cause
             raise config_error(exc, overrides) from exc
         dirs: dict[str, str | None] = {}
-        for which in ("run", "sweep"):
-            try:
-                dirs[which] = str(cfg.hydra[which].dir)
-            except Exception:  # noqa: BLE001 - an unresolvable directory is Hydra's to report
-                dirs[which] = None
-        with open_dict(cfg):
-            del cfg["hydra"]
+        if with_dirs:
+            for which in ("run", "sweep"):
+                try:
+                    dirs[which] = str(cfg.hydra[which].dir)
+                except Exception:  # noqa: BLE001 - an unresolvable directory: Hydra's to report
+                    dirs[which] = None
+            with open_dict(cfg):
+                del cfg["hydra"]
         return to_config(cfg, overrides), dirs
 
 
