@@ -88,6 +88,46 @@ class Streams:
         return [np.random.Generator(np.random.PCG64(_FixedState(row))) for row in states]
 
 
+class Draws:
+    """Uniforms for agents of a batch of replicates, each from its own replicate's stream.
+
+    A batch of R replicates runs on one world of R blocks of ``n`` agents: agent ``a`` belongs
+    to replicate ``a // n``. Calling a ``Draws`` with agents returns one U[0, 1) per entry,
+    where replicate r's entries get, in their order, the next draws of replicate r's
+    generator: exactly what that replicate's stream would hand out were the replicate run
+    alone with the same entries, whatever the other replicates draw or how the entries of
+    different replicates interleave. With one generator it is ``generator.random(size)``.
+
+    Args:
+        generators: one generator per replicate, in block order (a stream of each replicate).
+        n: agents per replicate.
+    """
+
+    def __init__(self, generators: Sequence[np.random.Generator], n: int) -> None:
+        self.generators = list(generators)
+        self.n = int(n)
+
+    def __call__(self, agents: np.ndarray) -> np.ndarray:
+        """One uniform per entry of ``agents`` (global ids), drawn from its replicate's stream."""
+        if len(self.generators) == 1:
+            return self.generators[0].random(agents.size)
+        group = self.groups(agents)
+        counts = np.bincount(group, minlength=len(self.generators))
+        parts = [gen.random(int(c)) for gen, c in zip(self.generators, counts, strict=True)
+                 if c]
+        u = np.concatenate(parts) if parts else np.empty(0)
+        if group.size > 1 and np.any(group[1:] < group[:-1]):
+            # entries of different replicates interleave: put each draw back in its place
+            out = np.empty_like(u)
+            out[np.argsort(group, kind="stable")] = u
+            return out
+        return u
+
+    def groups(self, agents: np.ndarray) -> np.ndarray:
+        """The replicate (block) of each agent: ``agents // n``."""
+        return np.asarray(agents) // self.n
+
+
 # SeedSequence's published constants (numpy.random.SeedSequence, after M. O'Neill's seed_seq)
 _POOL = 4
 _INIT_A, _MULT_A = np.uint32(0x43B0D7E5), np.uint32(0x931E8875)

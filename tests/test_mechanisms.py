@@ -25,6 +25,7 @@ from sim.mechanisms.incentives import offered, reward_price, rewarded_shares
 from sim.mechanisms.loyalty import detect, update_loyalty
 from sim.mechanisms.owned import join_owned, owned_readers
 from sim.mechanisms.share import share_probability
+from sim.rng import Draws
 from sim.strategies import (
     Ledger,
     Listener,
@@ -184,10 +185,10 @@ def test_detection_only_for_inauthentic_content_and_makes_detractors():
     loyalty = np.array([0.3, 0.6, 0.3])
     child, layer = np.array([0, 1, 2]), np.array([1, 0, 0])
     agents, layers = detect(loyalty.copy(), child, layer, np.ones(3), auth, cfg,
-                            np.zeros(3, bool), rng=rng)
+                            np.zeros(3, bool), uniforms=Draws([rng], 3))
     assert agents.size == 0                          # authentic content is never "detected"
     agents, layers = detect(loyalty, child, layer, np.array([0.0, 0.0, 1.0]), auth, cfg,
-                            np.zeros(3, bool), rng=rng)
+                            np.zeros(3, bool), uniforms=Draws([rng], 3))
     assert loyalty.tolist() == [0.15, 0.3, 0.3]      # agents 0 and 1 lose half
     assert agents.tolist() == [0] and layers.tolist() == [1]   # only 0 falls below 0.2
 
@@ -309,10 +310,10 @@ def test_a_call_to_action_converts_sharers_with_probability_conversion_times_loy
     cta = np.array([True, False, True, True])
     loyalty = np.array([0.9, 0.5, 0.8, 0.2])
     # thresholds 0.5 * L: agent 2 -> 0.4, agent 3 -> 0.1, agent 1 -> 0.25
-    joined = join_owned(sharers, cta, loyalty, 0.5, rng=Uniforms(0.3, 0.5, 0.05))
+    joined = join_owned(sharers, cta, loyalty, 0.5, uniforms=Draws([Uniforms(0.3, 0.5, 0.05)], 4))
     assert joined.tolist() == [2, 1]
     # no call to action: nothing is drawn
-    assert join_owned(sharers, np.zeros(4, bool), loyalty, 0.5, rng=None).size == 0
+    assert join_owned(sharers, np.zeros(4, bool), loyalty, 0.5, uniforms=None).size == 0
 
 
 def test_incentives_are_offered_while_the_pool_pays_and_claimed_by_brand_shares():

@@ -7,6 +7,8 @@ lowers it further. All updates are vectorised over the step's exposures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.config import AuthenticityConfig, LoyaltyConfig
@@ -64,23 +66,44 @@ def update_loyalty(loyalty: np.ndarray, baseline: np.ndarray, last: np.ndarray, 
 
 def detect(loyalty: np.ndarray, child: np.ndarray, layer: np.ndarray,
            authenticity: np.ndarray, auth: AuthenticityConfig, cfg: LoyaltyConfig,
-           detractor: np.ndarray, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+           detractor: np.ndarray, *, uniforms: Callable[[np.ndarray], np.ndarray],
+           groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Detection of inauthentic content among this step's brand exposures (C10, C12).
 
     Each exposure to content of authenticity ``a`` is seen through with probability
     ``detection * (1 - a)``. An agent who sees through loses ``cut`` of its loyalty
     (``L *= 1 - cut``) once per step; if its loyalty is then below ``loyalty.detractor`` and it is
     not a detractor yet, it becomes one: it will spread negative word of mouth on the layer
-    where it saw the content.
+    where it saw the content. A run draws one uniform per brand exposure of the step when any
+    of them is inauthentic, and none otherwise.
+
+    Args:
+        loyalty: (N,) loyalty, cut in place for the agents who see through.
+        child: agent of each brand exposure seen this step.
+        layer: channel of each.
+        authenticity: authenticity of each exposure's post, in [0, 1].
+        auth: ``authenticity``: ``detection`` and ``cut``.
+        cfg: ``loyalty``: ``detractor``.
+        detractor: (N,) bool, already a detractor.
+        uniforms: one U[0, 1) per agent given, from the ``detection`` stream
+            (:class:`sim.rng.Draws`).
+        groups: the run (replicate of a batch) of each exposure, each run drawing as above on
+            its own; ``None``: all exposures are one run's.
 
     Returns:
         ``(agents, layers)`` of the new detractors (sorted by agent).
     """
     empty = np.empty(0, dtype=np.int64)
-    if child.size == 0 or np.all(authenticity >= 1.0) or auth.detection <= 0:
+    fake = authenticity < 1.0
+    if child.size == 0 or auth.detection <= 0 or not fake.any():
         return empty, empty
-    u = rng.random(child.size)
-    hit = u < auth.detection * (1.0 - authenticity)
+    if groups is None:
+        u = uniforms(child)
+        hit = u < auth.detection * (1.0 - authenticity)
+    else:
+        drawn = np.bincount(groups[fake], minlength=int(groups.max()) + 1)[groups] > 0
+        hit = np.zeros(child.size, dtype=bool)
+        hit[drawn] = uniforms(child[drawn]) < auth.detection * (1.0 - authenticity[drawn])
     if not hit.any():
         return empty, empty
     agents, first = np.unique(child[hit], return_index=True)

@@ -7,6 +7,8 @@ feeds do; sharers of a post carrying a call to action may join it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -27,7 +29,7 @@ def owned_readers(members: np.ndarray, shared: np.ndarray) -> np.ndarray:
 
 
 def join_owned(sharers: np.ndarray, cta: np.ndarray, loyalty: np.ndarray, conversion: float,
-               *, rng: np.random.Generator) -> np.ndarray:
+               *, uniforms: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
     """Sharers converted to the owned channel by a call to action (C8).
 
     Each share of a post with a call to action converts its sharer ``i`` with probability
@@ -40,7 +42,8 @@ def join_owned(sharers: np.ndarray, cta: np.ndarray, loyalty: np.ndarray, conver
         cta: whether the post of each share carries a call to action (bool).
         loyalty: (N,) loyalty of every agent.
         conversion: ``owned.conversion``.
-        rng: the ``owned`` stream.
+        uniforms: one U[0, 1) per agent given, from the ``owned`` stream
+            (:class:`sim.rng.Draws`).
 
     Returns:
         The converted agents (one entry per converting share).
@@ -48,5 +51,5 @@ def join_owned(sharers: np.ndarray, cta: np.ndarray, loyalty: np.ndarray, conver
     agents = sharers[cta]
     if agents.size == 0:
         return agents
-    u = rng.random(agents.size)
+    u = uniforms(agents)
     return agents[u < conversion * loyalty[agents]]
