@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sim.engine.factory import make_model
     from sim.engine.kernel import independent_cascades
     from sim.outputs.metrics import structural_virality
-    from sim.outputs.results import Result, simulate, write_outputs
+    from sim.outputs.results import Result, simulate, simulate_batch, write_outputs
     from sim.rng import Streams
     from sim.world import Layer
     from sim.world.population import World, build_world
@@ -37,13 +37,14 @@ _LAZY = {"structural_virality": "outputs.metrics", "BrandModel": "engine.brand",
          "CascadeModel": "engine.cascade", "make_model": "engine.factory",
          "Layer": "world.layer", "independent_cascades": "engine.kernel", "Streams": "rng",
          "Result": "outputs.results", "simulate": "outputs.results",
+         "simulate_batch": "outputs.results",
          "write_outputs": "outputs.results", "World": "world.population",
          "build_world": "world.population"}
 
 __all__ = ["BrandModel", "CascadeModel", "Config", "ConfigError", "GraphFileError", "Layer",
            "LayerConfig", "Mode", "NetworkConfig", "Result", "Streams", "World", "build_world",
            "config_hash", "independent_cascades", "load_config", "make_model", "report",
-           "simulate", "structural_virality", "write_outputs"]
+           "simulate", "simulate_batch", "structural_virality", "write_outputs"]
 
 
 def load_config(overrides: list[str] | None = None) -> Config:

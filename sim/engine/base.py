@@ -72,9 +72,11 @@ class ModelBase(mesa.Model):
         self.t = 0
         #: contacts examined by sharing so far (exposures created, filtered or not)
         self.edges_examined = 0
+        # entries (agents, posts, parents, layers, step): the step of all the entries, or of
+        # each (one run of a batch); same for the trace's (exposures, shared, step)
         self._activations: list[tuple[np.ndarray, np.ndarray | None, np.ndarray,
-                                      np.ndarray | None, int]] = []
-        self._trace: list[tuple[Exposures, np.ndarray, int]] = []
+                                      np.ndarray | None, int | np.ndarray]] = []
+        self._trace: list[tuple[Exposures, np.ndarray, int | np.ndarray]] = []
         self._views: dict[int, Consumer] = {}
         # first_reached / first_engaged of the current step, computed once
         self._firsts: tuple[tuple[int, int], dict[str, np.ndarray]] = ((-1, -1), {})

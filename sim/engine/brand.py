@@ -10,13 +10,15 @@ the phases hand what they compute to the next ones as arguments (:class:`Session
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from sim.config import Config, Mode, Seeding
+from sim.config import Config, Generator, Mode, Seeding
 from sim.engine.base import ModelBase
-from sim.engine.exposures import Exposures, decide, expose, first_success
+from sim.engine.exposures import Exposures, expose, first_success
 from sim.engine.recorder import Recorder
 from sim.mechanisms import content as ct
 from sim.mechanisms.feed import sort_feed
@@ -25,6 +27,7 @@ from sim.mechanisms.loyalty import detect, update_loyalty
 from sim.mechanisms.owned import join_owned, owned_readers
 from sim.mechanisms.share import backlash_probability, share_probability
 from sim.progress import Progress
+from sim.rng import Draws, Streams
 from sim.strategies import (
     UNSEEDED,
     Listener,
@@ -38,7 +41,7 @@ from sim.strategies import (
     seed_order,
     tier_of,
 )
-from sim.world.population import World
+from sim.world.population import World, stack_worlds
 
 #: Age (steps after publication) at which each post's audience is measured for
 #: ``audience_decay``, so that every post is compared over the same span. An assumption: 15
@@ -116,16 +119,40 @@ class BrandModel(ModelBase):
     activations are the detractors. Reduction mode is another model:
     :class:`sim.engine.cascade.CascadeModel`.
 
+    **A batch of runs.** Given ``batch``, the model advances several runs of one config that
+    differ only in ``replicate`` together: their worlds are stacked into one world of R
+    blocks of n agents (agent ``r * n + i`` is agent ``i`` of run ``r``), so that a step is the
+    same few dozen array operations for all of them. Each run keeps its own random streams
+    (every draw goes to the stream of its agent's run, :class:`sim.rng.Draws`), its own
+    ledger, listener and counters, and every operation keeps each run's entries in the order
+    the run alone would have them; :meth:`runs` then hands out one model per run whose state
+    and outputs are those of the run made alone, byte for byte. Batches take generated
+    layers only (:func:`batchable`).
+
     Args:
-        config: a validated full-mode config.
+        config: a validated full-mode config (with ``batch``: the first run's).
         world: a prebuilt world to reuse across runs; built from ``config`` when omitted.
+        batch: ``(config, world)`` of each run of a batch, instead of ``config`` and ``world``.
     """
 
     mode = Mode.full
     other = "CascadeModel"
 
-    def __init__(self, config: Config, *, world: World | None = None) -> None:
+    def __init__(self, config: Config, *, world: World | None = None,
+                 batch: Sequence[tuple[Config, World]] = ()) -> None:
+        if batch:
+            _check_batch(batch)
+            config, world = batch[0][0], stack_worlds([w for _, w in batch])
         super().__init__(config, world=world)
+        #: the runs advancing together (one unless ``batch``), their configs and worlds
+        self.n_runs = max(len(batch), 1)
+        self.configs = [c for c, _ in batch] or [config]
+        self.worlds = [w for _, w in batch] or [self.world]
+        #: agents per run
+        self.n_run = self.n_agents // self.n_runs
+        self.run_streams = ([Streams(c.seed, c.replicate) for c in self.configs] if batch
+                            else [self.streams])
+        self._draws: dict[str, Draws] = {}
         n, n_layers = self.n_agents, len(self.world.layers)
         self.channels = self.layer_names + ("owned",)
         #: channel index of the owned channel (after the layers)
@@ -139,19 +166,27 @@ class BrandModel(ModelBase):
         # step + 1 at which each agent first saw brand content on each channel (0: never)
         self._first_seen = np.zeros((len(self.channels), n), dtype=np.int32)
         self.loyalty = self.world.loyalty.astype(np.float64, copy=True)
-        self.initial_loyalty = float(self.loyalty.mean())
+        self.initial_loyalty = float(self.loyalty.mean()) if self.n_runs == 1 else np.nan
         self.past_shares = np.zeros(n, dtype=np.int32)
         self.fatigue = np.zeros(n, dtype=np.int32)
         self._last_engaged = np.full(n, -10**6, dtype=np.int64)
         self._pending = Exposures.empty()
-        #: audience of each brand post at age AUDIENCE_WINDOW (-1: not that old at the horizon)
-        self.window_audience = np.full(self.n_posts, -1, dtype=np.int64)
-        self.recorder = Recorder(config.steps, self.channels,
+        # audience of each brand post at age AUDIENCE_WINDOW, per run
+        self._window = np.full((self.n_runs, self.n_posts), -1, dtype=np.int64)
+        # a batch's counters have one column per (run, channel), run-major
+        self.recorder = Recorder(config.steps, self.channels * self.n_runs,
                                  derived={"reached_new": self._reached_new,
                                           "engaged_new": self._engaged_new})
-        # brand exposures seen and successful per channel, for the listening strategy
-        self._brand_seen = np.zeros(len(self.channels), dtype=np.int64)
-        self._brand_success = np.zeros(len(self.channels), dtype=np.int64)
+        # brand exposures seen and successful per run and channel, for the listening strategy
+        self._brand_seen = np.zeros((self.n_runs, len(self.channels)), dtype=np.int64)
+        self._brand_success = np.zeros((self.n_runs, len(self.channels)), dtype=np.int64)
+        self._examined = np.zeros(self.n_runs, dtype=np.int64)
+        # per run, the members of each layer (own ids), for the loyalty gauges
+        self._layer_members: list[list[np.ndarray]] | None = None
+        if self.n_runs == 1:
+            #: audience of each brand post at age AUDIENCE_WINDOW (-1: not that old at the
+            #: horizon)
+            self.window_audience = self._window[0]
         self._post()
         self._record()
         self.running = self.t < config.steps
@@ -169,20 +204,30 @@ class BrandModel(ModelBase):
         self._receptivity = np.array([lc.receptivity for lc in layer_cfgs] + [1.0])
         self.content = ct.content_table(strategy, self.channels)
         self._resonance = ct.resonance_table(self.world.drivers, self.content.tones)
-        self.ledger = make_ledger(cfg.budget, strategy, self.channels)
+        self.ledgers = [make_ledger(cfg.budget, strategy, self.channels)
+                        for _ in range(self.n_runs)]
         self._reward_price = reward_price(cfg.budget.reward, strategy.incentive)
         self._perk = strategy.seeding is Seeding.engagement
         self._price_cfg = [layer_price(cfg.budget, name) for name in names]
-        self._cores = [None] * len(names)
-        # the listener weighs only layers that take placements (not the topic layer), each
-        # at the price of a placement on a member of mean degree
+        self._cores = [[None] * len(names) for _ in range(self.n_runs)]
+        self.listeners = [self._listener(world) for world in self.worlds]
+        if self.n_runs == 1:
+            #: the run's budget ledger and listening strategy
+            self.ledger, self.listener = self.ledgers[0], self.listeners[0]
+
+    def _listener(self, world: World) -> Listener:
+        """The listening strategy of a run on ``world``.
+
+        It weighs only layers that take placements (not the topic layer), each at the price
+        of a placement on a member of mean degree.
+        """
         mean_degree = np.array([lay.degree()[lay.members].mean()
                                 if lay.members.size and lay.name not in UNSEEDED else 0.0
-                                for lay in self.world.layers])
-        mean_price = np.array([cfg.budget.ambassador if self._perk else
+                                for lay in world.layers])
+        mean_price = np.array([self.config.budget.ambassador if self._perk else
                                float(placement_price(p, d))
                                for p, d in zip(self._price_cfg, mean_degree, strict=True)])
-        self.listener = Listener(names, mean_degree, mean_price)
+        return Listener(self.layer_names, mean_degree, mean_price)
 
     # -- phases --------------------------------------------------------------------------
 
@@ -194,11 +239,11 @@ class BrandModel(ModelBase):
         seen, self._pending = self._feed(sessions.active)
         if len(seen):
             reception = self._receive(seen, sessions.goal)
-            success = decide(reception.probability, self.streams["sharing"])
+            success = self._draw("sharing")(seen.child) < reception.probability
             winners = first_success(seen, success, self.n_agents)
             self._keep_trace(seen, winners)
             batch = seen.take(winners)
-            self._pay_incentives(batch)
+            self._pay_incentives(seen, batch)
             self._activate(batch.child, batch.post, batch.parent, batch.layer)
             self._convert_to_owned(batch)
         else:
@@ -215,46 +260,59 @@ class BrandModel(ModelBase):
         Claims C5, C8 and C9.
         """
         for post in np.flatnonzero(self.post_step == self.t):
-            self._place(int(post))
-            self._deliver_owned(int(post))
-            self.ledger.release(int(post) + 1)
+            # every run buys its placements, then the seeds of all runs share at once
+            seeds = [self._place(int(post), r) for r in range(self.n_runs)]
+            agents = np.concatenate([agents for agents, _ in seeds])
+            if agents.size:
+                layers = np.concatenate([layers for _, layers in seeds])
+                self._activate(agents, np.full(agents.size, post, dtype=np.int32),
+                               np.full(agents.size, -1, dtype=np.int64), layers)
+            for r in range(self.n_runs):
+                self._deliver_owned(int(post), r)
+                self.ledgers[r].release(int(post) + 1)
 
-    def _place(self, post: int) -> None:
-        """Pay the post's production, buy its placements in policy order, make the seeds share.
+    def _place(self, post: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pay the post's production and buy its placements in policy order: the seeds.
 
         The post's placement money (:meth:`Ledger.placement_money`, the owned channel's
         upkeep to the horizon kept back) is split between layers; on each layer it buys
         members in the seeding policy's order while the next one is affordable, at
         ``base + cpm * followers / 1000`` (ambassadors: the perk). Layers are served from the
         smaller share to the larger, money one cannot spend going to the next; what the last
-        cannot spend goes to the next posts.
+        cannot spend goes to the next posts. ``r`` is the run (of a batch) placing the post.
+
+        Returns:
+            ``(agents, layers)``: the seeds (int64) and the layer of each (int8).
         """
         cfg = self.config
+        rows, streams, offset = self._rows(r), self.run_streams[r], r * self.n_run
         split = cfg.strategy.split
         if cfg.strategy.listening and post > 0:
-            split = self.listener.split(self.t, post, self._brand_success[:-1],
-                                        self._brand_seen[:-1], self.streams["listening"], split)
-        ledger = self.ledger
-        owned_members = int(self.member[self.owned].sum()) if ledger.owned_open else 0
+            split = self.listeners[r].split(self.t, post, self._brand_success[r, :-1],
+                                            self._brand_seen[r, :-1], streams["listening"],
+                                            split)
+        ledger = self.ledgers[r]
+        owned_members = int(self.member[self.owned, rows].sum()) if ledger.owned_open else 0
         reserve = owned_members * ledger.owned_rate * (cfg.steps - self.t + 1)
         money = ledger.placement_money(post, reserve) * layer_split(split, self.layer_names)
         ledger.spend("posts", ledger.post_cost)
         agents, layers = [], []
-        taken = np.zeros(self.n_agents, dtype=bool)   # one placement per agent and post
+        taken = np.zeros(self.n_run, dtype=bool)   # one placement per agent and post
         left = 0.0
         # the layer with the smaller share first: what it cannot spend goes to the next one
         for k in np.argsort(money, kind="stable"):
-            layer = self.world.layers[k]
+            layer = self.worlds[r].layers[k]
             money[k] += left
             left = float(money[k])
             if money[k] <= 0:
                 continue
-            if (cfg.strategy.seeding is Seeding.kcore and self._cores[k] is None):
-                self._cores[k] = k_core_numbers(layer)
+            cores = self._cores[r]
+            if cfg.strategy.seeding is Seeding.kcore and cores[k] is None:
+                cores[k] = k_core_numbers(layer)
             cheapest = cfg.budget.ambassador if self._perk else self._price_cfg[k].base
             order = seed_order(cfg.strategy.seeding, layer, int(money[k] // cheapest) + 1,
-                               rng=self.streams["seeding"], loyalty=self.loyalty,
-                               shares=self.past_shares, core=self._cores[k], taken=taken)
+                               rng=streams["seeding"], loyalty=self.loyalty[rows],
+                               shares=self.past_shares[rows], core=cores[k], taken=taken)
             followers = layer.degree()[order]
             prices = (np.full(order.size, cfg.budget.ambassador) if self._perk
                       else placement_price(self._price_cfg[k], followers))
@@ -263,31 +321,31 @@ class BrandModel(ModelBase):
             left -= float(prices[:n].sum())
             chosen = np.sort(order[:n])
             taken[chosen] = True
-            agents.append(chosen)
+            agents.append(chosen + offset)
             layers.append(np.full(chosen.size, k, dtype=np.int8))
         if not agents:
-            return
-        agents, layers = np.concatenate(agents), np.concatenate(layers)
-        posts = np.full(agents.size, post, dtype=np.int32)
-        self._activate(agents, posts, np.full(agents.size, -1, dtype=np.int64), layers)
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8)
+        return np.concatenate(agents), np.concatenate(layers)
 
-    def _deliver_owned(self, post: int) -> None:
+    def _deliver_owned(self, post: int, r: int) -> None:
         """Owned-channel members get the post directly, whatever their feeds do (C8).
 
-        Nothing is delivered once the channel has closed for want of upkeep.
+        Nothing is delivered once the channel has closed for want of upkeep. ``r``: the run.
         """
-        if not self.ledger.owned_open:
+        if not self.ledgers[r].owned_open:
             return
-        readers = owned_readers(self.member[self.owned], self.activated[post])
+        rows = self._rows(r)
+        readers = owned_readers(self.member[self.owned, rows], self.activated[post, rows])
         if readers.size == 0:
             return
+        readers = readers + r * self.n_run
         k = readers.size
         batch = Exposures(parent=np.full(k, -1, dtype=np.int64), child=readers,
                           layer=np.full(k, self.owned, dtype=np.int8),
                           origin=np.full(k, self.owned, dtype=np.int8),
                           post=np.full(k, post, dtype=np.int32),
                           born=np.full(k, self.t, dtype=np.int32))
-        self.recorder.add("sent", batch.layer)
+        self._count("sent", batch.layer, readers)
         self._pending = Exposures.concat([self._pending, batch])
 
     def _draw_sessions(self) -> Sessions:
@@ -296,14 +354,32 @@ class BrandModel(ModelBase):
         One uniform per agent and channel for activity and one for mindset, every step, for
         everyone: two strategies on the same replicate see the same sessions.
         """
-        n_layers = len(self.layer_names)
-        u = self.streams["activity"].random((n_layers, self.n_agents), dtype=np.float32)
+        n_layers, channels = len(self.layer_names), len(self.channels)
+        activity = self._activity.astype(np.float32)
+        p_goal = self._p_goal.astype(np.float32)
         active = np.empty(self.member.shape, dtype=bool)
-        np.less(u, self._activity[:, None].astype(np.float32), out=active[:n_layers])
+        if self.n_runs == 1:
+            u = self.streams["activity"].random((n_layers, self.n_agents), dtype=np.float32)
+            np.less(u, activity[:, None], out=active[:n_layers])
+            g = self.streams["mindset"].random(self.member.shape, dtype=np.float32)
+            goal = g < p_goal[:, None]
+        else:
+            # each run draws its (channels, n) block as it would alone; compared through a
+            # (channels, runs, n) view of the (channels, runs * n) state
+            runs, n = self.n_runs, self.n_run
+            u = np.empty((runs, n_layers, n), dtype=np.float32)
+            g = np.empty((runs, channels, n), dtype=np.float32)
+            for r, streams in enumerate(self.run_streams):
+                streams["activity"].random((n_layers, n), dtype=np.float32, out=u[r])
+                streams["mindset"].random((channels, n), dtype=np.float32, out=g[r])
+            np.less(u.transpose(1, 0, 2), activity[:, None, None],
+                    out=active[:n_layers].reshape(n_layers, runs, n))
+            goal = np.empty(self.member.shape, dtype=bool)
+            np.less(g.transpose(1, 0, 2), p_goal[:, None, None],
+                    out=goal.reshape(channels, runs, n))
         active[:n_layers] &= self.world.member
         active[self.owned] = self.member[self.owned]
-        g = self.streams["mindset"].random(self.member.shape, dtype=np.float32)
-        return Sessions(active=active, goal=g < self._p_goal[:, None].astype(np.float32))
+        return Sessions(active=active, goal=goal)
 
     def _feed(self, active: np.ndarray) -> tuple[Exposures, Exposures]:
         """Phase 3: the pending exposures seen now, and those still waiting (C15)."""
@@ -311,7 +387,7 @@ class BrandModel(ModelBase):
         split = sort_feed(pend.born, self._at(self.activated, pend.post, pend.child),
                           self._at(active, pend.layer, pend.child), self.t,
                           ttl=self.config.network.feed_ttl)
-        self.recorder.add("expired", pend.layer[split.expired])
+        self._count("expired", pend.layer[split.expired], pend.child[split.expired])
         return pend.take(split.seen), pend.take(split.kept)
 
     def _receive(self, seen: Exposures, goal: np.ndarray) -> Reception:
@@ -332,9 +408,9 @@ class BrandModel(ModelBase):
                   + seen.child, np.uint16(1))
         b = seen.take(brand)
         self._mark_exposed(b)
-        self.recorder.add("seen", b.layer)
-        self.recorder.add("backlash_seen", seen.layer[~brand])
-        self._brand_seen += np.bincount(b.layer, minlength=len(self.channels))
+        self._count("seen", b.layer, b.child)
+        self._count("backlash_seen", seen.layer[~brand], seen.child[~brand])
+        self._brand_seen += self._per_run(b.layer, b.child)
         # gathers from 2-D and 3-D state through flat indices (faster than tuple indexing)
         child = b.child
         session_goal = self._at(goal, b.layer, child)
@@ -342,8 +418,13 @@ class BrandModel(ModelBase):
         tone = self.content.tone_id[b.post, b.layer]
         res = self._resonance.reshape(-1).take((tone * 2 + session_goal) * self.n_agents
                                                + child)
-        incentive = offered(self.content.incentive[b.post],
-                            self.ledger.affordable_rewards(self._reward_price, 1))
+        incentive = self.content.incentive[b.post]
+        if self.n_runs == 1:
+            incentive = offered(incentive, self.ledger.affordable_rewards(self._reward_price, 1))
+        else:
+            payable = np.array([ledger.affordable_rewards(self._reward_price, 1)
+                                for ledger in self.ledgers])
+            incentive = np.where(payable[self._group(child)] == 0, 0.0, incentive)
         probability = np.empty(len(seen))
         probability[brand] = share_probability(
             self.config.p, self.config.share, receptivity=self._receptivity[b.layer],
@@ -356,18 +437,29 @@ class BrandModel(ModelBase):
         quality = self.content.authenticity[b.post] * 0.5 * (fit + res)
         return Reception(probability=probability, brand=brand, quality=quality)
 
-    def _pay_incentives(self, batch: Exposures) -> None:
-        """Phase 5: pay the rewarded shares the incentive pool can still afford (C7)."""
+    def _pay_incentives(self, seen: Exposures, batch: Exposures) -> None:
+        """Phase 5: pay the rewarded shares the incentive pool can still afford (C7).
+
+        A run pays in a step where it saw exposures (``seen``); ``batch``: the winners.
+        """
         if self.config.strategy.incentive <= 0:
             return
-        self.ledger.pay_rewards(self._reward_price, rewarded_shares(batch.post, self.n_posts),
-                                self.t)
+        if self.n_runs == 1:
+            self.ledger.pay_rewards(self._reward_price,
+                                    rewarded_shares(batch.post, self.n_posts), self.t)
+            return
+        saw = np.bincount(self._group(seen.child), minlength=self.n_runs)
+        group = self._group(batch.child)
+        for r in np.flatnonzero(saw):
+            self.ledgers[r].pay_rewards(self._reward_price,
+                                        rewarded_shares(batch.post[group == r], self.n_posts),
+                                        self.t)
 
     def _pay_owned(self) -> None:
         """Phase 7's end: pay the step's upkeep of the owned channel's members (C8)."""
-        members = int(self.member[self.owned].sum())
-        if members:
-            self.ledger.pay_owned(members, self.t)
+        members = np.count_nonzero(self.member[self.owned].reshape(self.n_runs, -1), axis=1)
+        for r in np.flatnonzero(members):
+            self.ledgers[r].pay_owned(int(members[r]), self.t)
 
     def _activate(self, agents: np.ndarray, posts: np.ndarray, parents: np.ndarray,
                   layers: np.ndarray) -> None:
@@ -378,11 +470,11 @@ class BrandModel(ModelBase):
         self.activated.reshape(-1)[posts.astype(np.int64) * self.n_agents + agents] = True
         self._log_activations(agents, posts, parents, layers, t)
         brand = posts < self.n_posts
-        self.recorder.add("activations", layers[brand])
-        self.recorder.add("detractions", layers[~brand])
+        self._count("activations", layers[brand], agents[brand])
+        self._count("detractions", layers[~brand], agents[~brand])
         self.past_shares[agents[brand]] += 1
         non_seed = brand & (parents >= 0)
-        self._brand_success += np.bincount(layers[non_seed], minlength=len(self.channels))
+        self._brand_success += self._per_run(layers[non_seed], agents[non_seed])
         n_layers = len(self.layer_names)
         crosspost = self.config.network.crosspost
         batches = []
@@ -393,19 +485,23 @@ class BrandModel(ModelBase):
             if crosspost > 0:
                 # owned-channel readers already relay everywhere: only layer sharers cross-post
                 cross = (layers < n_layers) & (layers != k) & self.world.member[k, agents]
-                cross &= self.streams["crosspost"].random(agents.size) < crosspost
+                cross &= self._draw("crosspost")(agents) < crosspost
                 sharers = np.concatenate([sharers, agents[cross]])
                 share_posts = np.concatenate([share_posts, posts[cross]])
                 origins = np.concatenate([origins, layers[cross]])
             is_brand = share_posts < self.n_posts
-            self.recorder.add("shares", np.full(int(is_brand.sum()), k))
+            self._count("shares", np.full(int(is_brand.sum()), k), sharers[is_brand])
             batch, examined = expose(layer, k, sharers, share_posts, origins, t,
                                      rng=self.streams["topic_feed"])
-            self.edges_examined += examined
+            if self.n_runs == 1:
+                self.edges_examined += examined
+            else:
+                self._examined += np.bincount(self._group(batch.child), minlength=self.n_runs)
             batch = batch.take(~self._at(self.activated, batch.post, batch.child))
             brand_sent = batch.post < self.n_posts
-            self.recorder.add("sent", batch.layer[brand_sent])
-            self.recorder.add("spillover", batch.layer[brand_sent & (batch.origin != batch.layer)])
+            self._count("sent", batch.layer[brand_sent], batch.child[brand_sent])
+            spill = brand_sent & (batch.origin != batch.layer)
+            self._count("spillover", batch.layer[spill], batch.child[spill])
             batches.append(batch)
         self._pending = Exposures.concat([self._pending, *batches])
 
@@ -414,7 +510,7 @@ class BrandModel(ModelBase):
         brand = batch.post < self.n_posts
         cta = brand & self.content.cta[np.minimum(batch.post, self.n_posts - 1)]
         joined = join_owned(batch.child, cta, self.loyalty, self.config.owned.conversion,
-                            rng=self.streams["owned"])
+                            uniforms=self._draw("owned"))
         self.member[self.owned, joined] = True
 
     def _loyalty_and_backlash(self, seen: Exposures, reception: Reception,
@@ -436,7 +532,8 @@ class BrandModel(ModelBase):
         agents, layers = detect(self.loyalty, b.child, b.layer,
                                 self.content.authenticity[b.post], cfg.authenticity,
                                 cfg.loyalty, self.activated[self.backlash_post],
-                                rng=self.streams["detection"])
+                                uniforms=self._draw("detection"),
+                                groups=None if self.n_runs == 1 else self._group(b.child))
         if agents.size:
             layers = np.where(layers == self.owned, self._home_layer(agents), layers)
             posts = np.full(agents.size, self.backlash_post, dtype=np.int32)
@@ -459,20 +556,36 @@ class BrandModel(ModelBase):
 
     def _record(self) -> None:
         """Phase 9: the loyalty gauges, audiences at the window's end, then commit the counters."""
-        t = self.t
+        t, runs, channels = self.t, self.n_runs, len(self.channels)
         for post in np.flatnonzero(self.post_step + AUDIENCE_WINDOW == t):
-            self.window_audience[post] = np.count_nonzero((self.contacts[post] > 0)
-                                                          | self.activated[post])
+            audience = (self.contacts[post] > 0) | self.activated[post]
+            self._window[:, post] = np.count_nonzero(audience.reshape(runs, -1), axis=1)
         loyal = self.loyalty >= self.config.loyalty.loyal
         detractor = self.activated[self.backlash_post]
-        members = np.count_nonzero(self.member, axis=1)
+
+        def per_run(mask: np.ndarray) -> np.ndarray:
+            """Count of each (run, channel) row of a (channels, runs * n) mask, run-major."""
+            return np.count_nonzero(mask.reshape(channels, runs, -1), axis=2).T.reshape(-1)
+
+        members = per_run(self.member)
+        if self._layer_members is None:     # fixed: only the owned channel's change
+            self._layer_members = [[np.flatnonzero(self.member[c, self._rows(r)])
+                                    for c in range(self.owned)] for r in range(runs)]
+        mean_loyalty = np.full(runs * channels, np.nan)
+        for r in range(runs):
+            rows = self._rows(r)
+            loyalty = self.loyalty[rows]
+            for c in range(channels):
+                if members[r * channels + c]:
+                    mean_loyalty[r * channels + c] = (
+                        loyalty.take(self._layer_members[r][c]) if c < self.owned
+                        else loyalty[self.member[c, rows]]).mean()
         self.recorder.gauge("members", t, members)
-        self.recorder.gauge("spent", t, np.full(len(self.channels), self.ledger.spent))
-        self.recorder.gauge("mean_loyalty", t, np.array(
-            [self.loyalty[m].mean() if k else np.nan for m, k in zip(self.member, members,
-                                                                     strict=True)]))
-        self.recorder.gauge("loyal", t, np.count_nonzero(self.member & loyal, axis=1))
-        self.recorder.gauge("detractors", t, np.count_nonzero(self.member & detractor, axis=1))
+        self.recorder.gauge("spent", t, np.repeat([ledger.spent for ledger in self.ledgers],
+                                                  channels))
+        self.recorder.gauge("mean_loyalty", t, mean_loyalty)
+        self.recorder.gauge("loyal", t, per_run(self.member & loyal))
+        self.recorder.gauge("detractors", t, per_run(self.member & detractor))
         self.recorder.close_step(t)
 
     # -- inspection ----------------------------------------------------------------------
@@ -499,9 +612,162 @@ class BrandModel(ModelBase):
         reached, engaged = self.first_reached.any(axis=0), self.first_engaged.any(axis=0)
         return f"reached {int(reached.sum()):,}, engaged {int(engaged.sum()):,}"
 
+    # -- batches of runs ------------------------------------------------------------------
+
+    def _rows(self, r: int) -> slice:
+        """Run ``r``'s block of agents in the state arrays."""
+        return slice(r * self.n_run, (r + 1) * self.n_run)
+
+    def _group(self, agents: np.ndarray) -> np.ndarray:
+        """The run of each agent (its block): ``agents // n``."""
+        return agents // self.n_run
+
+    def _draw(self, name: str) -> Draws:
+        """Stream ``name`` of every run, as one :class:`~sim.rng.Draws` keyed by agent."""
+        if name not in self._draws:
+            self._draws[name] = Draws([s[name] for s in self.run_streams], self.n_run)
+        return self._draws[name]
+
+    def _count(self, counter: str, layers: np.ndarray, agents: np.ndarray) -> None:
+        """Count one event per entry of ``layers`` in the column of its agent's run."""
+        if self.n_runs > 1 and len(layers):
+            layers = layers + len(self.channels) * self._group(agents)
+        self.recorder.add(counter, layers)
+
+    def _per_run(self, layers: np.ndarray, agents: np.ndarray) -> np.ndarray:
+        """Events per (run, channel), shape (runs, channels), one per entry of ``layers``."""
+        channels = len(self.channels)
+        if self.n_runs > 1:
+            layers = layers + channels * self._group(agents)
+        return np.bincount(layers, minlength=self.n_runs * channels).reshape(self.n_runs, -1)
+
+    def runs(self) -> list[BrandModel]:
+        """One finished model per run: the model itself, or each run of a batch.
+
+        A batch's run ``r`` comes out as the model it would be had it run alone: its config,
+        world, streams, ledger and listener, its block of every state array, its columns of
+        the counters, and its entries of the logs, pending feed and trace in their order,
+        with agents numbered from 0 again.
+        """
+        if self.n_runs == 1:
+            return [self]
+        split = self._split_logs()
+        return [self._run_model(r, split) for r in range(self.n_runs)]
+
+    def _run_model(self, r: int, split: tuple) -> BrandModel:
+        run = BrandModel.__new__(BrandModel)
+        ModelBase.__init__(run, self.configs[r], world=self.worlds[r])
+        rows, offset, channels = self._rows(r), r * self.n_run, len(self.channels)
+        run.streams = self.run_streams[r]
+        run.steps, run.time, run.t, run.running = self.steps, self.time, self.t, self.running
+        run.n_runs, run.configs, run.worlds, run.n_run = 1, [run.config], [run.world], self.n_run
+        run.run_streams, run._draws = [run.streams], {}
+        for name in ("channels", "owned", "post_step", "n_posts", "content", "_activity",
+                     "_p_goal", "_receptivity", "_reward_price", "_perk", "_price_cfg",
+                     "backlash_post"):
+            setattr(run, name, getattr(self, name))
+        for name in ("member", "activated", "contacts", "_first_seen"):
+            setattr(run, name, getattr(self, name)[:, rows].copy())
+        for name in ("loyalty", "past_shares", "fatigue", "_last_engaged"):
+            setattr(run, name, getattr(self, name)[rows].copy())
+        run._resonance = self._resonance[..., rows].copy()
+        run.initial_loyalty = float(run.world.loyalty.astype(np.float64).mean())
+        run._cores = [self._cores[r]]
+        run.ledgers, run.listeners = [self.ledgers[r]], [self.listeners[r]]
+        run.ledger, run.listener = self.ledgers[r], self.listeners[r]
+        run._window = self._window[r:r + 1].copy()
+        run.window_audience = run._window[0]
+        run._brand_seen = self._brand_seen[r:r + 1].copy()
+        run._brand_success = self._brand_success[r:r + 1].copy()
+        run._examined = np.zeros(1, dtype=np.int64)
+        run._layer_members = None if self._layer_members is None else [self._layer_members[r]]
+        run.edges_examined = int(self._examined[r])
+        run.recorder = self.recorder.columns_of(slice(r * channels, (r + 1) * channels),
+                                                self.channels,
+                                                derived={"reached_new": run._reached_new,
+                                                         "engaged_new": run._engaged_new})
+        acts, mine = split[0], split[1][r]
+        # one log entry holding every activation, its step per entry
+        run._activations = [(acts["agent"][mine] - offset, acts["post"][mine],
+                             _local(acts["parent"][mine], offset), acts["layer"][mine],
+                             acts["step"][mine])] if mine.size else []
+        trace, mine = split[2], split[3][r]
+        run._trace = [(_relabel(trace[0].take(mine), offset), trace[1][mine], trace[2][mine])
+                      ] if mine.size else []
+        pending = self._pending
+        run._pending = _relabel(pending.take(self._group(pending.child) == r), offset)
+        return run
+
+    def _split_logs(self) -> tuple:
+        """The activation log and the trace, each as one batch with each run's positions.
+
+        Returns:
+            ``(activations, positions, (exposures, shared, steps), positions)``: positions
+            are, per run, the indices of its entries in log order.
+        """
+        acts = self.activations()
+        if self._trace:
+            trace = (Exposures.concat([entry[0] for entry in self._trace]),
+                     np.concatenate([entry[1] for entry in self._trace]),
+                     np.concatenate([np.full(len(entry[0]), entry[2], dtype=np.int32)
+                                     for entry in self._trace]))
+        else:
+            trace = (Exposures.empty(), np.empty(0, bool), np.empty(0, np.int32))
+
+        def positions(agents: np.ndarray) -> list[np.ndarray]:
+            group = self._group(agents)
+            order = np.argsort(group, kind="stable")
+            ends = np.searchsorted(group[order], np.arange(self.n_runs + 1))
+            return [order[ends[r]:ends[r + 1]] for r in range(self.n_runs)]
+
+        return acts, positions(acts["agent"]), trace, positions(trace[0].child)
+
     def _at(self, state: np.ndarray, row: np.ndarray, agent: np.ndarray) -> np.ndarray:
         """``state[row, agent]`` for a (rows, N) array, through a flat index.
 
         Several times faster than tuple indexing on millions of entries.
         """
         return state.reshape(-1).take(row.astype(np.int64) * self.n_agents + agent)
+
+
+def _local(agents: np.ndarray, offset: int) -> np.ndarray:
+    """Agent ids of a batch's block as the run's own ids (-1, no agent, stays -1)."""
+    return np.where(agents >= 0, agents - offset, agents)
+
+
+def _relabel(batch: Exposures, offset: int) -> Exposures:
+    """Exposures of one run of a batch with the run's own agent ids."""
+    return Exposures(_local(batch.parent, offset), batch.child - offset, batch.layer,
+                     batch.origin, batch.post, batch.born)
+
+
+def batchable(config: Config) -> bool:
+    """Whether runs of ``config`` can advance as a batch (:class:`BrandModel`'s ``batch``).
+
+    Full mode on generated layers: layers read from files, and the topic layer (whose
+    audience sampling merges shares by topic), run one by one.
+    """
+    net = config.network
+    return (config.mode is Mode.full and config.graph is None and not net.topic.enabled
+            and all(getattr(net, name).generator is not Generator.file
+                    for name in ("personal", "professional")))
+
+
+def one_config(configs: Sequence[Config]) -> bool:
+    """Whether ``configs`` are one config at several replicates (equal in every other field)."""
+    first = configs[0]
+    names = [f.name for f in dataclasses.fields(first) if f.name != "replicate"]
+    return all(getattr(c, name) == getattr(first, name) for c in configs[1:] for name in names)
+
+
+def _check_batch(batch: Sequence[tuple[Config, World]]) -> None:
+    """Refuse a batch whose runs differ in more than ``replicate``, or that cannot batch."""
+    first, world = batch[0]
+    if not batchable(first):
+        raise ValueError("a batch of runs takes full-mode configs on generated layers "
+                         "(no graph file, no topic layer)")
+    if not one_config([c for c, _ in batch]):
+        raise ValueError("the runs of a batch must differ in `replicate` only")
+    for _, other in batch[1:]:
+        if other.n != world.n or other.layer_names != world.layer_names:
+            raise ValueError("the runs of a batch must have worlds of the same size and layers")

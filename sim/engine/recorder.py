@@ -68,6 +68,19 @@ class Recorder:
         """Record step ``t`` with no counter set (counters all derived at the end)."""
         self.last = t
 
+    def columns_of(self, channels: slice, layer_names: tuple[str, ...],
+                   derived: dict | None = None) -> Recorder:
+        """A recorder of the columns ``channels`` only: one run of a batch.
+
+        It has its own ``layer_names`` and ``derived`` counters.
+        """
+        out = Recorder(self.horizon, layer_names, derived)
+        out._table = self._table[..., channels].copy()
+        out.row = self.row[:, channels].copy()
+        out.gauges = {name: arr[:, channels].copy() for name, arr in self.gauges.items()}
+        out.last = self.last
+        return out
+
     def _reserve(self, rows: int) -> None:
         have = self._table.shape[0]
         if rows > have:

@@ -13,7 +13,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -24,10 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.config import Config, Mode, config_hash, validate
+from sim.config import MAX_REPLICATE, Config, ConfigError, Mode, config_hash, validate
 from sim.engine.base import ModelBase
+from sim.engine.brand import BrandModel, batchable, one_config
 from sim.engine.factory import make_model
-from sim.guards.memory import check_memory
+from sim.guards.meminfo import available_bytes
+from sim.guards.memory import check_memory, estimate_peak_bytes
 from sim.outputs.facts import summarise_facts
 from sim.outputs.files import FileDigest, atomic_write
 from sim.outputs.metrics import posts_table, summarise
@@ -35,7 +37,11 @@ from sim.outputs.rundir import SUMMARY, write_complete
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.graph_files import node_table
-from sim.world.population import World, build_world
+from sim.world.population import World, build_world, shared_world
+
+#: The most runs advanced together by :func:`simulate_batch` (a job's replicates, usually
+#: fewer): beyond a few dozen the step's shared cost is already spread thin.
+BATCH_MAX = 64
 
 
 @dataclass
@@ -142,6 +148,64 @@ def simulate(config: Config, *, world: World | None = None,
         world = build_world(config, Streams(config.seed, config.replicate), progress=progress)
     t1 = time.perf_counter()
     model = make_model(config, world=world).run(progress=progress)
+    return _collect(config, model, {"build_s": t1 - t0, "run_s": time.perf_counter() - t1})
+
+
+def simulate_batch(configs: Sequence[Config], *,
+                   progress: Progress | None = None) -> list[Result]:
+    """Runs of one config that differ only in ``replicate``, advanced together.
+
+    The results are those of ``[simulate(c) for c in configs]``, byte for byte (each run keeps
+    its own streams, :class:`sim.engine.brand.BrandModel`), for less CPU per run: a step is
+    paid once for the batch. Configs that cannot batch (:func:`sim.engine.brand.batchable`)
+    run one by one. Memory grows with the batch: :func:`batch_size` says how many fit.
+
+    Args:
+        configs: the runs' configs (validated again here), in the order of the results.
+        progress: where progress lines go (one line per step for the whole batch).
+    """
+    if len(configs) < 2 or not batchable(configs[0]) or not one_config(configs):
+        return [simulate(config, progress=progress) for config in configs]
+    # one config at several replicates: the first is checked in full, the others' replicate
+    validate(configs[0])
+    for config in configs[1:]:
+        if not (isinstance(config.replicate, int) and 0 <= config.replicate <= MAX_REPLICATE):
+            raise ConfigError("replicate", config.replicate, f"must be in [0, {MAX_REPLICATE}]")
+    if progress is None and configs[0].output.progress:
+        progress = Progress()
+    t0 = time.perf_counter()
+    check_memory(configs[0])
+    worlds = [shared_world(c, progress=progress) for c in configs]
+    t1 = time.perf_counter()
+    batch = BrandModel(configs[0], batch=list(zip(configs, worlds, strict=True)))
+    batch.run(progress=progress)
+    t2 = time.perf_counter()
+    share = {"build_s": (t1 - t0) / len(configs), "run_s": (t2 - t1) / len(configs)}
+    return [_collect(config, model, dict(share))
+            for config, model in zip(configs, batch.runs(), strict=True)]
+
+
+def batch_size(config: Config, runs: int, *, available: int | None = None) -> int:
+    """How many runs of ``config`` to advance together: all ``runs`` when they fit.
+
+    A batch holds its runs' worlds and state at once: each run's share is the memory
+    estimate of one run (:func:`sim.guards.memory.estimate_peak_bytes`) less the process's
+    baseline, and the batch takes at most half the memory available
+    (:func:`sim.guards.meminfo.available_bytes`), at most :data:`BATCH_MAX` runs, and never
+    fewer than one.
+    """
+    if runs < 2 or not batchable(config):
+        return 1
+    if available is None:
+        available = available_bytes()[0]
+    estimate = estimate_peak_bytes(config)
+    per_run = max(estimate.peak - estimate.baseline, 1)
+    fits = BATCH_MAX if available is None else int(available // 2 // per_run)
+    return max(1, min(runs, BATCH_MAX, fits))
+
+
+def _collect(config: Config, model: ModelBase, timing: dict[str, float]) -> Result:
+    """The summary and tables of a finished run; ``timing`` gains ``collect_s``."""
     t2 = time.perf_counter()
     summary: dict[str, Any] = {
         "mode": config.mode.value, "seed": config.seed, "replicate": config.replicate,
@@ -164,9 +228,8 @@ def simulate(config: Config, *, world: World | None = None,
     nodes = node_table(model.world.layers)
     if nodes is not None:       # layers read from files: agent -> the file's node id
         tables["nodes"] = arrow_table(nodes)
-    return Result(summary=summary, tables=tables, model=model,
-                  timing={"build_s": t1 - t0, "run_s": t2 - t1,
-                          "collect_s": time.perf_counter() - t2})
+    timing["collect_s"] = time.perf_counter() - t2
+    return Result(summary=summary, tables=tables, model=model, timing=timing)
 
 
 def arrow_columns(columns: dict[str, np.ndarray],

@@ -6,6 +6,7 @@ changing one layer's parameters leaves the other layer and the population unchan
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -49,6 +50,81 @@ class World:
     def members_any(self) -> np.ndarray:
         """Sorted ids of the agents on at least one layer (computed once per world)."""
         return np.flatnonzero(self.member.any(axis=0))
+
+
+#: Bytes of worlds :func:`shared_world` keeps in a process; the least recently used go first.
+#: A bound, not a measured figure: at N = 10^4 a default world is about 1 MiB
+#: (``world_bytes``), so a sweep's worker keeps a few hundred.
+WORLD_CACHE_BYTES = 256 * 2**20
+
+_WORLDS: OrderedDict[str, World] = OrderedDict()
+
+
+def world_bytes(world: World) -> int:
+    """Bytes held by a world's arrays (its layers' included)."""
+    arrays = [world.member, world.loyalty, world.drivers]
+    for layer in world.layers:
+        arrays += [layer.members, layer.indptr, layer.indices]
+    return sum(a.nbytes for a in arrays)
+
+
+def shared_world(config: Config, *, progress: Progress | None = None) -> World:
+    """The world of ``config``, built once per process and shared by the runs that need it.
+
+    A world depends on the seed, the replicate, ``n`` and the ``network`` and ``population``
+    settings only, so the runs of a sweep's cells (strategies, ``p``, budgets...) at one
+    replicate share it. Its arrays are made read-only. Generated layers only: a world with a
+    layer read from a file (which may change on disk) is built afresh every time.
+    """
+    net = config.network
+    if config.graph is not None or any(getattr(net, name).generator is Generator.file
+                                       for name in ("personal", "professional")):
+        return build_world(config, Streams(config.seed, config.replicate), progress=progress)
+    key = repr((config.seed, config.replicate, config.n, net.personal, net.professional,
+                net.topic, config.population))
+    world = _WORLDS.get(key)
+    if world is not None:
+        _WORLDS.move_to_end(key)
+        return world
+    world = build_world(config, Streams(config.seed, config.replicate), progress=progress)
+    for array in (world.member, world.loyalty, world.drivers,
+                  *(a for layer in world.layers
+                    for a in (layer.members, layer.indptr, layer.indices))):
+        array.flags.writeable = False
+    size = world_bytes(world)
+    if size <= WORLD_CACHE_BYTES:
+        _WORLDS[key] = world
+        while sum(world_bytes(w) for w in _WORLDS.values()) > WORLD_CACHE_BYTES:
+            _WORLDS.popitem(last=False)
+    return world
+
+
+def stack_worlds(worlds: list[World]) -> World:
+    """Worlds of the same size and layers as one world of blocks, for a batch of runs.
+
+    Agent ``r * n + i`` is agent ``i`` of ``worlds[r]``, and no edge joins two blocks
+    (:class:`sim.engine.brand.BrandModel`). Graph layers only; the stacked layers keep no
+    labels nor groups.
+    """
+    n = worlds[0].n
+    layers = []
+    for k, name in enumerate(worlds[0].layer_names):
+        parts = [world.layers[k] for world in worlds]
+        if any(isinstance(part, TopicLayer) for part in parts):
+            raise ValueError("topic layers cannot be stacked")
+        edges = np.cumsum([0] + [part.indices.size for part in parts])
+        ptr_type = np.int32 if edges[-1] < np.iinfo(np.int32).max else np.int64
+        indptr = np.concatenate([part.indptr[:-1].astype(ptr_type) + ptr_type(e)
+                                 for part, e in zip(parts, edges, strict=False)]
+                                + [np.array([edges[-1]], dtype=ptr_type)])
+        indices = np.concatenate([part.indices + np.int32(r * n)
+                                  for r, part in enumerate(parts)])
+        members = np.concatenate([part.members + r * n for r, part in enumerate(parts)])
+        layers.append(Layer(name=name, members=members, indptr=indptr, indices=indices))
+    return World(n=n * len(worlds), layers=tuple(layers),
+                 member=np.hstack([world.member for world in worlds]),
+                 loyalty=np.concatenate([world.loyalty for world in worlds]),
+                 drivers=np.vstack([world.drivers for world in worlds]))
 
 
 def build_world(config: Config, streams: Streams, *, progress: Progress | None = None) -> World:
