@@ -1,9 +1,12 @@
 """Sweeps in plain Python: the runs of one job, run, skipped or redone, each in its own directory.
 
 A sweep is a set of *jobs* (one per combination of swept values, Hydra's unit of work); a job
-runs ``config.replicates`` replicates one after the other (batched, so that composing the
-config and starting the job are paid once per job, not once per run), each a *run* with its
-own directory ``<job dir>/replicate=<r>`` laid out as :mod:`sim.outputs.rundir` says. Any
+runs ``config.replicates`` replicates (so that composing the config and starting the job are
+paid once per job, not once per run), each a *run* with its own directory
+``<job dir>/replicate=<r>`` laid out as :mod:`sim.outputs.rundir` says. Where the model allows
+(full mode on generated layers), the runs to make advance together as one batch
+(:func:`sim.outputs.results.simulate_batch`: the same outputs, byte for byte, for less CPU),
+as many at once as memory allows. Any
 launcher's job calls :func:`run_job`; nothing here imports Hydra (the Hydra glue is
 :mod:`sim.cli`). Rerunning a job skips its complete runs and redoes the others.
 """
@@ -53,6 +56,16 @@ class JobOutcome:
     failed: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     reached: list[float] = field(default_factory=list)
+
+    def add(self, spec: RunSpec, done: RunOutcome) -> None:
+        """Count how run ``spec`` ended (a failure is logged with its error)."""
+        if done.status == "complete":
+            self.complete += 1
+            self.reached.append(float(done.summary["reached"]))
+        else:
+            self.failed += 1
+            self.errors.append((str(spec.dir), str(done.error)))
+            log.warning("run failed: %s: %s", spec.dir, done.error)
 
     @property
     def mean_reached(self) -> float:
@@ -147,14 +160,17 @@ def _count_interrupts() -> None:
 
 
 def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
-                overrides: bool = False, timing: dict[str, float] | None = None) -> RunOutcome:
+                overrides: bool = False, timing: dict[str, float] | None = None,
+                result: Any = None) -> RunOutcome:
     """Run one simulation into its directory and say how it ended.
 
     An exception is recorded in the run's directory (``traceback.txt``, and ``status.json``
     with the error on one line) and not raised, unless it is one of ``reraise``; interrupts
     (``KeyboardInterrupt``, ``SystemExit``) always propagate and leave the run missing.
     ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs); ``timing`` adds
-    figures measured outside the run to its ``timing.json``.
+    figures measured outside the run to its ``timing.json``. ``result``: the run's
+    :class:`~sim.outputs.results.Result`, already simulated in a batch, to write instead of
+    simulating it here.
     """
     from sim.outputs.results import simulate, write_outputs  # noqa: PLC0415 - start-up: the model
 
@@ -167,9 +183,10 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
     interrupts = _INTERRUPTS
     try:
         files = write_run_config(spec, overrides=overrides)
-        cpu = time.process_time()
-        result = simulate(config)
-        result.timing["cpu_s"] = time.process_time() - cpu   # this process's CPU seconds
+        if result is None:
+            cpu = time.process_time()
+            result = simulate(config)
+            result.timing["cpu_s"] = time.process_time() - cpu   # this process's CPU seconds
         result.timing.update(timing or {})
         extra = {}
         if config.output.chart:
@@ -209,6 +226,7 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
     specs = plan_runs(config, job_dir, overrides, subdirs=subdirs)
     timing = None if setup_cpu_s is None else {"setup_cpu_s": (
         setup_cpu_s + time.process_time() - start) / max(len(specs), 1)}
+    todo = []
     for spec in specs:
         found = read_run(spec.dir, spec.config_hash)
         if found.state is RunState.COMPLETE:
@@ -216,15 +234,49 @@ def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), 
             continue
         if found.state is RunState.DAMAGED:
             log.warning("%s: %s, redoing", spec.dir, "; ".join(found.problems))
-        done = execute_run(spec, timing=timing)
-        if done.status == "complete":
-            outcome.complete += 1
-            outcome.reached.append(float(done.summary["reached"]))
-        else:
-            outcome.failed += 1
-            outcome.errors.append((str(spec.dir), str(done.error)))
-            log.warning("run failed: %s: %s", spec.dir, done.error)
+        todo.append(spec)
+    size = _batch_size(config, len(todo))
+    for first in range(0, len(todo), size):
+        chunk = todo[first:first + size]
+        results = _simulate_together(chunk) if len(chunk) > 1 else [None]
+        for spec, result in zip(chunk, results, strict=True):
+            outcome.add(spec, execute_run(spec, timing=timing, result=result))
     return outcome
+
+
+def _batch_size(config: Config, runs: int) -> int:
+    """How many of a job's runs advance together (:func:`sim.outputs.results.batch_size`)."""
+    if runs < 2:
+        return 1
+    from sim.outputs.results import batch_size  # noqa: PLC0415 - start-up: the model
+
+    return batch_size(config, runs)
+
+
+def _simulate_together(specs: list[RunSpec]) -> list[Any]:
+    """The results of a job's runs simulated as one batch, each with its share of the CPU.
+
+    A batch that fails gives no result (``None`` each): its runs are then simulated one by
+    one, so that each failure is recorded against its run.
+    """
+    from sim.outputs.results import simulate_batch  # noqa: PLC0415 - start-up: the model
+
+    _count_interrupts()
+    interrupts = _INTERRUPTS
+    cpu = time.process_time()
+    try:
+        results = simulate_batch([spec.config for spec in specs])
+    except Exception as exc:  # noqa: BLE001 - the runs are retried one by one
+        if _INTERRUPTS != interrupts:
+            raise KeyboardInterrupt from exc
+        log.info("a batch of %d runs failed (%s); running them one by one", len(specs),
+                 one_line(exc))
+        return [None] * len(specs)
+    share = (time.process_time() - cpu) / len(specs)
+    for result in results:
+        result.timing["cpu_s"] = share
+        result.timing["batch_runs"] = len(specs)
+    return results
 
 
 def fail_job(job_dir: str | Path, first: int, replicates: int, error: BaseException) -> None:
