@@ -834,7 +834,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                          f"{', '.join(f'{v} at n={k:_}' for k, v in DEFAULT_REPS.items())})")
     ap.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
     ap.add_argument("--sections",
-                    default="reduction,default_run,memory,sweep,report,calibration,robustness",
+                    default="reduction,default_run,memory,sweep,report,calibration,robustness,"
+                            "batch",
                     help="comma-separated sections to run (default: %(default)s)")
     ap.add_argument("--skip-ndlib", action="store_true", help="do not run NDlib")
     ap.add_argument("--full-networkx", action="store_true",
@@ -844,10 +845,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
     unknown = args.sections - {"reduction", "default_run", "memory", "sweep", "report",
-                               "calibration", "robustness"}
+                               "calibration", "robustness", "batch"}
     if unknown:
         ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; known: reduction, "
-                 "default_run, memory, sweep, report, calibration, robustness")
+                 "default_run, memory, sweep, report, calibration, robustness, batch")
     if args.reps is not None and args.reps < 1:
         ap.error("--reps must be >= 1")
     return args
@@ -895,6 +896,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench_robustness import bench_robustness
         prog.log("section 7: a robustness study (mindshare-robustness), 2,048 runs")
         data["robustness"] = bench_robustness(_LAUNCHER, prog.log, quick=args.quick)
+    if "batch" in args.sections:     # experiments/bench/bench_batch.py
+        from bench_batch import bench_batch
+        prog.log("section 8: a job's 20 replicates in one pass, against one by one")
+        data["batch"] = bench_batch(prog.log, quick=args.quick)
     data["total_runtime_s"] = prog.elapsed()
     write_json(args.out, data)
     prog.log(f"wrote {args.out} ({data['total_runtime_s']:.1f} s in all)")
