@@ -329,8 +329,10 @@ def test_self_consistency_recovers_known_parameters(tmp_path):
 @pytest.mark.slow
 def test_a_calibration_stopped_mid_round_resumes_without_redoing_runs(tmp_path):
     out = tmp_path / "study"
+    # runs long enough (N = 3,000, four replicates a trial) that the round is still going
+    # when the first job's runs are complete
     cmd = [CALIBRATE, "--targets", SMALL, "--parameters", TWO, "--trials", "8", "--batch", "4",
-           "--replicates", "2", "--out", str(out), "--no-charts", "n=3000",
+           "--replicates", "4", "--out", str(out), "--no-charts", "n=3000",
            "hydra.launcher.n_jobs=1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)

@@ -69,14 +69,16 @@ def test_a_job_skips_complete_runs_and_redoes_killed_and_stale_ones(tmp_path):
 
 def test_a_run_that_raises_is_recorded_in_its_directory_and_the_job_goes_on(tmp_path,
                                                                             monkeypatch):
-    real = sim.outputs.results.simulate
+    real = sim.outputs.results._collect
 
-    def flaky(config, **kwargs):
+    def flaky(config, model, timing):
         if config.replicate == 1:
             raise RuntimeError("disk\nfull")
-        return real(config, **kwargs)
+        return real(config, model, timing)
 
-    monkeypatch.setattr(sim.outputs.results, "simulate", flaky)
+    # collecting replicate 1 fails: the job's batch fails, its runs are redone one by one,
+    # and only replicate 1 is a failure
+    monkeypatch.setattr(sim.outputs.results, "_collect", flaky)
     outcome = run_job(load_config([*TINY, "replicates=3"]), tmp_path)
     assert (outcome.complete, outcome.failed) == (2, 1)
     failed = tmp_path / "replicate=1"
