@@ -21,6 +21,7 @@ who reads them anyway).
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import math
 import os
 import re
@@ -42,7 +43,8 @@ from sim.world.graph_files import read_graph
 MINDSHARE = str(Path(sys.executable).parent / "mindshare")
 IC = "experiment=independent_cascade"
 RING = "".join(f"{i} {(i + 1) % 40}\n" for i in range(40))
-FORMAT = "expected 2: `u v` (whitespace or comma separated, # starts a comment)"
+FORMAT = ("expected 2 or more: `u v` (whitespace or comma separated, # or % starts a "
+          "comment)")
 STRATEGIES = ", ".join(sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "strategy")
                               .glob("*.yaml")))
 EXPERIMENTS = ", ".join(sorted(p.stem for p in (Path(__file__).parents[1] / "conf" /
@@ -99,12 +101,29 @@ def _files(**files):
     return tuple(files.items())
 
 
+#: A gzip edge list cut 8 bytes before its end (its checksum and length are missing).
+TRUNCATED_GZIP = gzip.compress(b"0 1\n1 2\n2 3\n", mtime=0)[:-8]
+
 CASES = [
     # --- graph files --------------------------------------------------------------------
     Case("edge list: a line with one field", (IC, "graph={g}"),
          f"graph file '{{g}}': line 2 has 1 field; {FORMAT}", _files(g="0 1\n1\n")),
-    Case("edge list: a line with three fields", (IC, "graph={g}"),
-         f"graph file '{{g}}': line 2 has 3 fields; {FORMAT}", _files(g="0 1\n1 2 0.5\n")),
+    Case("edge list: an empty id in a CSV edge table", (IC, "graph={g.csv}"),
+         f"graph file '{{g.csv}}': line 3 has 1 field; {FORMAT}",
+         _files(**{"g.csv": "source,target\n0,1\n1,\n2,3\n"})),
+    Case("edge list: a header and no edge", (IC, "graph={g.csv}"),
+         "graph file '{g.csv}' has a header (`source target`) and no edges; expected one "
+         "`u v` pair per line after it", _files(**{"g.csv": "source,target\n"})),
+    Case("edge list: a truncated gzip file", (IC, "graph={g.txt.gz}"),
+         "graph file '{g.txt.gz}' is not a complete gzip file (Truncated compressed stream); "
+         "expected a gzip-compressed edge list",
+         _files(**{"g.txt.gz": TRUNCATED_GZIP})),
+    Case("edge list: a gzip file that is not gzip", (IC, "graph={g.txt.gz}"),
+         r"graph file '{g.txt.gz}' is not a complete gzip file \(.+\); expected a "
+         r"gzip-compressed edge list", _files(**{"g.txt.gz": "0 1\n1 2\n"}), regex=True),
+    Case("Parquet file that is not Parquet", (IC, "graph={g.parquet}"),
+         r"graph file '{g.parquet}' does not read as Parquet \(.+\); expected a Parquet "
+         r"edge table", _files(**{"g.parquet": "0 1\n"}), regex=True),
     Case("binary junk", (IC, "graph={g}"),
          "graph file '{g}' is not a text edge list (binary data at byte 0); expected UTF-8 "
          "text with one `u v` pair per line", _files(g=b"\x89PNG\r\n\x1a\n\x00\x00\x00")),
@@ -127,7 +146,8 @@ CASES = [
          f"graph file '{{g}}': line 2 has 1 field; {FORMAT}", _files(g="0 1\n1\n")),
     Case("layer file larger than the population", ("n=20", "network.personal.generator=file",
                                                    "network.personal.path={ring}"),
-         "network.personal.path='{ring}': has 40 nodes but n=20; raise n to at least 40",
+         "n=20: is below the 40 people the layer files name (personal); leave n out (it is "
+         "taken from the files) or set n >= 40",
          _files(ring=RING)),
     Case("file layer without a path", ("network.personal.generator=file",),
          "network.personal.path=None: a path to an edge list or GraphML file is required",

@@ -4,16 +4,21 @@ This module owns the boundary between files (or networkx graphs) and the canonic
 of :mod:`sim.world.generators` over nodes ``0..n-1``. Node ids of any kind are relabelled
 in sorted order (numeric if every id is an integer, else by string) and kept: ``labels[i]``
 is the id of node i in the file. Edge lists have one ``u v`` pair per line, separated by
-whitespace and/or commas; ``#`` starts a comment; blank lines are ignored; edges are
-undirected. A first line that names the columns (``source target``: fields that are not
-integers, above lines of integer ids) is a header: skipped, and said in a warning line; with
-names for ids (``alice bob``) a first line is an edge. Only regular files are read (a device
-or a named pipe never ends), and no more than their size. Self-loops and repeated edges are
-dropped, counted in the report and logged as one warning line (logger
-``sim.world.graph_files``), not errors. :func:`node_table` gives the mapping
-from agents back to the file's ids, which a run writes as ``nodes.parquet``. The parser works
-on the raw bytes with numpy (~0.2 s per 10^6 lines). Every problem with a file is a
-:class:`GraphFileError` with a one-line message naming the file.
+whitespace, tabs and/or commas; fields after the first two (a weight, NetworkX's
+``write_edgelist`` attributes ``{}``) are ignored: the model's layers are unweighted; ``#``
+and ``%`` start a comment (SNAP, KONECT); blank lines are ignored; edges are undirected. A
+first line that names the columns (``source target``: fields that are not integers, above
+lines of integer ids) is a header: skipped, and said in a warning line; with names for ids
+(``alice bob``) a first line is an edge. ``.gz``, ``.bz2``, ``.xz`` and ``.zst`` files are
+decompressed first. Parquet files (``.parquet``) are edge tables: columns ``source`` and
+``target`` when present, else the first two. Only regular files are read (a device or a named
+pipe never ends), and no more than their size. Self-loops and repeated edges are dropped,
+counted in the report and logged as one warning line (logger ``sim.world.graph_files``), not
+errors. :func:`node_table` gives the mapping from agents back to the file's ids, which a run
+writes as ``nodes.parquet``. A regular edge list (one separator, comments only at the top) is
+parsed by Arrow's C++ CSV reader (~0.03 s per 10^6 lines); any other by a numpy parser of the
+raw bytes (~0.2 s per 10^6 lines), which also finds the line of any error. Every problem with
+a file is a :class:`GraphFileError` with a one-line message naming the file.
 """
 
 from __future__ import annotations
@@ -40,9 +45,18 @@ __all__ = ["GraphFileError", "GraphFileReport", "edges_to_networkx", "networkx_t
 log = logging.getLogger(__name__)
 
 _GRAPHML_SUFFIXES = (".graphml", ".xml")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Compressed files by suffix: the codec that opens them.
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
+#: Bytes the fast path looks at to choose the separator and find the header and comments.
+_SNIFF = 1 << 16
 #: Bytes of an edge list parsed per block (see :func:`_chunks`).
 _CHUNK = 1 << 23
-_FORMAT = "expected 2: `u v` (whitespace or comma separated, # starts a comment)"
+_FORMAT = ("expected 2 or more: `u v` (whitespace or comma separated, # or % starts a "
+           "comment)")
+#: Column names that make a file's only line a header rather than an edge between two people.
+_HEADER_WORDS = {"source", "target", "from", "to", "src", "dst", "u", "v", "node1", "node2",
+                 "id1", "id2", "head", "tail"}
 
 
 @dataclass(frozen=True)
@@ -91,13 +105,24 @@ def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFi
     name = os.fspath(path)
     if not os.path.lexists(name):
         raise GraphFileError(name, "does not exist")
-    if name.lower().endswith(_GRAPHML_SUFFIXES):
+    kind = _kind(name)
+    if kind.endswith(_GRAPHML_SUFFIXES):
+        data = _read_bytes(name)
+        u, v, labels = _read_graphml(name, data)
+        header = None
+    elif kind.endswith(_PARQUET_SUFFIXES):
         _regular(name, os.stat(name) if os.path.exists(name) else None)
-        u, v, labels = _read_graphml(name)
+        u, v, labels = _read_parquet(name)
         header = None
     else:
-        u, v, labels, header = _parse_edgelist(name, _read_bytes(name))
+        data = _read_bytes(name)
+        found = _fast_edgelist(data)
+        u, v, labels, header = found if found is not None else _parse_edgelist(name, data)
     n = labels.size
+    if (u.size == 1 and labels.dtype == object
+            and {str(x).lower() for x in labels} <= _HEADER_WORDS):
+        raise GraphFileError(name, f"has a header (`{labels[u[0]]} {labels[v[0]]}`) and no "
+                             "edges; expected one `u v` pair per line after it")
     edges = canonical_edges(u, v, n)
     loops = int(np.count_nonzero(u == v))
     if edges.size == 0:
@@ -236,14 +261,41 @@ def _read_bytes(name: str) -> bytes:
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         try:
-            return f.read(info.st_size)
+            data = f.read(info.st_size)
         except OSError as e:
             raise GraphFileError(name, f"cannot be read ({e.strerror or e})") from None
+    codec = _COMPRESSED.get(os.path.splitext(name.lower())[1])
+    return data if codec is None else _decompress(name, data, codec)
 
 
-def _read_graphml(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _kind(name: str) -> str:
+    """The file's name without a compression suffix, lower case (``g.csv.gz`` -> ``g.csv``)."""
+    lower = name.lower()
+    root, ext = os.path.splitext(lower)
+    return root if ext in _COMPRESSED else lower
+
+
+def _decompress(name: str, data: bytes, codec: str) -> bytes:
+    """The bytes of a compressed file, decompressed (xz by Python's lzma, others by Arrow)."""
+    import lzma  # noqa: PLC0415 - compressed files only
+
+    import pyarrow as pa  # noqa: PLC0415 - compressed files only
+
     try:
-        g = nx.read_graphml(name)
+        if codec == "xz":
+            return lzma.decompress(data)
+        with pa.CompressedInputStream(pa.BufferReader(data), codec) as stream:
+            return stream.read()
+    except (OSError, lzma.LZMAError, pa.ArrowException, EOFError, ValueError) as e:
+        raise GraphFileError(name, f"is not a complete {codec} file ({e}); expected a "
+                             f"{codec}-compressed edge list") from None
+
+
+def _read_graphml(name: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import io  # noqa: PLC0415 - GraphML only
+
+    try:
+        g = nx.read_graphml(io.BytesIO(data))
     except PermissionError:
         raise GraphFileError(name, "cannot be read (permission denied)") from None
     except (ET.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError,
@@ -254,6 +306,111 @@ def _read_graphml(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if g.number_of_nodes() == 0:
         raise GraphFileError(name, "has no edges; the GraphML graph has no nodes")
     return _graph_pairs(g)
+
+
+def _read_parquet(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An edge table: columns ``source`` and ``target`` when present, else the first two."""
+    import pyarrow as pa  # noqa: PLC0415 - Parquet files only
+    import pyarrow.parquet as pq  # noqa: PLC0415 - Parquet files only
+
+    try:
+        schema = pq.read_schema(name)
+        names = (["source", "target"] if {"source", "target"} <= set(schema.names)
+                 else schema.names[:2])
+        if len(names) < 2:
+            raise GraphFileError(name, f"has {len(names)} column(s); expected an edge table "
+                                 "with columns source and target (or two columns)")
+        table = pq.read_table(name, columns=names)
+    except PermissionError:
+        raise GraphFileError(name, "cannot be read (permission denied)") from None
+    except (OSError, pa.ArrowException) as e:
+        raise GraphFileError(name, f"does not read as Parquet ({e}); expected a Parquet "
+                             "edge table") from None
+    if table.num_rows == 0:
+        raise GraphFileError(name, "has no edges; the edge table has no rows")
+    return _columns_to_pairs(name, table.column(0), table.column(1))
+
+
+def _columns_to_pairs(name: str, a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node indices of both ends and the labels, from two Arrow columns of ids."""
+    import pyarrow as pa  # noqa: PLC0415 - tables only
+    import pyarrow.compute as pc  # noqa: PLC0415 - tables only
+
+    if a.null_count or b.null_count:
+        raise GraphFileError(name, "has an empty id; expected an id at both ends of every edge")
+    if pa.types.is_integer(a.type) and pa.types.is_integer(b.type):
+        ids = np.empty(2 * len(a), dtype=np.int64)
+        ids[0::2] = a.to_numpy().astype(np.int64, copy=False)
+        ids[1::2] = b.to_numpy().astype(np.int64, copy=False)
+        labels, index = _relabel_ints(ids)
+        return index[0::2], index[1::2], labels
+    a, b = pc.cast(a, pa.string()), pc.cast(b, pa.string())
+    if pc.any(pc.equal(pc.utf8_length(a), 0)).as_py() or pc.any(
+            pc.equal(pc.utf8_length(b), 0)).as_py():
+        raise GraphFileError(name, "has an empty id; expected an id at both ends of every edge")
+    both = pa.chunked_array(a.chunks + b.chunks).combine_chunks().dictionary_encode()
+    words = np.array([w.encode("utf-8") for w in both.dictionary.to_pylist()])
+    order = np.argsort(words, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    labels, index = _relabel_words(words[order])
+    index = index[rank[both.indices.to_numpy(zero_copy_only=False)]]
+    return index[:len(a)], index[len(a):], labels
+
+
+def _fast_edgelist(data: bytes
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, str] | None] | None:
+    """A regular edge list read by Arrow's CSV reader, or None to let the numpy parser read it.
+
+    Regular: UTF-8, comment lines (``#``, ``%``) only at the top, then (perhaps a header and)
+    lines of the same number (2 or more) of fields separated by one tab, one comma or one
+    space. Anything else (a comment at a line's end, runs of spaces, ragged lines, a header
+    above names...) returns None; so does any error, which the numpy parser then reports with
+    its line.
+    """
+    import pyarrow as pa  # noqa: PLC0415 - edge lists only
+    import pyarrow.csv as pacsv  # noqa: PLC0415 - edge lists only
+
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    head = data[skip:skip + _SNIFF]
+    lines = head.split(b"\n")[:-1] if len(data) > skip + _SNIFF else head.split(b"\n")
+    top = 0
+    while top < len(lines) and lines[top].lstrip()[:1] in (b"#", b"%"):
+        top += 1
+    body = [line.rstrip(b"\r") for line in lines[top:top + 50] if line.strip()]
+    if len(body) < 2 or any(c in b"".join(body) for c in (b"#", b"%", b'"')):
+        return None
+    for sep in (b"\t", b",", b" "):
+        if sep in body[1]:
+            break
+    else:
+        return None
+    if b"  " in b"".join(body) or any(line.startswith(sep) or line.endswith(sep)
+                                       for line in body):
+        return None
+    header = _header(data, skip)
+    rows = top if header is None else header[1]      # the header's line: comments above it
+    fields = body[1 if header is not None else 0].count(sep) + 1
+    if fields < 2:
+        return None
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(memoryview(data)[skip:]),
+            read_options=pacsv.ReadOptions(skip_rows=rows, autogenerate_column_names=True,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep.decode(), quote_char=False,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(include_columns=["f0", "f1"]))
+        a, b = table.column("f0"), table.column("f1")
+        if not all(t.type in (pa.int64(), pa.string()) for t in (a, b)):
+            return None       # other inferred types (floats, dates...) read as the text says
+        u, v, labels = _columns_to_pairs("", a, b)
+    except (pa.ArrowException, GraphFileError, ValueError):
+        return None
+    if (header is not None and labels.dtype == object and isinstance(labels[0], str)
+            and not _named_columns(header[2])):
+        return None           # names for ids: the numpy parser reads the first line as an edge
+    return u, v, labels, None if header is None else (header[1], header[2])
 
 
 def _graph_pairs(g: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -274,13 +431,19 @@ def _is_int(token: bytes) -> bool:
     return token.lstrip(b"+-").isdigit()
 
 
+def _named_columns(text: str) -> bool:
+    """Whether a header line's fields are all column names (:data:`_HEADER_WORDS`)."""
+    return {f.lower() for f in text.split()} <= _HEADER_WORDS
+
+
 def _header(data: bytes, skip: int, window: int = 1 << 16) -> tuple[int, int, str] | None:
     """A header line (``source target``) at the top of an edge list, or None.
 
-    The first line with fields is a header when one of its fields is not an integer while
-    every field of the next line with fields is one: a file of integer ids whose first line
-    names its columns. A file with names for ids (``alice bob``) has no header this way; its
-    first line is an edge. Only the first ``window`` bytes are looked at.
+    The first line with fields is a header when both its first two fields are column names
+    (:data:`_HEADER_WORDS`: ``source target``, ``from to``...), or when one of them is not an
+    integer while the next line's are: a file of integer ids whose first line names its
+    columns. Otherwise, in a file with names for ids (``alice bob``), the first line is an
+    edge. Only the first ``window`` bytes are looked at.
 
     Returns:
         ``(offset just after the header line, its 1-based line number, its text)``.
@@ -291,12 +454,16 @@ def _header(data: bytes, skip: int, window: int = 1 << 16) -> tuple[int, int, st
         stop = data.find(b"\n", pos, end)
         stop = end if stop < 0 else stop + 1
         line += 1
-        fields = data[pos:stop].split(b"#", 1)[0].replace(b",", b" ").split()
+        # the ids: the first two fields (a weight or attributes may follow)
+        fields = (data[pos:stop].split(b"#", 1)[0].split(b"%", 1)[0].replace(b",", b" ")
+                  .split()[:2])
         if fields:
             if found is None:
                 if all(map(_is_int, fields)):
                     return None
                 found = (stop, line, b" ".join(fields).decode("utf-8", "replace"))
+                if {f.decode("utf-8", "replace").lower() for f in fields} <= _HEADER_WORDS:
+                    return found
             else:
                 return found if all(map(_is_int, fields)) else None
         pos = stop
@@ -325,7 +492,8 @@ def _parse_edgelist(name: str, data: bytes
     if header is not None:
         after, line, text = header
         u, v, labels = _parse_ids(name, data, after, line)
-        if labels.dtype != object or not isinstance(labels[0], str):
+        if (labels.dtype != object or not isinstance(labels[0], str)
+                or _named_columns(text)):
             return u, v, labels, (line, text)
     return (*_parse_ids(name, data, skip, 0), None)
 
@@ -368,17 +536,18 @@ def _chunks(name: str, data: bytes, skip: int, line0: int = 0):
         stop = size if stop < 0 else stop + 1
         buf = np.frombuffer(data, dtype=np.uint8, count=stop - pos, offset=pos)
         newlines = np.flatnonzero(buf == ord("\n"))
-        hashes = np.flatnonzero(buf == ord("#"))
+        hashes = np.flatnonzero((buf == ord("#")) | (buf == ord("%")))
         if hashes.size:
             buf = _blank_comments(buf, hashes, newlines)
-        # Whitespace, control bytes and commas all separate fields; a UTF-8 multi-byte
-        # sequence never contains a byte <= 0x20, so ids in any script stay whole.
-        sep = (buf <= 0x20) | (buf == ord(","))
-        tok, pad = ~sep, np.concatenate(([True], sep, [True]))
-        starts = np.flatnonzero(tok & pad[:-2])
-        ends = np.flatnonzero(tok & pad[2:]) + 1
-        fields = np.bincount(np.searchsorted(newlines, starts), minlength=newlines.size + 1)
-        wrong = np.flatnonzero((fields != 0) & (fields != 2))
+        sep, starts, ends, fields = _fields(buf, newlines)
+        extra = np.flatnonzero(fields > 2)
+        if extra.size:
+            # fields after the first two are ignored: blank them like a comment
+            line = np.searchsorted(newlines, starts)
+            first = np.searchsorted(line, extra)          # each such line's first token
+            buf = _blank_comments(buf, starts[first + 2], newlines)
+            sep, starts, ends, fields = _fields(buf, newlines)
+        wrong = np.flatnonzero(fields == 1)
         if wrong.size:
             k = int(fields[wrong[0]])
             raise GraphFileError(name, f"has {k} field{'s' * (k != 1)}; {_FORMAT}",
@@ -386,6 +555,21 @@ def _chunks(name: str, data: bytes, skip: int, line0: int = 0):
         if starts.size:
             yield buf, sep, starts, ends
         pos, line0 = stop, line0 + newlines.size
+
+
+def _fields(buf: np.ndarray, newlines: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Separator mask, token starts and ends, and the number of fields of each line.
+
+    Whitespace, control bytes and commas all separate fields; a UTF-8 multi-byte sequence
+    never contains a byte <= 0x20, so ids in any script stay whole.
+    """
+    sep = (buf <= 0x20) | (buf == ord(","))
+    tok, pad = ~sep, np.concatenate(([True], sep, [True]))
+    starts = np.flatnonzero(tok & pad[:-2])
+    ends = np.flatnonzero(tok & pad[2:]) + 1
+    fields = np.bincount(np.searchsorted(newlines, starts), minlength=newlines.size + 1)
+    return sep, starts, ends, fields
 
 
 def _chunk_ints(buf: np.ndarray, sep: np.ndarray, starts: np.ndarray,
