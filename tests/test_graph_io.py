@@ -163,10 +163,10 @@ def test_no_edges(tmp_path, content):
 
 
 @pytest.mark.parametrize("content, fragment", [
-    ("1 2\n2 3\n3 4 0.5\n", "line 3 has 3 fields; expected 2: `u v`"),
-    ("# c\n1 2\n7\n", "line 3 has 1 field; expected 2: `u v`"),
-    ("1,2,3\n", "line 1 has 3 fields"),
-    ("1 2\n\n\n2 3 # x\n4 5 6 # y\n", "line 5 has 3 fields"),
+    ("1 2\n2 3\n3\n", "line 3 has 1 field; expected 2 or more: `u v`"),
+    ("# c\n1 2\n7\n", "line 3 has 1 field; expected 2 or more: `u v`"),
+    ("1\n", "line 1 has 1 field"),
+    ("1 2\n\n\n2 3 # x\n4 # y\n", "line 5 has 1 field"),
 ])
 def test_wrong_number_of_fields(tmp_path, content, fragment):
     assert fragment in _error(_write(tmp_path, "g.txt", content))
@@ -262,8 +262,11 @@ def test_block_boundaries_do_not_change_the_result(tmp_path, monkeypatch):
     parts = read_graph(path)
     assert np.array_equal(whole[0], parts[0]) and np.array_equal(whole[1], parts[1])
     assert whole[2] == parts[2]
-    bad = _write(tmp_path, "bad.txt", "1 2\n" * 30 + "1 2 3\n")
-    assert "line 31 has 3 fields" in _error(bad)
+    bad = _write(tmp_path, "bad.txt", "1 2\n" * 30 + "1 2 3\n" + "4\n")
+    assert "line 32 has 1 field" in _error(bad)
+    # a third field is ignored in every block, however the blocks cut the file
+    extra = _write(tmp_path, "extra.txt", "".join(f"{i} {i + 1} {{}}\n" for i in range(40)))
+    assert read_graph(extra)[2].n_edges == 40
 
 
 # --- node ids in a run's outputs -------------------------------------------------------------
@@ -372,24 +375,29 @@ def test_a_header_line_above_integer_ids_is_skipped_and_said(tmp_path, caplog, t
 
 
 def test_names_as_ids_keep_their_first_line_as_an_edge(tmp_path, caplog):
-    path = _write(tmp_path, "g.txt", "source target\nalice bob\nbob source\n")
+    path = _write(tmp_path, "g.txt", "carol dave\nalice bob\nbob carol\n")
     with caplog.at_level("WARNING", logger="sim.world.graph_files"):
         edges, labels, report = read_graph(path)
     assert report.header is None and caplog.records == []
-    assert labels.tolist() == ["alice", "bob", "source", "target"] and report.n_edges == 3
+    assert labels.tolist() == ["alice", "bob", "carol", "dave"] and report.n_edges == 3
+    # unless it names the columns: a CSV edge table of names
+    path = _write(tmp_path, "t.csv", "Source,Target\nalice,bob\nbob,carol\n")
+    _, labels, report = read_graph(path)
+    assert report.header == (1, "Source Target") and labels.tolist() == ["alice", "bob",
+                                                                         "carol"]
 
 
 def test_a_header_above_a_later_name_is_an_edge_after_all(tmp_path):
     # integers on line 2 but a name further on: ids are names, the first line is an edge
-    path = _write(tmp_path, "g.txt", "source target\n1 2\n2 carol\n")
+    path = _write(tmp_path, "g.txt", "left right\n1 2\n2 carol\n")
     _, labels, report = read_graph(path)
-    assert report.header is None and set(labels.tolist()) == {"1", "2", "carol", "source",
-                                                              "target"}
+    assert report.header is None and set(labels.tolist()) == {"1", "2", "carol", "left",
+                                                              "right"}
 
 
 def test_line_numbers_after_a_header_stay_those_of_the_file(tmp_path):
-    assert "line 4 has 3 fields" in _error(_write(tmp_path, "g.txt",
-                                                  "# c\nsrc dst\n1 2\n2 3 4\n"))
+    assert "line 4 has 1 field" in _error(_write(tmp_path, "g.txt",
+                                                 "# c\nsrc dst\n1 2\n2\n"))
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "directory", "dangling link"])
@@ -406,3 +414,169 @@ def test_only_regular_files_are_read(tmp_path, kind):
     message = _error(path)
     assert ("not a regular file" in message if kind != "dangling link"
             else "symbolic link to a file that does not exist" in message)
+
+
+# -- formats, label alignment across layers, graphs from Python -----------------------------
+
+def _karate_files(tmp_path) -> dict[str, object]:
+    """The karate club graph in every format the reader takes, by file name."""
+    import bz2
+    import gzip
+    import lzma
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    g = nx.karate_club_graph()
+    plain = "".join(f"{u} {v}\n" for u, v in g.edges()).encode()
+    nx.write_edgelist(g, tmp_path / "networkx.txt")                  # `0 1 {'weight': 4}`
+    nx.write_edgelist(g, tmp_path / "networkx_nodata.txt", data=False)
+    nx.write_weighted_edgelist(g, tmp_path / "weighted.tsv", delimiter="\t")
+    nx.write_graphml(g, tmp_path / "karate.graphml")
+    _write(tmp_path, "snap.txt", "# Undirected graph\n# FromNodeId\tToNodeId\n"
+           + "".join(f"{u}\t{v}\n" for u, v in g.edges()))
+    _write(tmp_path, "konect.txt", "% sym unweighted\n% 78 34 34\n" + plain.decode())
+    _write(tmp_path, "table.csv", "source,target,weight\n"
+           + "".join(f"{u},{v},1.5\n" for u, v in g.edges()))
+    _write(tmp_path, "spaced.txt", "".join(f"  {u}   {v}  # trailing\n" for u, v in g.edges()))
+    _write(tmp_path, "g.txt.gz", gzip.compress(plain))
+    _write(tmp_path, "g.txt.bz2", bz2.compress(plain))
+    _write(tmp_path, "g.txt.xz", lzma.compress(plain))
+    with pa.CompressedOutputStream(str(tmp_path / "g.txt.zst"), "zstd") as out:
+        out.write(plain)
+    pq.write_table(pa.table({"weight": [1.0] * g.number_of_edges(),
+                             "source": [u for u, _ in g.edges()],
+                             "target": [v for _, v in g.edges()]}), tmp_path / "g.parquet")
+    pq.write_table(pa.table({"a": [str(u) for u, _ in g.edges()],
+                             "b": [str(v) for _, v in g.edges()]}), tmp_path / "names.parquet")
+    return g
+
+
+@pytest.mark.parametrize("name", ["networkx.txt", "networkx_nodata.txt", "weighted.tsv",
+                                  "karate.graphml", "snap.txt", "konect.txt", "table.csv",
+                                  "spaced.txt", "g.txt.gz", "g.txt.bz2", "g.txt.xz",
+                                  "g.txt.zst", "g.parquet", "names.parquet"])
+def test_every_format_reads_the_same_graph(tmp_path, name):
+    g = _karate_files(tmp_path)
+    edges, labels, report = read_graph(tmp_path / name)
+    expected = {frozenset((u, v)) for u, v in g.edges()}
+    assert {frozenset(int(x) for x in p) for p in _pairs(edges, labels)} == expected
+    assert report.n_nodes == 34 and report.n_edges == 78
+    assert report.header == ((1, "source target") if name == "table.csv" else None)
+
+
+def test_the_fast_reader_and_the_numpy_parser_agree(tmp_path):
+    rng = np.random.default_rng(3)
+    pairs = rng.integers(0, 5000, size=(20000, 2))
+    text = "# comment\n" + "".join(f"{a}\t{b}\t{w}\n" for (a, b), w in
+                                   zip(pairs.tolist(), rng.random(20000).round(3), strict=True))
+    data = text.encode()
+    fast = gio._fast_edgelist(data)
+    assert fast is not None                                     # a regular file takes it
+    slow = gio._parse_edgelist("x", data)
+    for a, b in zip(fast[:3], slow[:3], strict=True):
+        assert np.array_equal(a, b)
+    # irregular: comments at the ends of lines, runs of spaces, ragged lines
+    assert gio._fast_edgelist(b"0 1 # a\n1 2\n2 3\n") is None
+    assert gio._fast_edgelist(b"0  1\n1 2\n2 3\n") is None
+
+
+def _config(*extra):
+    from sim import load_config
+
+    return load_config(["steps=5", "output.chart=false", *extra])
+
+
+def _neighbours_by_label(model, k) -> dict:
+    """Each member's neighbours on layer ``k``, as file labels."""
+    layer = model.world.layers[k]
+    label_of = dict(zip(layer.members.tolist(), layer.labels.tolist(), strict=True))
+    return {label_of[a]: {label_of[b] for b in layer.indices[layer.indptr[a]:layer.indptr[a + 1]]
+                          .tolist()} for a in layer.members.tolist()}
+
+
+def test_two_layer_files_are_aligned_by_label(tmp_path):
+    from sim import simulate
+
+    # personal: a ring over p0..p9 and a..e; professional: a star over a..e and q0..q4
+    people = [f"p{i}" for i in range(10)] + list("abcde")
+    ring = [(people[i], people[(i + 1) % 15]) for i in range(15)]
+    star = [("a", x) for x in list("bcde") + [f"q{i}" for i in range(5)]]
+    personal = _write(tmp_path, "personal.txt", "".join(f"{u} {v}\n" for u, v in ring))
+    professional = _write(tmp_path, "professional.csv",
+                          "source,target\n" + "".join(f"{u},{v}\n" for u, v in star))
+    result = simulate(_config("network.personal.generator=file",
+                              f"network.personal.path={personal}",
+                              "network.professional.generator=file",
+                              f"network.professional.path={professional}"))
+    model = result.model
+    assert model.n_agents == 20                  # the union: 15 + 10 - 5 in common
+    assert result.summary["n_agents"] == 20
+    by_label = [_neighbours_by_label(model, k) for k in (0, 1)]
+    expected = [nx.Graph(ring), nx.Graph(star)]
+    for got, graph in zip(by_label, expected, strict=True):
+        assert got == {u: set(graph[u]) for u in graph}
+    # one person on both layers is one agent
+    personal_layer, professional_layer = model.world.layers
+    agent_of = [dict(zip(lay.labels.tolist(), lay.members.tolist(), strict=True))
+                for lay in (personal_layer, professional_layer)]
+    for x in "abcde":
+        assert agent_of[0][x] == agent_of[1][x]
+    assert model.world.member.sum(axis=0).max() == 2
+    assert np.count_nonzero(model.world.member.all(axis=0)) == 5
+
+
+def test_n_is_taken_from_the_layer_files_and_a_smaller_n_is_refused(tmp_path):
+    from sim import simulate
+    from sim.config import ConfigError
+
+    ring = _write(tmp_path, "ring.txt", "".join(f"{i} {(i + 1) % 40}\n" for i in range(40)))
+    files = ("network.personal.generator=file", f"network.personal.path={ring}",
+             "network.professional.enabled=false")
+    assert simulate(_config(*files)).summary["n_agents"] == 40
+    assert simulate(_config(*files, "n=50")).summary["n_agents"] == 50   # 10 on no layer
+    with pytest.raises(ConfigError, match=r"n=39: is below the 40 people the layer files"):
+        simulate(_config(*files, "n=39"))
+
+
+def test_networkx_graphs_are_layers_aligned_by_label(tmp_path):
+    import pandas as pd
+
+    from sim import simulate, write_outputs
+
+    g1 = nx.les_miserables_graph()
+    g2 = nx.Graph()
+    g2.add_edges_from([("Valjean", "Javert"), ("Valjean", "Cosette"), ("Javert", "Thenardier"),
+                       ("Marius", "Cosette"), ("Enjolras", "Marius"), ("Someone", "Else")])
+    result = simulate(_config(), layers={"personal": g1, "professional": g2})
+    model = result.model
+    assert model.n_agents == len(set(g1) | set(g2)) == 79
+    for k, graph in enumerate((g1, g2)):
+        assert _neighbours_by_label(model, k) == {u: set(graph[u]) for u in graph}
+    write_outputs(result, tmp_path / "run")
+    nodes = pd.read_parquet(tmp_path / "run" / "nodes.parquet")
+    assert set(nodes["label"]) == set(g1) | set(g2)
+    # an explicit population: agents on no layer
+    more = simulate(_config(), layers={"personal": g1}, population=[*g1, "Nobody", "Else"])
+    assert more.model.n_agents == 79 and more.model.world.member.sum() == 77
+    with pytest.raises(ValueError, match="not in it"):
+        simulate(_config(), layers={"personal": g1}, population=["Valjean"])
+    with pytest.raises(ValueError, match="'personal', 'professional'"):
+        simulate(_config(), layers={"friends": g1})
+
+
+def test_a_small_graph_says_when_the_budget_outgrows_it(caplog):
+    from sim import simulate
+
+    karate = nx.karate_club_graph()
+    with caplog.at_level("WARNING", logger="mindshare"):
+        result = simulate(_config(), layers={"personal": karate})
+    assert "the brand seeded" in caplog.text and "of 34 agents" in caplog.text
+    assert result.summary["placements_capped"] == 0
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="mindshare"):
+        rich = simulate(_config("budget.total=100000"), layers={"personal": karate})
+    assert rich.summary["placements_capped"] > 0
+    assert "placed on all 34 members of the personal layer" in caplog.text
+    default = simulate(_config("n=3000"))
+    assert default.summary["placements_capped"] == 0

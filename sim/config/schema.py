@@ -153,8 +153,10 @@ class LayerConfig:
     generator: Generator = _f(Generator.community_small_world,
                               "Graph family: community_small_world (clustered, communities), "
                               "preferential_attachment (hubs, company clusters) or file.")
-    path: str | None = _f(None, "Edge list or GraphML file when generator=file; its nodes "
-                          "are the layer's members (relabelled 0..n-1, mapping kept).")
+    path: str | None = _f(None, "Graph file when generator=file (edge list, CSV, Parquet or "
+                          "GraphML; .gz/.bz2/.xz/.zst read): its nodes are the layer's "
+                          "members, one agent per label across all layer files (the same "
+                          "label on two files is one person); mapping in nodes.parquet.")
     mean_degree: int = _f(10, "community_small_world: ring-lattice degree k (even).",
                           lo=2, hi=MAX_DEGREE, unit="edges per node", kind="even",
                           hi_source=_DEGREE_WHY,
@@ -634,7 +636,9 @@ class Config:
                          "replicates to keep overhead low (README, Sweeps).", lo=1, hi=100_000,
                          hi_source="assumption: 1e5 replicates give a proportion to +-0.3 "
                          "percentage points (95%)")
-    n: int = _f(10_000, "Number of agents (ignored when graph is set: n = nodes in the file).",
+    n: int = _f(10_000, "Number of agents (ignored when graph is set: n = nodes in the file; "
+                "left at 10000 with layer files: n = the labels they name; a smaller n is "
+                "refused, a larger one adds agents without a label).",
                 lo=2, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
     steps: int = _f(60, "Horizon (a cap in independent_cascade mode).", lo=1,
                     hi=MAX_STEPS, unit="steps (days)", hi_source=_STEPS_WHY)

@@ -11,6 +11,7 @@ the phases hand what they compute to the next ones as arguments (:class:`Session
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -51,6 +52,8 @@ from sim.world.population import World, stack_worlds
 #: keep growing): the window does not see a post's whole audience, it sees every post's
 #: first 15 days, which is what makes early and late posts comparable.
 AUDIENCE_WINDOW = 15
+
+log = logging.getLogger("mindshare")
 
 
 class Sessions(NamedTuple):
@@ -181,6 +184,9 @@ class BrandModel(ModelBase):
         self._brand_seen = np.zeros((self.n_runs, len(self.channels)), dtype=np.int64)
         self._brand_success = np.zeros((self.n_runs, len(self.channels)), dtype=np.int64)
         self._examined = np.zeros(self.n_runs, dtype=np.int64)
+        #: per run, placements of a post on a layer that took every member they could
+        #: (the layer too small for the money): ``placements_capped`` in the summary
+        self.placements_capped = np.zeros(self.n_runs, dtype=np.int64)
         # per run, the members of each layer (own ids), for the loyalty gauges
         self._layer_members: list[list[np.ndarray]] | None = None
         if self.n_runs == 1:
@@ -310,13 +316,16 @@ class BrandModel(ModelBase):
             if cfg.strategy.seeding is Seeding.kcore and cores[k] is None:
                 cores[k] = k_core_numbers(layer)
             cheapest = cfg.budget.ambassador if self._perk else self._price_cfg[k].base
-            order = seed_order(cfg.strategy.seeding, layer, int(money[k] // cheapest) + 1,
+            wanted = int(money[k] // cheapest) + 1
+            order = seed_order(cfg.strategy.seeding, layer, wanted,
                                rng=streams["seeding"], loyalty=self.loyalty[rows],
                                shares=self.past_shares[rows], core=cores[k], taken=taken)
             followers = layer.degree()[order]
             prices = (np.full(order.size, cfg.budget.ambassador) if self._perk
                       else placement_price(self._price_cfg[k], followers))
             n = affordable(prices, float(money[k]))
+            if n == order.size < wanted:
+                self._capped(r, post, layer, wanted, order.size)
             ledger.buy_placements(prices[:n], tier_of(followers[:n]), perk=self._perk)
             left -= float(prices[:n].sum())
             chosen = np.sort(order[:n])
@@ -326,6 +335,19 @@ class BrandModel(ModelBase):
         if not agents:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8)
         return np.concatenate(agents), np.concatenate(layers)
+
+    def _capped(self, r: int, post: int, layer, wanted: int, placed: int) -> None:
+        """Count a post placed on every member of a layer its money could still pay for.
+
+        The money it could not spend goes on to the next layer and the next posts; the first
+        time in a run it happens, a warning says so (``placements_capped`` in the summary).
+        """
+        if self.placements_capped[r] == 0:
+            log.warning("post %d placed on all %d members of the %s layer it could (its "
+                        "money would buy about %d placements): the layer is smaller than the "
+                        "budget; the rest goes to the next layer and posts", post, placed,
+                        layer.name, wanted - 1)
+        self.placements_capped[r] += 1
 
     def _deliver_owned(self, post: int, r: int) -> None:
         """Owned-channel members get the post directly, whatever their feeds do (C8).
@@ -680,6 +702,7 @@ class BrandModel(ModelBase):
         run._brand_seen = self._brand_seen[r:r + 1].copy()
         run._brand_success = self._brand_success[r:r + 1].copy()
         run._examined = np.zeros(1, dtype=np.int64)
+        run.placements_capped = self.placements_capped[r:r + 1].copy()
         run._layer_members = None if self._layer_members is None else [self._layer_members[r]]
         run.edges_examined = int(self._examined[r])
         run.recorder = self.recorder.columns_of(slice(r * channels, (r + 1) * channels),

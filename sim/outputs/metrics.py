@@ -254,6 +254,7 @@ def summarise(model) -> dict[str, float | int | str]:
     if model.mode is Mode.full:
         out.update(loyalty_outcomes(model))
         out.update(money_outcomes(model, reached, engaged))
+        out["placements_capped"] = int(model.placements_capped[0])
     return out
 
 

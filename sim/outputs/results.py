@@ -8,12 +8,14 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import logging
 import os
 import platform
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -37,7 +39,13 @@ from sim.outputs.rundir import SUMMARY, write_complete
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.graph_files import node_table
-from sim.world.population import World, build_world, shared_world
+from sim.world.population import World, build_world, shared_world, world_from_graphs
+
+#: Share of the agents seeded above which a run warns that its reach is mostly placements (an
+#: assumption: half is where a reach figure stops saying anything about the spread).
+SEEDED_WARNING = 0.5
+
+log = logging.getLogger("mindshare")
 
 #: The most runs advanced together by :func:`simulate_batch` (a job's replicates, usually
 #: fewer): beyond a few dozen the step's shared cost is already spread thin.
@@ -128,6 +136,7 @@ def versions() -> dict[str, str]:
 
 
 def simulate(config: Config, *, world: World | None = None,
+             layers: Mapping[str, Any] | None = None, population: Iterable | None = None,
              progress: Progress | None = None) -> Result:
     """Build the world (unless given), run the model to its end and collect the results.
 
@@ -136,10 +145,23 @@ def simulate(config: Config, *, world: World | None = None,
             changed after loading raises :class:`~sim.config.ConfigError`.
         world: a prebuilt world to reuse, e.g. across replicates of a benchmark; it must have
             been built from the same network settings.
+        layers: NetworkX graphs as the layers, ``{"personal": G1, "professional": G2}``
+            (either alone, or ``{"graph": G}``), aligned by node label: one agent per label,
+            a member of the layers whose graph has it (:func:`sim.world.world_from_graphs`).
+            The run's ``n`` becomes the number of agents, and ``nodes.parquet`` maps agents
+            to labels.
+        population: with ``layers``, the labels of all the agents, when some are on no layer.
         progress: where progress lines go; by default the ``mindshare`` logger when
             ``output.progress`` is set (see :mod:`sim.progress`).
     """
     validate(config)    # a Config changed after it was made is checked again, in one line
+    if layers is not None:
+        if world is not None:
+            raise ValueError("give the run either a world or layers, not both")
+        world = world_from_graphs(config, layers, population=population)
+        config = dataclasses.replace(config, n=world.n)
+    elif population is not None:
+        raise ValueError("population goes with layers")
     if progress is None and config.output.progress:
         progress = Progress()
     t0 = time.perf_counter()
@@ -213,6 +235,11 @@ def _collect(config: Config, model: ModelBase, timing: dict[str, float]) -> Resu
     }
     summary.update(summarise(model))
     summary.update(summarise_facts(model))
+    if summary.get("seeded", 0) >= SEEDED_WARNING * summary["n_agents"]:
+        log.warning("the brand seeded %d of %d agents (%.0f%%): reach mostly counts the "
+                    "placements, not the spread; a larger network or a smaller budget lets "
+                    "the spread show", summary["seeded"], summary["n_agents"],
+                    100 * summary["seeded"] / summary["n_agents"])
     summary.update({f"version_{k}": v for k, v in versions().items()})
     names = list(model.channels)
     coded = {"layer": names, "origin": names}

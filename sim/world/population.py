@@ -6,19 +6,24 @@ changing one layer's parameters leaves the other layer and the population unchan
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import networkx as nx
 import numpy as np
 
 from sim.config import Config, ConfigError, Generator, LayerConfig, TopicConfig
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.generators import community_small_world, preferential_attachment
-from sim.world.graph_files import read_graph
+from sim.world.graph_files import networkx_to_edges, read_graph
 from sim.world.layer import Layer
 from sim.world.topics import TopicLayer, follow_topics
+
+log = logging.getLogger("mindshare")
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,9 +155,21 @@ def build_world(config: Config, streams: Streams, *, progress: Progress | None =
         return World(n=n, layers=(layer,), member=np.ones((1, n), dtype=bool),
                      **traits(config, n, streams["population"]))
 
-    n = config.n
     specs = [(name, getattr(config.network, name)) for name in ("personal", "professional")]
     specs = [(name, spec) for name, spec in specs if spec.enabled]
+    files = {name: read_graph(spec.path)[:2] for name, spec in specs
+             if spec.generator is Generator.file}
+    n, agents = config.n, None
+    if files:
+        # one agent per label named in any layer file, whatever the file: a multiplex
+        agents = agent_labels([labels for _, labels in files.values()])
+        if config.n == DEFAULT_N:
+            n = agents.size
+        elif config.n < agents.size:
+            raise ConfigError("n", config.n, f"is below the {agents.size:,} people the layer "
+                              f"files name ({', '.join(files)}); leave n out (it is taken "
+                              f"from the files) or set n >= {agents.size}")
+        _warn_disjoint(files, config)
     rng_pop = streams["population"]
     # One uniform per agent and layer, drawn for both layers whatever is enabled, so that
     # switching a layer off does not move the other layer's members.
@@ -163,7 +180,12 @@ def build_world(config: Config, streams: Streams, *, progress: Progress | None =
         row = 0 if name == "personal" else 1
         members = np.flatnonzero(u[row] < spec.membership)
         progress.begin()
-        layers.append(_build_layer(name, spec, members, n, streams[name]))
+        if name in files:
+            edges, labels = files[name]
+            layers.append(Layer.from_edges(name, edges, label_positions(agents, labels), n,
+                                           labels=labels))
+        else:
+            layers.append(_build_layer(name, spec, members, n, streams[name]))
         progress.built(f"the {name} layer: {members.size:,} members, "
                        f"{layers[-1].n_edges:,} edges")
     people = traits(config, n, rng_pop)
@@ -198,6 +220,117 @@ def traits(config: Config, n: int, rng: np.random.Generator) -> dict[str, np.nda
     return {"loyalty": loyalty, "drivers": drivers}
 
 
+#: ``n`` when no value is given (the schema's default). With layers read from files, this
+#: value means "as many agents as the files name"; any other value must agree with them.
+DEFAULT_N: int = Config.__dataclass_fields__["n"].default
+
+#: Layer names a world built from graphs may use: each takes its settings from
+#: ``network.<name>`` (``graph``: one layer, ``network.personal``'s settings).
+GRAPH_LAYERS = ("personal", "professional")
+
+
+def agent_labels(labels: Sequence[np.ndarray], population: Iterable | None = None
+                 ) -> np.ndarray:
+    """The agents of a world whose layers name their nodes: one per distinct label, sorted.
+
+    Labels are compared as :func:`sim.world.graph_files.read_graph` gives them: integers
+    (int64) when every layer's are, else strings (an integer label ``7`` is the string
+    ``"7"`` then). Agent ``i`` is the ``i``-th label in sorted order (numeric for integers).
+
+    Args:
+        labels: each layer's node labels.
+        population: all the agents' labels, when some are on no layer; it must contain every
+            layer's labels.
+
+    Raises:
+        ValueError: a layer names someone outside ``population``, or ``population`` repeats
+            a label.
+    """
+    parts = [np.asarray(part) for part in labels]
+    if population is not None:
+        given = np.asarray(list(population))
+        if given.dtype.kind in "iu" or given.dtype == bool:
+            given = given.astype(np.int64)
+        parts_all = [*parts, given]
+    else:
+        parts_all = parts
+    ints = all(part.dtype == np.int64 for part in parts_all)
+    union = np.unique(np.concatenate([part if ints else part.astype(str)
+                                      for part in parts_all]))
+    if population is not None:
+        people = given if ints else given.astype(str)
+        if np.unique(people).size != people.size:
+            raise ValueError(f"population: {people.size} labels, only "
+                             f"{np.unique(people).size} distinct")
+        if union.size > people.size:
+            outside = np.setdiff1d(union, people)
+            raise ValueError(f"population: {outside.size} label(s) on a layer are not in it, "
+                             f"e.g. {outside[0]!r}")
+    return union if ints else union.astype(object)
+
+
+def label_positions(agents: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The agent index of each label (every label is one of ``agents``, sorted)."""
+    if agents.dtype == np.int64:
+        return np.searchsorted(agents, np.asarray(labels, dtype=np.int64))
+    return np.searchsorted(agents.astype(str), np.asarray(labels).astype(str))
+
+
+def world_from_graphs(config: Config, graphs: Mapping[str, nx.Graph], *,
+                      population: Iterable | None = None,
+                      streams: Streams | None = None) -> World:
+    """A world whose layers are NetworkX graphs, aligned by node label.
+
+    The agents are the union of the graphs' nodes (or ``population``), one per label, sorted
+    (:func:`agent_labels`); an agent is a member of a layer when it is a node of its graph,
+    and its neighbours there are the graph's. Nodes may be any hashable labels whose
+    strings differ (``1`` and ``"1"`` cannot both be nodes). Traits are drawn as for any
+    world, from the ``population`` stream of ``config``'s seed and replicate.
+
+    Args:
+        config: the run's config (its ``n`` is not used: the graphs say how many agents).
+        graphs: ``{"personal": G1, "professional": G2}``, either, or ``{"graph": G}``.
+        population: labels of all the agents, when some are on no layer.
+        streams: the run's streams; ``Streams(config.seed, config.replicate)`` by default.
+
+    Raises:
+        ValueError: an unknown layer name, an empty graph, or labels outside ``population``.
+    """
+    names = list(graphs)
+    if not names or not (set(names) <= set(GRAPH_LAYERS) or names == ["graph"]):
+        raise ValueError(f"layers: {names}; expected 'personal', 'professional' or both, or "
+                         "'graph' alone")
+    named = []
+    for name in [n for n in (*GRAPH_LAYERS, "graph") if n in graphs]:
+        edges, labels = networkx_to_edges(graphs[name])
+        if labels.size == 0:
+            raise ValueError(f"layers: the {name!r} graph has no nodes")
+        named.append((name, edges, labels))
+    agents = agent_labels([labels for _, _, labels in named], population)
+    n = agents.size
+    streams = streams or Streams(config.seed, config.replicate)
+    layers = [Layer.from_edges(name, edges, label_positions(agents, labels), n, labels=labels)
+              for name, edges, labels in named]
+    member = np.zeros((len(layers), n), dtype=bool)
+    for k, layer in enumerate(layers):
+        member[k, layer.members] = True
+    return World(n=n, layers=tuple(layers), member=member,
+                 **traits(config, n, streams["population"]))
+
+
+def _warn_disjoint(files: Mapping[str, tuple[np.ndarray, np.ndarray]], config: Config) -> None:
+    """Warn when two layer files name no one in common while sharers cross-post."""
+    if len(files) < 2 or config.network.crosspost <= 0:
+        return
+    (a, (_, la)), (b, (_, lb)) = list(files.items())[:2]
+    ints = la.dtype == np.int64 and lb.dtype == np.int64
+    common = np.intersect1d(la if ints else la.astype(str), lb if ints else lb.astype(str))
+    if common.size == 0:
+        log.warning("layer files: no agent is on both the %s and the %s layer (no label in "
+                    "common), so network.crosspost=%s never applies", a, b,
+                    config.network.crosspost)
+
+
 def single_layer_world(layer: Layer, config: Config | None = None, *,
                        rng: np.random.Generator | None = None) -> World:
     """A world of one layer whose members are the whole population (tests, benchmarks)."""
@@ -211,15 +344,6 @@ def _build_layer(name: str, spec: LayerConfig, members: np.ndarray, n: int,
                  rng: np.random.Generator) -> Layer:
     key = f"network.{name}"
     size = members.size
-    if spec.generator is Generator.file:
-        edges, labels, _ = read_graph(spec.path)
-        if len(labels) > n:
-            raise ConfigError(f"{key}.path", spec.path,
-                              f"has {len(labels)} nodes but n={n}; raise n to at least "
-                              f"{len(labels)}")
-        # The file's nodes become a random subset of the population of the file's size.
-        members = np.sort(rng.choice(n, size=len(labels), replace=False))
-        return Layer.from_edges(name, edges, members, n, labels=labels)
     if spec.generator is Generator.community_small_world:
         if size <= spec.mean_degree:
             raise ConfigError(f"{key}.mean_degree", spec.mean_degree,
