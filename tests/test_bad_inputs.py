@@ -173,11 +173,11 @@ CASES = [
          "network.personal.generator='tree': Invalid value 'tree', expected one of "
          "[community_small_world, preferential_attachment, file]", config=True),
     Case("unknown key", ("foo=1",), r"foo='1': unknown key; known keys here: name, mode, "
-         r"seed, .*\bn, steps, graph, p, seeds, network, .*strategy, output", regex=True,
+         r"seed, .*\bn, steps, graph, p, multiplex, seeds, network, .*strategy, output", regex=True,
          config=True),
     Case("unknown nested key", ("network.personal.foo=1",),
          r"network.personal.foo='1': unknown key; known keys here: enabled, membership, "
-         r"generator, path, mean_degree, .*receptivity", regex=True, config=True),
+         r"generator, path, p, mean_degree, .*receptivity", regex=True, config=True),
     Case("unknown strategy", ("strategy=nope",),
          f"strategy='nope': unknown strategy; available: {STRATEGIES}", config=True),
     Case("unknown experiment", ("experiment=nope",),

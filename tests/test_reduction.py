@@ -215,3 +215,39 @@ def test_on_a_graph_file_row_r_is_the_run_of_replicate_r(tmp_path):
     for row in batch.itertuples():
         run = simulate(dataclasses.replace(config, replicate=row.replicate)).summary
         assert (row.engaged, row.steps) == (run["engaged"], run["steps"])
+
+
+@pytest.mark.parametrize("kind", ["single", "two layers"])
+def test_multiplex_cascades_are_the_models_and_share_on_every_layer(kind):
+    world = _world(kind)
+    config = load_config(["experiment=independent_cascade", "p=0.12", "seeds=3", "seed=4",
+                          "multiplex=true", "network.professional.p=0.3"])
+    batch = independent_cascades(config, range(6), world=world)
+    for row in batch.itertuples():
+        model = CascadeModel(dataclasses.replace(config, replicate=row.replicate),
+                             world=world).run()
+        assert (row.engaged + 3, row.steps, row.edges_examined) == (
+            int(model.activated.sum()), model.t, model.edges_examined)
+    result = simulate(dataclasses.replace(config, replicate=1), world=world)
+    ts, acts = result.timeseries, result.activations
+    steps = result.summary["steps"]
+    for k, name in enumerate(world.layer_names):
+        # every activated member of a layer shares there, whatever its activation layer
+        on = world.member[k, acts["agent"].to_numpy()]
+        shares = np.bincount(acts["step"].to_numpy()[on], minlength=steps + 1)[:steps + 1]
+        assert np.array_equal(ts[ts["layer"] == name]["shares"].to_numpy(), shares)
+    if kind == "single":     # one layer: multiplex changes nothing
+        plain = independent_cascades(dataclasses.replace(config, multiplex=False), range(6),
+                                     world=world)
+        assert plain.equals(batch.assign(seconds=plain["seconds"]))
+
+
+def test_a_layers_p_and_multiplex_are_reduction_mode_settings():
+    with pytest.raises(ConfigError, match="multiplex=True: applies to "
+                                          "mode=independent_cascade only"):
+        load_config(["multiplex=true"])
+    with pytest.raises(ConfigError, match="network.personal.p=0.2: applies to "
+                                          "mode=independent_cascade only"):
+        load_config(["network.personal.p=0.2"])
+    with pytest.raises(ConfigError, match=r"network.professional.p=1.5: must be in \[0, 1\]"):
+        load_config(["experiment=independent_cascade", "network.professional.p=1.5"])

@@ -157,6 +157,10 @@ class LayerConfig:
                           "GraphML; .gz/.bz2/.xz/.zst read): its nodes are the layer's "
                           "members, one agent per label across all layer files (the same "
                           "label on two files is one person); mapping in nodes.parquet.")
+    p: float | None = _f(None, "independent_cascade mode: this layer's probability that one "
+                         "exposure convinces (null: p). Full mode has receptivity instead.",
+                         lo=0, hi=1, unit="per exposure",
+                         source="a setting of the reduction mode, not a measured value")
     mean_degree: int = _f(10, "community_small_world: ring-lattice degree k (even).",
                           lo=2, hi=MAX_DEGREE, unit="edges per node", kind="even",
                           hi_source=_DEGREE_WHY,
@@ -648,6 +652,9 @@ class Config:
                   unit="per exposure", source=_cal("0.012-0.023"),
                   plausible=(0.012, 0.0231, "the calibration's 10-90% interval of accepted "
                              "trials"), log=True)
+    multiplex: bool = _f(False, "independent_cascade mode: an activated agent exposes its "
+                         "neighbours on every layer it is on (the multiplex independent "
+                         "cascade); false: on the layer it was activated on only.")
     seeds: int = _f(10, "Seed agents of the post in independent_cascade mode, drawn at random "
                     "among members (in full mode the strategy's budget sets the seeds).",
                     lo=1, hi=MAX_AGENTS, unit="agents", hi_source=_AGENTS_WHY)
@@ -731,6 +738,9 @@ def _kind_error(hint: Any, value: Any, meta: dict) -> str | None:
     if args and str in args:
         return None if value is None or isinstance(value, str) else (
             f"must be a string or null, not {got}")
+    if args and float in args:                        # float | None
+        return None if value is None or (isinstance(value, (int, float)) and not isinstance(
+            value, bool)) else f"must be a number{ranged} or null, not {got}"
     if hint is str:
         return None if isinstance(value, str) else f"must be a string, not {got}"
     return None
@@ -774,6 +784,16 @@ def validate(config: Config) -> None:
         layer: LayerConfig = getattr(config.network, name)
         if config.graph is None and layer.enabled and layer.generator is Generator.file:
             _check_file(f"network.{name}.path", layer.path)
+    if config.mode is Mode.full:
+        if config.multiplex:
+            raise ConfigError("multiplex", True, "applies to mode=independent_cascade only (in "
+                              "full mode sharers reach their other layers by "
+                              "network.crosspost)")
+        for name in ("personal", "professional"):
+            if getattr(config.network, name).p is not None:
+                raise ConfigError(f"network.{name}.p", getattr(config.network, name).p,
+                                  "applies to mode=independent_cascade only (full mode: "
+                                  f"p and network.{name}.receptivity)")
     if config.network.topic.enabled and config.mode is Mode.independent_cascade:
         raise ConfigError("network.topic.enabled", True, "must be false in "
                           "mode=independent_cascade (reduction mode runs on graphs only)")

@@ -14,7 +14,7 @@ import numpy as np
 from sim.config import Config, Mode
 from sim.engine.base import ModelBase
 from sim.engine.exposures import Exposures
-from sim.engine.kernel import IndependentCascade, check_seeds, random_seeds
+from sim.engine.kernel import IndependentCascade, check_seeds, layer_ps, random_seeds
 from sim.engine.recorder import Recorder
 from sim.world.population import World
 
@@ -25,16 +25,18 @@ _REPLAYED = ("sent", "seen", "activations", "shares")
 class CascadeModel(ModelBase):
     """The independent cascade on the world's layers: reduction mode (``mode=independent_cascade``).
 
-    One post; every effect but the base probability is off, so P = ``p`` for every exposure,
-    everyone is active every step and nothing crosses between layers. Launch (``t = 0``, in
-    the constructor) places the post on ``seeds`` distinct random agents, each on one of its
+    One post; every effect but the base probability is off, so P = ``p`` for every exposure
+    (``network.<layer>.p`` on a layer that sets it), everyone is active every step, and
+    nothing crosses between layers unless ``multiplex``. Launch (``t = 0``, in the
+    constructor) places the post on ``seeds`` distinct random agents, each on one of its
     layers. Step ``t`` then runs, for all agents at once:
 
     1. **feed**: every exposure sent at ``t - 1`` is seen;
-    2. **decide** (C6): each is a success with probability ``p`` (the kernel's success clock);
+    2. **decide** (C6): each is a success with its layer's probability (the kernel's success
+       clocks);
     3. **activate**: per agent, the first successful exposure activates it, on that layer;
     4. **share**: the agents activated at ``t`` expose their neighbours on their activation
-       layer, to be seen at ``t + 1``;
+       layer (with ``multiplex``: on every layer they are on), to be seen at ``t + 1``;
     5. **record**: nothing is counted while stepping; the counters are derived at the end.
 
     The run stops at the horizon or after the first step that leaves nothing pending; a call
@@ -57,7 +59,9 @@ class CascadeModel(ModelBase):
         self.post_step = np.array([0])
         self.activated = np.zeros((1, self.n_agents), dtype=bool)
         # the kernel keeps row 0 of `activated` up to date
-        self._cascade = IndependentCascade(self.world.layers, self.activated[0], config.p)
+        self._cascade = IndependentCascade(self.world.layers, self.activated[0],
+                                           layer_ps(config, self.world.layers),
+                                           multiplex=config.multiplex)
         self._replayed: tuple[int, dict[str, np.ndarray]] | None = None
         derived = {"reached_new": self._reached_new, "engaged_new": self._engaged_new}
         derived |= {name: self._derived(name) for name in _REPLAYED}
@@ -135,8 +139,9 @@ class CascadeModel(ModelBase):
         The rebuild is one pass over the activated agents' neighbours, cached until the next
         step.
 
-        An agent activated at step s on layer l shares there at s and sends one exposure to
-        each neighbour on l not yet active at the end of s; every exposure sent at s is seen
+        An agent activated at step s on layer l shares there at s (with ``multiplex``, on each
+        of its layers) and sends one exposure to each neighbour there not yet active at the
+        end of s; every exposure sent at s is seen
         at s + 1 (everyone is active), if the run got there. Returns the per-(step, layer)
         counters ``activations``, ``shares``, ``sent`` and ``seen``, and ``first_seen``.
         """
@@ -155,9 +160,13 @@ class CascadeModel(ModelBase):
         sent = np.zeros((rows, n_layers), dtype=np.int64)
         never = np.iinfo(np.int32).max
         first = np.full((n_layers, self.n_agents), never, dtype=np.int32)
+        shares = activations.copy()
         for k, lay in enumerate(self.world.layers):
-            on = layer == k
+            # multiplex: every activated agent shares on each of its layers
+            on = self.world.member[k, acts["agent"]] if self.config.multiplex else layer == k
             agents = acts["agent"][on]
+            if self.config.multiplex:
+                shares[:, k] = np.bincount(step[on], minlength=rows)[:rows]
             children, _ = lay.expand(agents)
             when = step[on].repeat(lay.degree()[agents])
             keep = act_step[children] > when
@@ -169,7 +178,7 @@ class CascadeModel(ModelBase):
         first[first > self.t + 1] = 0
         seen = np.zeros_like(sent)
         seen[1:] = sent[:-1]
-        out = {"activations": activations, "shares": activations.copy(), "sent": sent,
+        out = {"activations": activations, "shares": shares, "sent": sent,
                "seen": seen, "first_seen": first}
         self._replayed = (self.t, out)
         return out

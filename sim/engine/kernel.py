@@ -17,8 +17,8 @@ p = 0.05, 95% of the exposures cost nothing but the count of them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from sim.config import Config, ConfigError, Mode
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.layer import Layer
-from sim.world.population import build_world
+from sim.world.population import build_world, world_from_graphs
 
 _UNCLAIMED = 0
 _ACTIVE = np.iinfo(np.int64).max
@@ -118,17 +118,32 @@ class IndependentCascade:
     nothing). Per step the work is O(frontier + successes): a sharer's neighbours are looked
     up only for its successful exposures, and a few dozen numpy calls do the step.
 
+    **Multiplex.** With ``multiplex``, an activated agent exposes its neighbours on *every*
+    layer it is on, not only the one it was activated on (the multiplex independent cascade):
+    the layers couple, and two layers each below the epidemic threshold can carry a cascade
+    together. Its exposures are in the same order (layers in index order, then frontier and
+    CSR order). With one ``p`` per layer, each layer's exposures are decided by a clock of
+    its own (all drawing from the run's stream, in the order the steps need them); with one
+    ``p`` for all, one clock decides them all, as without ``multiplex``.
+
     Args:
         layers: the world's layers (graphs over all N agents).
         activated: (N,) bool state the kernel keeps up to date (``True``: ever activated);
             all false when the kernel is built.
-        p: probability that one exposure activates its receiver, in [0, 1].
+        p: probability that one exposure activates its receiver, in [0, 1]; or one per layer.
+        multiplex: activated agents share on every layer they are on.
     """
 
-    def __init__(self, layers: Sequence[Layer], activated: np.ndarray, p: float) -> None:
+    def __init__(self, layers: Sequence[Layer], activated: np.ndarray,
+                 p: float | Sequence[float], *, multiplex: bool = False) -> None:
         self.layers = tuple(layers)
         self.activated = activated
-        self.p = float(p)
+        ps = [float(x) for x in np.broadcast_to(np.asarray(p, dtype=float), len(self.layers))]
+        #: one probability per layer
+        self.ps = ps
+        #: the probability of every exposure, or None when the layers differ
+        self.p = ps[0] if len(set(ps)) == 1 else None
+        self.multiplex = bool(multiplex)
         self._indptr, self._indices, self._degree = zip(*(layer.csr64 for layer in self.layers),
                                                         strict=True)
         # per agent: _ACTIVE once activated; during a step, a priority (higher: earlier) of
@@ -137,6 +152,7 @@ class IndependentCascade:
         self._claim = np.zeros(activated.size, dtype=np.int64)
         self._touched: list[np.ndarray] = []
         self._clock: SuccessClock | None = None
+        self._clocks: list[SuccessClock] = []
         self._blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, int]] = []
         self._total = 0
         #: exposures decided or pending so far: the degrees of every activated agent on its
@@ -156,7 +172,10 @@ class IndependentCascade:
             self._claim[touched] = _UNCLAIMED
             self.activated[touched] = False
             self._touched = []
-        self._clock = SuccessClock(self.p, rng)
+        if self.p is not None:
+            self._clock = SuccessClock(self.p, rng)
+        else:
+            self._clocks = [SuccessClock(p, rng) for p in self.ps]
         self.examined = 0
         self.active = 0
         self._activate(np.asarray(seeds, dtype=np.int64), layers)
@@ -175,7 +194,7 @@ class IndependentCascade:
         self._blocks = []
         total = 0
         for k in range(len(self.layers)):
-            block = agents if layers is None else agents[layers == k]
+            block = agents if layers is None or self.multiplex else agents[layers == k]
             if block.size == 0:
                 continue
             counts = self._degree[k][block]
@@ -214,7 +233,13 @@ class IndependentCascade:
         """
         if self._total == 0:
             return None
-        offsets = self._clock.take(self._total)
+        if self.p is not None:
+            offsets = self._clock.take(self._total)
+        else:
+            # each layer's block by its own clock, as offsets into the step's exposures
+            offsets = np.concatenate([
+                self._clocks[k].take(int(ends[-1])) + first
+                for k, _, ends, _, first in self._blocks] or [np.empty(0, dtype=np.int64)])
         if len(self._blocks) == 1:
             k, block, ends, starts, _ = self._blocks[0]
             rows = ends.searchsorted(offsets, side="right")
@@ -411,6 +436,23 @@ def _pointers(parts: Sequence[np.ndarray]) -> np.ndarray:
     return ptr
 
 
+def layer_ps(config: Config, layers: Sequence[Layer]) -> list[float]:
+    """Each layer's probability: ``network.<layer>.p`` where set, else ``p``."""
+    out = []
+    for layer in layers:
+        spec = getattr(config.network, layer.name, None) if layer.name != "graph" else None
+        out.append(float(config.p if spec is None or spec.p is None else spec.p))
+    return out
+
+
+def plain_cascade(config: Config, layers: Sequence[Layer]) -> bool:
+    """Whether ``config``'s cascades are the kind a :class:`CascadeBatch` runs.
+
+    Plain: each agent shares on its activation layer only, with one ``p`` for every layer.
+    """
+    return not config.multiplex and len(set(layer_ps(config, layers))) == 1
+
+
 def check_seeds(k: int, members_any: np.ndarray) -> None:
     """Refuse more seeds than agents on at least one layer.
 
@@ -465,6 +507,8 @@ BATCH_MAX = 10_000
 
 
 def independent_cascades(config: Config, replicates: Iterable[int], *, world=None,
+                         layers: Mapping[str, Any] | None = None,
+                         population: Iterable | None = None,
                          progress: Progress | None = None,
                          batch: int | None = None) -> pd.DataFrame:
     """Many reduction-mode cascades on one world: one per replicate, advanced in batches.
@@ -482,10 +526,14 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
         config: a validated reduction-mode config (``mode=independent_cascade``).
         replicates: replicate indices to run.
         world: the world to run on; built from ``config`` (replicate 0) when omitted.
+        layers: NetworkX graphs as the layers instead, aligned by node label
+            (:func:`sim.world.population.world_from_graphs`).
+        population: with ``layers``, the labels of all the agents, when some are on none.
         progress: reports cascades done, mean people engaged so far and time left, every few
             seconds (after each batch).
         batch: the most cascades to advance together; ``None``: :func:`batch_size`'s
-            choice for the world; ``1``: one at a time.
+            choice for the world; ``1``: one at a time. Multiplex cascades and layers of
+            different ``p`` run one at a time.
 
     Returns:
         One row per replicate: ``replicate``, ``engaged`` (agents who shared the post, seeds
@@ -500,14 +548,21 @@ def independent_cascades(config: Config, replicates: Iterable[int], *, world=Non
                           "independent_cascades()")
     if batch is not None and int(batch) < 1:
         raise ConfigError("batch", batch, "must be >= 1 (cascades advanced together)")
+    if layers is not None:
+        if world is not None:
+            raise ValueError("give the cascades either a world or layers, not both")
+        world = world_from_graphs(config, layers, population=population)
     if world is None:
         world = build_world(config, Streams(config.seed, 0))
     members_any = world.members_any
     check_seeds(config.seeds, members_any)
     replicates = [int(r) for r in replicates]
-    size = batch_size(len(replicates), batch)
-    # one at a time, the step-by-step kernel is the faster one (no per-batch set-up)
-    kernel = (IndependentCascade(world.layers, np.zeros(world.n, dtype=bool), config.p)
+    # one at a time, the step-by-step kernel is the faster one (no per-batch set-up); it alone
+    # runs multiplex cascades and layers of different p
+    plain = plain_cascade(config, world.layers)
+    size = batch_size(len(replicates), batch) if plain else 1
+    kernel = (IndependentCascade(world.layers, np.zeros(world.n, dtype=bool),
+                                 layer_ps(config, world.layers), multiplex=config.multiplex)
               if size == 1 else CascadeBatch(world.layers, config.p))
     columns: list[np.ndarray] = []
     done = 0

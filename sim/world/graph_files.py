@@ -119,10 +119,6 @@ def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFi
         found = _fast_edgelist(data)
         u, v, labels, header = found if found is not None else _parse_edgelist(name, data)
     n = labels.size
-    if (u.size == 1 and labels.dtype == object
-            and {str(x).lower() for x in labels} <= _HEADER_WORDS):
-        raise GraphFileError(name, f"has a header (`{labels[u[0]]} {labels[v[0]]}`) and no "
-                             "edges; expected one `u v` pair per line after it")
     edges = canonical_edges(u, v, n)
     loops = int(np.count_nonzero(u == v))
     if edges.size == 0:
@@ -491,6 +487,9 @@ def _parse_edgelist(name: str, data: bytes
     header = _header(data, skip)
     if header is not None:
         after, line, text = header
+        if not data[after:].strip():
+            raise GraphFileError(name, f"has a header (`{text}`) and no edges; expected one "
+                                 "`u v` pair per line after it")
         u, v, labels = _parse_ids(name, data, after, line)
         if (labels.dtype != object or not isinstance(labels[0], str)
                 or _named_columns(text)):
