@@ -253,8 +253,8 @@ def _collect(config: Config, model: ModelBase, timing: dict[str, float]) -> Resu
         if model.listener.decisions:
             tables["listening"] = pa.Table.from_pylist(model.listener.decisions)
     nodes = node_table(model.world.layers)
-    if nodes is not None:       # layers read from files: agent -> the file's node id
-        tables["nodes"] = arrow_table(nodes)
+    if nodes is not None:       # layers with labels: agent -> the node's id
+        tables["nodes"] = nodes
     timing["collect_s"] = time.perf_counter() - t2
     return Result(summary=summary, tables=tables, model=model, timing=timing)
 

@@ -29,11 +29,11 @@ import os
 import secrets
 import stat
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 
 from sim.config import GraphFileError
 from sim.config.schema import file_kind
@@ -82,8 +82,19 @@ class GraphFileReport:
     header: tuple[int, str] | None = None
 
 
+#: Bytes of parsed graphs :func:`read_graph` keeps per process (least recently used out
+#: first): a sweep's worker parses a file once for all its runs. A bound, not a measured
+#: figure: a 10^6-node, 5 x 10^6-edge file takes about 90 MiB parsed.
+GRAPH_CACHE_BYTES = 512 * 2**20
+
+_GRAPHS: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, GraphFileReport]] = OrderedDict()
+
+
 def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFileReport]:
-    """Read an undirected graph from an edge list or a GraphML file.
+    """Read an undirected graph from an edge list or a GraphML file, once per process.
+
+    A file read before with the same path, size and modification time comes from the cache
+    (:data:`GRAPH_CACHE_BYTES`; arrays read-only, and its warnings are not logged again).
 
     ``.graphml`` and ``.xml`` files are read with :func:`networkx.read_graphml` (directed
     graphs are made undirected); any other name is read as an edge list (format in the module
@@ -105,6 +116,28 @@ def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFi
     name = os.fspath(path)
     if not os.path.lexists(name):
         raise GraphFileError(name, "does not exist")
+    try:
+        info = os.stat(name)
+        key = (os.path.realpath(name), info.st_size, info.st_mtime_ns, info.st_ino)
+    except OSError:
+        key = None
+    if key is not None and key in _GRAPHS:
+        _GRAPHS.move_to_end(key)
+        return _GRAPHS[key]
+    out = _read_graph(name)
+    if key is not None and stat.S_ISREG(info.st_mode):
+        for array in out[:2]:
+            array.flags.writeable = False
+        _GRAPHS[key] = out
+        while sum(e.nbytes + labels.nbytes for e, labels, _ in _GRAPHS.values()) > (
+                GRAPH_CACHE_BYTES) and len(_GRAPHS) > 1:
+            _GRAPHS.popitem(last=False)
+        if out[0].nbytes + out[1].nbytes > GRAPH_CACHE_BYTES:
+            _GRAPHS.pop(key)
+    return out
+
+
+def _read_graph(name: str) -> tuple[np.ndarray, np.ndarray, GraphFileReport]:
     kind = _kind(name)
     if kind.endswith(_GRAPHML_SUFFIXES):
         data = _read_bytes(name)
@@ -138,32 +171,35 @@ def read_graph(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, GraphFi
     return edges, labels, report
 
 
-def node_table(layers) -> pd.DataFrame | None:
+def node_table(layers):
     """The file id of every agent on a layer read from a file (``nodes.parquet``).
 
     Args:
         layers: the run's layers (:class:`sim.world.layer.Layer`); those with ``labels``
-            (layers read from a graph file) contribute one row per member.
+            (layers read from a graph file or given as NetworkX graphs) contribute one row
+            per member.
 
     Returns:
-        A table with columns ``agent`` (int64, the agent index used in every other output),
-        ``layer`` (categorical, the layer's name) and ``label`` (the node's id in the file:
-        int64 when every file's ids are integers that fit, else the id as a string), sorted
-        by layer then agent; ``None`` when no layer came from a file.
+        An Arrow table with columns ``agent`` (int64, the agent index used in every other
+        output), ``layer`` (dictionary-encoded, the layer's name) and ``label`` (the node's
+        id: int64 when every layer's ids are integers that fit, else the id as a string),
+        sorted by layer then agent; ``None`` when no layer has labels.
     """
+    import pyarrow as pa  # noqa: PLC0415 - runs with labelled layers only
+
     layers = list(layers)
-    named = [layer for layer in layers if layer.labels is not None]
+    named = [k for k, layer in enumerate(layers) if layers[k].labels is not None]
     if not named:
         return None
-    ints = all(np.asarray(layer.labels).dtype == np.int64 for layer in named)
-    labels = [np.asarray(layer.labels) if ints else np.asarray(layer.labels).astype(str)
-              .astype(object) for layer in named]
-    return pd.DataFrame({
-        "agent": np.concatenate([layer.members for layer in named]).astype(np.int64),
-        "layer": pd.Categorical(np.repeat([layer.name for layer in named],
-                                          [layer.members.size for layer in named]),
-                                categories=[layer.name for layer in layers]),
-        "label": np.concatenate(labels),
+    ints = all(np.asarray(layers[k].labels).dtype == np.int64 for k in named)
+    labels = [np.asarray(layers[k].labels) if ints else np.asarray(layers[k].labels).astype(str)
+              for k in named]
+    codes = np.repeat(np.asarray(named, dtype=np.int8), [layers[k].members.size for k in named])
+    names = pa.array([layer.name for layer in layers], type=pa.string())
+    return pa.table({
+        "agent": pa.array(np.concatenate([layers[k].members for k in named]).astype(np.int64)),
+        "layer": pa.DictionaryArray.from_arrays(pa.array(codes), names),
+        "label": pa.array(np.concatenate(labels)),
     })
 
 
@@ -335,11 +371,9 @@ def _columns_to_pairs(name: str, a, b) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if a.null_count or b.null_count:
         raise GraphFileError(name, "has an empty id; expected an id at both ends of every edge")
     if pa.types.is_integer(a.type) and pa.types.is_integer(b.type):
-        ids = np.empty(2 * len(a), dtype=np.int64)
-        ids[0::2] = a.to_numpy().astype(np.int64, copy=False)
-        ids[1::2] = b.to_numpy().astype(np.int64, copy=False)
-        labels, index = _relabel_ints(ids)
-        return index[0::2], index[1::2], labels
+        a = a.to_numpy().astype(np.int64, copy=False)
+        b = b.to_numpy().astype(np.int64, copy=False)
+        return _relabel_pair(a, b)
     a, b = pc.cast(a, pa.string()), pc.cast(b, pa.string())
     if pc.any(pc.equal(pc.utf8_length(a), 0)).as_py() or pc.any(
             pc.equal(pc.utf8_length(b), 0)).as_py():
@@ -600,6 +634,24 @@ def _blank_comments(buf: np.ndarray, hashes: np.ndarray, newlines: np.ndarray) -
     out = buf.copy()
     out[np.cumsum(edge[:-1], dtype=np.int8).astype(bool)] = 0x20
     return out
+
+
+def _relabel_pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_relabel_ints` of both ends of the edges at once: ``(a index, b index, labels)``.
+
+    Ids that are already ``0..n-1`` with none missing (the usual case of a generated graph)
+    are their own indices: nothing is gathered.
+    """
+    if a.size and min(int(a.min()), int(b.min())) == 0:
+        hi = max(int(a.max()), int(b.max()))
+        if hi < 4 * a.size + 1024:
+            present = np.zeros(hi + 1, dtype=bool)
+            present[a] = True
+            present[b] = True
+            if present.all():
+                return a, b, np.arange(hi + 1, dtype=np.int64)
+    labels, index = _relabel_ints(np.concatenate([a, b]))
+    return index[:a.size], index[a.size:], labels
 
 
 def _relabel_ints(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -55,17 +55,32 @@ class Layer:
         """
         members = np.asarray(members, dtype=np.int64)
         edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-        u, v = members[edges[:, 0]], members[edges[:, 1]]
-        src = np.concatenate([u, v])
-        dst = np.concatenate([v, u]).astype(np.int32)
-        # scipy's COO -> CSR conversion is an O(E) counting sort in compiled code.
+        identity = members.size == n_agents and bool(
+            members.size == 0 or (members[0] == 0 and np.all(np.diff(members) == 1)))
+        if identity:            # local ids are agent ids: nothing to gather or reorder
+            u, v = edges[:, 0], edges[:, 1]
+        else:
+            u, v = members[edges[:, 0]], members[edges[:, 1]]
+        # int32 ids while they fit: scipy then converts nothing, and moves half the bytes
+        if n_agents < np.iinfo(np.int32).max:
+            u, v = u.astype(np.int32), v.astype(np.int32)
+        # scipy's COO -> CSR conversion is an O(E) counting sort in compiled code, stable:
+        # with each edge's reverse copy first, a canonical edge array (sorted, u < v) gives
+        # rows already sorted, and the sort scipy does next has nothing to move
+        src = np.concatenate([v, u])
+        dst = np.concatenate([u, v])
         a = sp.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)),
                           shape=(n_agents, n_agents))
-        order = np.argsort(members, kind="stable")
         # int32 row pointers while they fit: the frontier expansion moves half the bytes
         ptr_type = np.int32 if src.size < np.iinfo(np.int32).max else np.int64
-        return cls(name=name, members=members[order],
-                   indptr=a.indptr.astype(ptr_type), indices=a.indices.astype(np.int32),
+        indptr = a.indptr.astype(ptr_type, copy=False)
+        indices = a.indices.astype(np.int32, copy=False)
+        if identity:
+            return cls(name=name, members=members, indptr=indptr, indices=indices,
+                       labels=None if labels is None else np.asarray(labels),
+                       groups=None if groups is None else np.asarray(groups))
+        order = np.argsort(members, kind="stable")
+        return cls(name=name, members=members[order], indptr=indptr, indices=indices,
                    labels=None if labels is None else np.asarray(labels)[order],
                    groups=None if groups is None else np.asarray(groups)[order])
 
