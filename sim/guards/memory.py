@@ -16,11 +16,10 @@ trace settings; for a graph file, its size and 16 samples spread over it):
 - a **baseline** for the interpreter and its imports, and matplotlib when ``output.chart``.
 
 The number of exposures is the one figure the config does not fix: it depends on whether
-cascades take off. The typical estimate (``Estimate.peak``) assumes :data:`SEEN_PER_EDGE`
-exposures seen per directed edge per published post at ``p`` up to the default scenario's
-(what it does at N = 10^4..10^6, with a margin), rising linearly to
-:data:`SEEN_PER_EDGE_SATURATED` at :data:`SATURATING_P` (measured with the default share
-rule), so it never falls as ``p`` grows. In reduction mode the single cascade is assumed to
+cascades take off. The typical estimate (``Estimate.peak``) assumes the exposures seen per
+directed edge per published post that the default scenario saw at ``p``
+(:data:`SEEN_PER_EDGE_BY_P`, measured at eight values of ``p``, with a margin), so it never
+falls as ``p`` grows. In reduction mode the single cascade is assumed to
 take off (:data:`IC_SEEN_PER_EDGE`), growing with ``p``.
 
 ``Estimate.ceiling`` holds for every config, whatever its cascades do: an agent shares a post
@@ -73,8 +72,9 @@ BASELINE = 184 * MiB
 #: matplotlib and the chart, when ``output.chart`` (measured: ~46 MiB).
 CHART = 48 * MiB
 #: Peak bytes per edge while a generated layer is built, the built layer included: generator
-#: output and endpoint copies, COO -> CSR conversion (measured 74-77 per edge, tracemalloc)...
-BUILD_PER_EDGE = 76
+#: output and endpoint copies, COO -> CSR conversion (measured 50-55 per edge, tracemalloc,
+#: the default personal and professional layers at N = 2 x 10^5)...
+BUILD_PER_EDGE = 55
 #: ... and per member and per agent of the population (CSR row pointers, member ids, groups).
 BUILD_PER_MEMBER, BUILD_PER_AGENT = 20, 10
 #: Parsing an edge list: resident bytes per edge beyond the file's bytes (ids, relabelling,
@@ -97,15 +97,20 @@ BYTES_PER_SEEN, BYTES_PER_SEEN_NO_TRACE = 80, 12
 RECORDER_PER_STEP = 3 * 13 * 8
 #: Resident bytes per activation beyond its exposure (log, table, diffusion forest, Parquet).
 BYTES_PER_ACTIVATION = 40
-#: Exposures seen per directed edge per published post: typical (default scenario, with a
-#: margin: 0.010-0.025 measured) and saturated (0.15-0.26 measured at p = 0.3-0.9).
-SEEN_PER_EDGE, SEEN_PER_EDGE_SATURATED = 0.03, 0.30
-#: ``p`` of the scenario :data:`SEEN_PER_EDGE` was measured in (the default), and the ``p`` from
-#: which the default share rule's cascades saturate their layers (measured: p >= 0.3).
-CALIBRATED_P, SATURATING_P = 0.15, 0.3
+#: Exposures seen per directed edge per published post, by ``p`` (linear between the points,
+#: the last one beyond): the default scenario at N = 10^5 (seed 0, each ``p``) saw 0.0002 at
+#: p = 0.0208, 0.0003 at 0.05, 0.043 at 0.08, 0.033 at 0.1, 0.10 at 0.15, 0.17 at 0.2, 0.25 at
+#: 0.3 and 0.27 at 0.5; the points are those with a margin of about a fifth, never falling as
+#: ``p`` grows (cascades take off between 0.05 and 0.08 on the default networks).
+SEEN_PER_EDGE_BY_P = ((0.0, 0.0005), (0.05, 0.0005), (0.08, 0.05), (0.15, 0.12),
+                      (0.2, 0.21), (0.3, 0.30))
+#: ... and what a saturated cascade sees (0.25-0.27 measured at p = 0.3-0.5).
+SEEN_PER_EDGE_SATURATED = 0.30
 #: Posts of the scenario those figures come from.
 CALIBRATED_POSTS = 10
-#: Activations per exposure seen: typical and saturated (0.09 and 0.27 measured).
+#: Activations per exposure seen, by ``p`` (the same runs: 0.086 at p = 0.0208, 0.11 at 0.1,
+#: 0.14 at 0.15, 0.21 at 0.3, 0.26 at 0.5; with a margin), and saturated.
+ACTIVATIONS_PER_SEEN_BY_P = ((0.0, 0.10), (0.1, 0.13), (0.15, 0.17), (0.3, 0.25), (0.5, 0.30))
 ACTIVATIONS_PER_SEEN, ACTIVATIONS_PER_SEEN_SATURATED = 0.12, 0.30
 #: Reduction mode: exposures seen per directed edge by a cascade that takes off (0.34 measured
 #: at p = 0.5 on Barabasi-Albert graphs; fewer at small p: 0.095 at p = 0.05), scaled by
@@ -277,6 +282,51 @@ def _file_layer(name: str, n: int, edges: int, nodes: int, extra: int,
     return LayerSize(name, nodes, edges, final, transient, keys)
 
 
+#: Lines of each sampled block whose ids :func:`_file_size` reads (the first ones).
+ID_SAMPLE_LINES = 256
+#: Decompressed size of a compressed graph file, as a multiple of its size. An assumption:
+#: text edge lists shrink 3 to 10 times with gzip, bz2, xz or zstd; the high end keeps the
+#: memory check on the safe side.
+COMPRESSION_RATIO = 10
+
+
+def _compression(path: str) -> str | None:
+    """The codec of a compressed graph file, by suffix, or None."""
+    return {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd",
+            ".zstd": "zstd"}.get(os.path.splitext(path.lower())[1])
+
+
+def _decompressed_head(path: str, codec: str, size: int) -> bytes:
+    """Up to ``size`` decompressed bytes from the start of a compressed file."""
+    import lzma  # noqa: PLC0415 - compressed files only
+
+    if codec == "xz":
+        with lzma.open(path, "rb") as f:
+            data = f.read(size)
+    else:
+        import pyarrow as pa  # noqa: PLC0415 - compressed files only
+
+        with pa.input_stream(path, compression=codec) as f:
+            data = f.read(size)
+    return data[:data.rfind(b"\n") + 1] or data
+
+
+def _samples(path: str, size: int, blocks: int, block: int) -> list[bytes]:
+    """``blocks`` blocks of whole lines spread evenly over the file (all of a small file)."""
+    with open(path, "rb") as f:
+        if size <= blocks * block:
+            return [f.read()]
+        samples = []
+        for k in range(blocks):
+            offset = (size - block) * k // (blocks - 1)
+            f.seek(offset)
+            data = f.read(block)
+            if offset:                          # drop the partial first line
+                data = data[data.find(b"\n") + 1:]
+            samples.append(data[:data.rfind(b"\n") + 1] if offset + block < size else data)
+        return samples
+
+
 def _file_size(path: str | None, blocks: int = 16, block: int = 64 * 1024
                ) -> tuple[int, int, int]:
     """Edges, nodes and parsing bytes of a graph file, extrapolated from samples of it.
@@ -287,24 +337,23 @@ def _file_size(path: str | None, blocks: int = 16, block: int = 64 * 1024
     estimate) times the size; nodes are ``max id + 1`` when every sampled id is an integer
     and that is at most twice the edges, else as many as edges (a sparse graph of mean degree
     2: an upper estimate for social graphs). GraphML: ``<edge`` and ``<node`` tags likewise.
+    The ids are looked at on the first :data:`ID_SAMPLE_LINES` lines of each block only (a
+    Python pass; the line counts are counted in C over every block). A compressed file
+    (``.gz``, ``.bz2``, ``.xz``, ``.zst``) is sampled from its first decompressed MiB and
+    taken to be :data:`COMPRESSION_RATIO` times its size once decompressed.
     A file that cannot be read counts as empty (reading it reports the problem).
     """
+    import lzma  # noqa: PLC0415 - its error type only
+
     try:
         size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            if size <= blocks * block:
-                samples = [f.read()]
-            else:
-                samples = []
-                for k in range(blocks):
-                    offset = (size - block) * k // (blocks - 1)
-                    f.seek(offset)
-                    data = f.read(block)
-                    if offset:                          # drop the partial first line
-                        data = data[data.find(b"\n") + 1:]
-                    samples.append(data[:data.rfind(b"\n") + 1] if offset + block < size
-                                   else data)
-    except (OSError, TypeError, ValueError):
+        codec = _compression(str(path))
+        if codec is not None:
+            samples = [_decompressed_head(str(path), codec, blocks * block)]
+            size *= COMPRESSION_RATIO
+        else:
+            samples = _samples(path, size, blocks, block)
+    except (OSError, TypeError, ValueError, EOFError, lzma.LZMAError):
         return 0, 0, 0
     sampled = sum(len(x) for x in samples)
     if not sampled:
@@ -317,8 +366,9 @@ def _file_size(path: str | None, blocks: int = 16, block: int = 64 * 1024
         return edges, min(nodes, 2 * edges), size + 1024 * (edges + nodes)
     lines = sum(x.count(b"\n") + (not x.endswith(b"\n")) for x in samples)
     edges = max(1, int(lines * scale))
-    ids = [t for x in samples for line in x.splitlines()
-           for t in line.split(b"#", 1)[0].replace(b",", b" ").split()]
+    ids = [t for x in samples for line in x.split(b"\n", ID_SAMPLE_LINES)[:ID_SAMPLE_LINES]
+           for t in line.split(b"#", 1)[0].split(b"%", 1)[0].replace(b",", b" ")
+           .split()[:2]]
     numeric = bool(ids) and all(t.isdigit() for t in ids)
     top = max(map(int, ids)) + 1 if numeric else 0
     nodes = top if numeric and top <= 2 * edges else edges
@@ -344,6 +394,14 @@ def _published_posts(config: Config, *, exact: bool = False) -> float:
     return k if exact or k <= CALIBRATED_POSTS else CALIBRATED_POSTS * (k / CALIBRATED_POSTS) ** 0.5
 
 
+def _by_p(points: tuple[tuple[float, float], ...], p: float) -> float:
+    """A figure measured at several ``p``, linear between the points, the last one beyond."""
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if p <= x1:
+            return y0 + (y1 - y0) * max(0.0, p - x0) / (x1 - x0)
+    return points[-1][1]
+
+
 def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
                         activations: int | None = None) -> Estimate:
     """Estimate a run's peak resident memory from its config, before building anything.
@@ -351,7 +409,7 @@ def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
     Args:
         config: a validated config.
         exposures: exposures seen, when known (a finished run's ``exposures_seen``), instead
-            of the assumed :data:`SEEN_PER_EDGE`; for calibration.
+            of the assumed :data:`SEEN_PER_EDGE_BY_P`; for calibration.
         activations: activations, when known (``len(activations.parquet)``).
 
     Returns:
@@ -392,10 +450,8 @@ def estimate_peak_bytes(config: Config, *, exposures: int | None = None,
                  + (STEP_PER_AGENT + STEP_PER_CHANNEL * channels) * n
                  + RECORDER_PER_STEP * channels * (config.steps + 1))
         published = _published_posts(config, exact=True)
-        rise = min(1.0, max(0.0, (config.p - CALIBRATED_P) / (SATURATING_P - CALIBRATED_P)))
-        per_edge = SEEN_PER_EDGE + (SEEN_PER_EDGE_SATURATED - SEEN_PER_EDGE) * rise
-        acts_per_seen = ACTIVATIONS_PER_SEEN + (ACTIVATIONS_PER_SEEN_SATURATED
-                                                - ACTIVATIONS_PER_SEEN) * rise
+        per_edge = _by_p(SEEN_PER_EDGE_BY_P, config.p)
+        acts_per_seen = _by_p(ACTIVATIONS_PER_SEEN_BY_P, config.p)
         # every member shares every published post (and the backlash post) on every layer
         saturated = directed * (published + 1)
         acts_saturated = n * (published + 1)
