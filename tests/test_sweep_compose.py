@@ -160,3 +160,48 @@ def test_a_studys_points_are_merged_into_the_base_as_hydra_merges_them(loader, t
     with pytest.raises(ConfigCompositionException) as made:
         fast.load_sweep_config(master, job)
     assert str(made.value) == str(real.value)
+
+
+LOAD_CASES = [
+    ["experiment=independent_cascade", "graph=tests/golden/graph.txt", "p=0.05", "seeds=10"],
+    ["strategy=adapted", "p=0.1", "budget.total=6000", "n=3000"],
+    ["experiment=mindset_divide", "strategy=listening", "network.crosspost=0.3",
+     "network.personal.mean_degree=8", "output.write_trace=false", "name=x"],
+    ["network=personal", "steps=5", "network.topic.enabled=true", "seed=7", "replicate=3"],
+    ["experiment=independent_cascade", "multiplex=true", "network.professional.p=0.2"],
+    [],
+]
+
+
+@pytest.mark.parametrize("overrides", LOAD_CASES, ids=lambda o: " ".join(o) or "defaults")
+def test_load_config_made_from_a_base_is_the_config_hydra_composes(overrides, monkeypatch):
+    import sim.cli.compose as compose
+    from sim import load_config
+
+    monkeypatch.setattr(compose, "_BASES", {})
+    monkeypatch.setattr(compose, "_GROUPS", {})
+    composed = load_config(overrides)              # Hydra's own path, which keeps the base
+    assert compose._compose_fast(overrides) is not None       # the next one takes the base
+    made = load_config(overrides)
+    assert made == composed and config_hash(made) == config_hash(composed)
+    # other values on the same base: the same as Hydra composing them
+    other = [*overrides, "p=0.07", "seed=3"]
+    fast = load_config(other)
+    monkeypatch.setattr(compose, "_BASES", {})
+    assert fast == load_config(other) and config_hash(fast) == config_hash(load_config(other))
+
+
+def test_load_config_on_a_base_reports_errors_as_hydra_does(monkeypatch):
+    import sim.cli.compose as compose
+    from sim import ConfigError, load_config
+
+    monkeypatch.setattr(compose, "_BASES", {})
+    monkeypatch.setattr(compose, "_GROUPS", {})
+    load_config(["p=0.1"])
+    for bad in (["p=1.5"], ["p=abc"], ["foo=1"], ["network.personal.nope=2"], ["+foo=1"]):
+        with pytest.raises(ConfigError) as fast:
+            load_config(bad)
+        monkeypatch.setattr(compose, "_BASES", {})
+        with pytest.raises(ConfigError) as slow:
+            load_config(bad)
+        assert str(fast.value) == str(slow.value)

@@ -9,6 +9,7 @@ command, a sweep's job process, a notebook) resolves ``${run_or_sweep:a,b}``.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,16 +94,102 @@ def load_config_and_dirs(overrides: list[str]) -> tuple[Config, dict[str, str | 
     return _compose(overrides, with_dirs=True)
 
 
+#: Composed configs by their config-group overrides (pickled), for :func:`_compose_fast`.
+_BASES: dict[tuple[str, ...], bytes] = {}
+#: Keys seen in overrides: whether each names a config group (``strategy``) or a value (``p``).
+_GROUPS: dict[str, bool] = {}
+
+
+def _compose_fast(overrides: list[str]) -> Config | None:
+    """The config of ``overrides`` from a base composed before, or None to compose it anew.
+
+    As a sweep's jobs do (:mod:`sim.cli.job_compose`), the overrides that choose config-group
+    options (``experiment=...``, ``strategy=...``) make the *base*, composed by Hydra once per
+    process and combination; the value overrides (``p=0.1``, ``graph=...``) are applied to a
+    copy with Hydra's own code. The config is then Hydra's, node for node
+    (``tests/test_sweep_compose.py``). Anything unusual (``+key``, ``~key``, ``key@pkg``, a key
+    never seen, a base not composed yet) and any error go to Hydra's path, which composes,
+    caches the base and reports errors with its own words.
+    """
+    from hydra.core.override_parser.overrides_parser import (  # noqa: PLC0415 - here only
+        OverridesParser,
+    )
+
+    from sim.cli.hydra_internals import apply_values  # noqa: PLC0415 - sim.cli's own module
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:  # noqa: BLE001 - Hydra's path reports the problem
+        return None
+    if any(o.is_add() or o.is_force_add() or o.is_delete() or o.package is not None
+           or o.is_sweep_override() or o.is_hydra_override() or o.key_or_group not in _GROUPS
+           for o in parsed):
+        return None
+    base = tuple(o.input_line for o in parsed if _GROUPS[o.key_or_group])
+    if base not in _BASES:
+        return None
+    config = pickle.loads(_BASES[base])
+    try:
+        apply_values([o for o in parsed if not _GROUPS[o.key_or_group]], config)
+    except Exception:  # noqa: BLE001 - Hydra's path reports the problem
+        return None
+    try:
+        # the base has no unknown key and a value for one would not apply (struct config):
+        # typing is all that is left of to_config
+        return OmegaConf.to_object(config)
+    except ConfigError:
+        raise
+    except OmegaConfBaseException:
+        return None
+
+
+def _remember(overrides: list[str], loader: Any, composed: DictConfig) -> None:
+    """Note which keys of ``overrides`` name groups, and compose their base for later.
+
+    ``composed`` is the config of ``overrides``: their base when they set no value.
+    """
+    from hydra.core.override_parser.overrides_parser import (  # noqa: PLC0415 - here only
+        OverridesParser,
+    )
+
+    from sim.cli.hydra_internals import is_group  # noqa: PLC0415 - sim.cli's own module
+
+    parsed = OverridesParser.create(config_loader=loader).parse_overrides(overrides)
+    if any(o.is_add() or o.is_force_add() or o.is_delete() or o.package is not None
+           or o.is_sweep_override() or o.is_hydra_override() for o in parsed):
+        return
+    for o in parsed:
+        _GROUPS.setdefault(o.key_or_group, is_group(loader, o.key_or_group))
+    base = tuple(o.input_line for o in parsed if _GROUPS[o.key_or_group])
+    if base not in _BASES:
+        _BASES[base] = pickle.dumps(composed if len(base) == len(parsed) else
+                                    hydra.compose("config", overrides=list(base)))
+
+
 def _compose(overrides: list[str] | None,
              with_dirs: bool) -> tuple[Config, dict[str, str | None]]:
-    """Compose, type and validate ``overrides``; with Hydra's directories if ``with_dirs``."""
+    """Compose, type and validate ``overrides``; with Hydra's directories if ``with_dirs``.
+
+    Without directories, a config whose base was composed before is made from it
+    (:func:`_compose_fast`): about 10 ms instead of 100.
+    """
     overrides = check_overrides(overrides)
+    if not with_dirs:
+        with _LOCK:
+            fast = _compose_fast(overrides)
+        if fast is not None:
+            return fast, {}
     with _LOCK:
         register_configs()
         try:
             with initialized():
                 cfg = hydra.compose("config", overrides=overrides,
                                     return_hydra_config=with_dirs)
+                if not with_dirs:
+                    try:        # the next config with the same group choices is made faster
+                        _remember(overrides, GlobalHydra.instance().config_loader(), cfg)
+                    except Exception:  # noqa: BLE001 - only a missed shortcut
+                        pass
         except Exception as exc:  # Hydra's composition errors carry the reason in their cause
             raise config_error(exc, overrides) from exc
         dirs: dict[str, str | None] = {}
