@@ -283,7 +283,7 @@ def _file_layer(name: str, n: int, edges: int, nodes: int, extra: int,
 
 
 #: Lines of each sampled block whose ids :func:`_file_size` reads (the first ones).
-ID_SAMPLE_LINES = 256
+ID_SAMPLE_LINES = 64
 #: Decompressed size of a compressed graph file, as a multiple of its size. An assumption:
 #: text edge lists shrink 3 to 10 times with gzip, bz2, xz or zstd; the high end keeps the
 #: memory check on the safe side.
