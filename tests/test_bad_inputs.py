@@ -216,7 +216,7 @@ CASES = [
          "file or directory); choose a writable directory"),
     Case("more memory than available", ("n=2000000000", "strategy.posts=10000"),
          r"n=2000000000: the run needs up to 82\.9 TiB of memory at its peak \(if every post "
-         r"reached every member of its layers; about 55\.7 TiB typically\) but [0-9.]+ "
+         r"reached every member of its layers; about 55\.0 TiB typically\) but [0-9.]+ "
          r"[KMGT]iB is available \((MemAvailable|cgroup memory limit)\); largest parts: "
          r"per-post state 54\.6 TiB \(n, strategy\.posts\), exposures .*; lower n, or set "
          r"MINDSHARE_MEMORY_LIMIT=off to run anyway", regex=True),

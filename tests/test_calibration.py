@@ -334,8 +334,11 @@ def test_a_calibration_stopped_mid_round_resumes_without_redoing_runs(tmp_path):
     cmd = [CALIBRATE, "--targets", SMALL, "--parameters", TWO, "--trials", "8", "--batch", "4",
            "--replicates", "4", "--out", str(out), "--no-charts", "n=3000",
            "hydra.launcher.n_jobs=1"]
+    # SIGINT as a terminal sends it, even when this runner was started with SIGINT ignored
+    # (a background job of a non-interactive shell), which the child would inherit
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     first = out / "rounds" / "r000"
     while time.monotonic() < deadline:

@@ -295,6 +295,8 @@ def test_an_interrupt_that_a_library_turns_into_another_error_leaves_the_run_mis
         raise AssertionError("no interrupt arrived")
 
     before = signal.getsignal(signal.SIGINT)
+    # as in a terminal, even when this runner was started with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     spec = plan_runs(load_config(["n=300", "steps=2"]), tmp_path / "job")[0]
     monkeypatch.setattr(sim.outputs.results, "simulate", interrupted)
     try:
