@@ -563,6 +563,8 @@ def test_networkx_graphs_are_layers_aligned_by_label(tmp_path):
         simulate(_config(), layers={"personal": g1}, population=["Valjean"])
     with pytest.raises(ValueError, match="'personal', 'professional'"):
         simulate(_config(), layers={"friends": g1})
+    with pytest.raises(ValueError, match="a node whose label is empty"):
+        simulate(_config(), layers={"personal": nx.Graph([("", "a"), ("a", "b")])})
 
 
 def test_a_small_graph_says_when_the_budget_outgrows_it(caplog):

@@ -315,6 +315,9 @@ def world_from_graphs(config: Config, graphs: Mapping[str, nx.Graph], *,
         edges, labels = networkx_to_edges(graphs[name])
         if labels.size == 0:
             raise ValueError(f"layers: the {name!r} graph has no nodes")
+        if labels.dtype == object and any(str(x) == "" for x in labels):
+            raise ValueError(f"layers: the {name!r} graph has a node whose label is empty; "
+                             "give every node a non-empty label")
         named.append((name, edges, labels))
     agents = agent_labels([labels for _, _, labels in named], population)
     n = agents.size
