@@ -426,8 +426,9 @@ def _fast_edgelist(data: bytes
     try:
         table = pacsv.read_csv(
             pa.BufferReader(memoryview(data)[skip:]),
+            # 1 MiB blocks: parsed in parallel on every core
             read_options=pacsv.ReadOptions(skip_rows=rows, autogenerate_column_names=True,
-                                           block_size=1 << 24),
+                                           block_size=1 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep.decode(), quote_char=False,
                                              ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(include_columns=["f0", "f1"]))
