@@ -582,3 +582,11 @@ def test_a_small_graph_says_when_the_budget_outgrows_it(caplog):
     assert "placed on all 34 members of the personal layer" in caplog.text
     default = simulate(_config("n=3000"))
     assert default.summary["placements_capped"] == 0
+
+
+def test_mixed_separators_are_read_and_a_line_of_one_field_is_not(tmp_path):
+    # whitespace, tabs and commas all separate fields, mixed or not (the numpy parser reads
+    # what the fast reader leaves); a line with one field names its line
+    edges, labels, _ = read_graph(_write(tmp_path, "mixed.txt", "1 2\n2,3\n3\t4\n4 ,  5\n"))
+    assert _pairs(edges, labels) == {frozenset(p) for p in [(1, 2), (2, 3), (3, 4), (4, 5)]}
+    assert "line 3 has 1 field" in _error(_write(tmp_path, "bad.txt", "1 2\n2,3\n4\n"))
