@@ -144,3 +144,21 @@ def test_a_run_draws_for_detection_only_when_it_saw_inauthentic_content():
     fresh = np.random.default_rng(1)
     fresh.random(2)                             # run 1 drew for both its exposures
     assert draws.generators[1].random() == fresh.random()
+
+
+def test_more_runs_than_memory_allows_go_in_several_batches(monkeypatch):
+    import sim.outputs.results as results
+
+    configs = at_replicates(["strategy=broadcast", *BASE], range(5))
+    sizes = []
+    real = results.BrandModel
+
+    def counting(config, **kwargs):
+        sizes.append(len(kwargs.get("batch", ())))
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(results, "batch_size", lambda config, runs, **kw: min(runs, 2))
+    monkeypatch.setattr(results, "BrandModel", counting)
+    batched = simulate_batch(configs)
+    assert sizes == [2, 2]            # the fifth alone, through simulate
+    assert [r.summary for r in batched] == [simulate(c).summary for c in configs]

@@ -180,7 +180,8 @@ def simulate_batch(configs: Sequence[Config], *,
     The results are those of ``[simulate(c) for c in configs]``, byte for byte (each run keeps
     its own streams, :class:`sim.engine.brand.BrandModel`), for less CPU per run: a step is
     paid once for the batch. Configs that cannot batch (:func:`sim.engine.brand.batchable`)
-    run one by one. Memory grows with the batch: :func:`batch_size` says how many fit.
+    run one by one. Memory grows with the batch: more runs than :func:`batch_size` allows go
+    in several batches.
 
     Args:
         configs: the runs' configs (validated again here), in the order of the results.
@@ -193,6 +194,10 @@ def simulate_batch(configs: Sequence[Config], *,
     for config in configs[1:]:
         if not (isinstance(config.replicate, int) and 0 <= config.replicate <= MAX_REPLICATE):
             raise ConfigError("replicate", config.replicate, f"must be in [0, {MAX_REPLICATE}]")
+    size = batch_size(configs[0], len(configs))
+    if size < len(configs):
+        return [result for first in range(0, len(configs), size)
+                for result in simulate_batch(configs[first:first + size], progress=progress)]
     if progress is None and configs[0].output.progress:
         progress = Progress()
     t0 = time.perf_counter()
