@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.config import Config, Generator, Mode, Seeding
 from sim.engine.base import ModelBase
-from sim.engine.exposures import Exposures, expose, first_success
+from sim.engine.exposures import Exposures, decide, expose, first_success
 from sim.engine.recorder import Recorder
 from sim.mechanisms import content as ct
 from sim.mechanisms.feed import sort_feed
@@ -245,7 +245,7 @@ class BrandModel(ModelBase):
         seen, self._pending = self._feed(sessions.active)
         if len(seen):
             reception = self._receive(seen, sessions.goal)
-            success = self._draw("sharing")(seen.child) < reception.probability
+            success = decide(reception.probability, seen.child, self._draw("sharing"))
             winners = first_success(seen, success, self.n_agents)
             self._keep_trace(seen, winners)
             batch = seen.take(winners)

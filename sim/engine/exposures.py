@@ -13,6 +13,7 @@ numpy calls over the whole batch, with no Python loop over agents or edges:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,14 +115,16 @@ def expose(layer: Layer, layer_index: int, sharers: np.ndarray, posts: np.ndarra
     return batch, children.size
 
 
-def decide(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def decide(probability: np.ndarray, children: np.ndarray,
+           uniforms: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """One share decision per exposure: share iff ``u_j < P_j`` with ``u_j ~ U[0, 1)``.
 
-    Exactly one uniform is drawn per exposure, in batch order, so that the per-agent
-    reference (:mod:`sim.engine.reference`) consuming the same stream one draw at a time makes the
-    same decisions.
+    Exactly one uniform is drawn per exposure, in batch order, from the stream of the run of
+    its receiver (``uniforms``: a :class:`sim.rng.Draws` of the ``sharing`` stream), so that
+    the per-agent reference (:mod:`sim.engine.reference`) consuming the same stream one draw
+    at a time makes the same decisions, alone or in a batch of runs.
     """
-    return rng.random(probability.size) < probability
+    return uniforms(children) < probability
 
 
 def first_success(batch: Exposures, success: np.ndarray, n_agents: int) -> np.ndarray:
