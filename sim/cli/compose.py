@@ -94,6 +94,15 @@ def load_config_and_dirs(overrides: list[str]) -> tuple[Config, dict[str, str | 
     return _compose(overrides, with_dirs=True)
 
 
+def unusual(override: Any) -> bool:
+    """An override a fast path leaves to Hydra: it adds, deletes or places a key, or sweeps.
+
+    ``override``: a parsed :class:`hydra.core.override_parser.types.Override`.
+    """
+    return (override.is_add() or override.is_force_add() or override.is_delete()
+            or override.package is not None or override.is_sweep_override())
+
+
 #: Composed configs by their config-group overrides (pickled), for :func:`_compose_fast`.
 _BASES: dict[tuple[str, ...], bytes] = {}
 #: Keys seen in overrides: whether each names a config group (``strategy``) or a value (``p``).
@@ -121,8 +130,7 @@ def _compose_fast(overrides: list[str]) -> Config | None:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except Exception:  # noqa: BLE001 - Hydra's path reports the problem
         return None
-    if any(o.is_add() or o.is_force_add() or o.is_delete() or o.package is not None
-           or o.is_sweep_override() or o.is_hydra_override() or o.key_or_group not in _GROUPS
+    if any(unusual(o) or o.is_hydra_override() or o.key_or_group not in _GROUPS
            for o in parsed):
         return None
     base = tuple(o.input_line for o in parsed if _GROUPS[o.key_or_group])
@@ -155,8 +163,7 @@ def _remember(overrides: list[str], loader: Any, composed: DictConfig) -> None:
     from sim.cli.hydra_internals import is_group  # noqa: PLC0415 - sim.cli's own module
 
     parsed = OverridesParser.create(config_loader=loader).parse_overrides(overrides)
-    if any(o.is_add() or o.is_force_add() or o.is_delete() or o.package is not None
-           or o.is_sweep_override() or o.is_hydra_override() for o in parsed):
+    if any(unusual(o) or o.is_hydra_override() for o in parsed):
         return
     for o in parsed:
         _GROUPS.setdefault(o.key_or_group, is_group(loader, o.key_or_group))

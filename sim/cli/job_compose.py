@@ -38,6 +38,7 @@ from hydra.core.override_parser.types import Override
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from sim.cli.compose import unusual
 from sim.cli.hydra_internals import (
     apply_values,
     compose_jobs_with,
@@ -125,7 +126,7 @@ class JobConfigLoader:
         parsed = OverridesParser.create(config_loader=self.loader).parse_overrides(lines)
         # `+group=option` of a study's point file: merged into the base, not composed anew
         added = {id(o): _global_file(master, o) for o in parsed if _addable(o)}
-        if any(_unusual(o) and added.get(id(o)) is None for o in parsed):
+        if any(unusual(o) and added.get(id(o)) is None for o in parsed):
             return self.loader.load_sweep_config(master, sweep_overrides)
         is_value = [not o.is_hydra_override() and id(o) not in added
                     and not is_group(self.loader, o.key_or_group) for o in parsed]
@@ -203,12 +204,6 @@ def _global_file(master: DictConfig, override: Override) -> DictConfig | None:
 #: Option files read by :func:`_global_file`, by (path, modification time, size); merging
 #: one into a config leaves it unchanged, so one parsed copy serves every job.
 _OPTIONS: dict[tuple[str, int, int], DictConfig | None] = {}
-
-
-def _unusual(override: Override) -> bool:
-    """An override the fast path leaves to Hydra: it adds, deletes or places a key, or sweeps."""
-    return (override.is_add() or override.is_force_add() or override.is_delete()
-            or override.package is not None or override.is_sweep_override())
 
 
 def install(config: DictConfig, loader: JobConfigLoader) -> None:
