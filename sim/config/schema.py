@@ -810,6 +810,15 @@ _FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device
                (stat.S_ISSOCK, "a socket"))
 
 
+#: Compressed graph files by suffix: the codec that opens them.
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
+
+
+def compression(path: str) -> str | None:
+    """The codec of a compressed graph file, by its suffix (:data:`COMPRESSED`), or None."""
+    return COMPRESSED.get(os.path.splitext(str(path).lower())[1])
+
+
 def file_kind(mode: int) -> str:
     """``"a regular file"``, ``"a directory"``, ``"a character device"``, ... for a stat mode."""
     for test, kind in _FILE_KINDS:

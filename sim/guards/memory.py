@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.config import Config, ConfigError, Generator, Mode, Trace
+from sim.config.schema import compression
 from sim.guards.meminfo import ENV, available_bytes, resident_bytes
 
 __all__ = ["Estimate", "InsufficientMemoryError", "LayerSize", "available_bytes",
@@ -290,12 +291,6 @@ ID_SAMPLE_LINES = 64
 COMPRESSION_RATIO = 10
 
 
-def _compression(path: str) -> str | None:
-    """The codec of a compressed graph file, by suffix, or None."""
-    return {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd",
-            ".zstd": "zstd"}.get(os.path.splitext(path.lower())[1])
-
-
 def _decompressed_head(path: str, codec: str, size: int) -> bytes:
     """Up to ``size`` decompressed bytes from the start of a compressed file."""
     import lzma  # noqa: PLC0415 - compressed files only
@@ -347,7 +342,7 @@ def _file_size(path: str | None, blocks: int = 16, block: int = 64 * 1024
 
     try:
         size = os.path.getsize(path)
-        codec = _compression(str(path))
+        codec = compression(str(path))
         if codec is not None:
             samples = [_decompressed_head(str(path), codec, blocks * block)]
             size *= COMPRESSION_RATIO

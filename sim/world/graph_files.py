@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 
 from sim.config import GraphFileError
-from sim.config.schema import file_kind
+from sim.config.schema import COMPRESSED, compression, file_kind
 from sim.world.generators import canonical_edges
 
 __all__ = ["GraphFileError", "GraphFileReport", "edges_to_networkx", "networkx_to_edges",
@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 
 _GRAPHML_SUFFIXES = (".graphml", ".xml")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
-#: Compressed files by suffix: the codec that opens them.
-_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
 #: Bytes the fast path looks at to choose the separator and find the header and comments.
 _SNIFF = 1 << 16
 #: Bytes of an edge list parsed per block (see :func:`_chunks`).
@@ -296,7 +294,7 @@ def _read_bytes(name: str) -> bytes:
             data = f.read(info.st_size)
         except OSError as e:
             raise GraphFileError(name, f"cannot be read ({e.strerror or e})") from None
-    codec = _COMPRESSED.get(os.path.splitext(name.lower())[1])
+    codec = compression(name)
     return data if codec is None else _decompress(name, data, codec)
 
 
@@ -304,7 +302,7 @@ def _kind(name: str) -> str:
     """The file's name without a compression suffix, lower case (``g.csv.gz`` -> ``g.csv``)."""
     lower = name.lower()
     root, ext = os.path.splitext(lower)
-    return root if ext in _COMPRESSED else lower
+    return root if ext in COMPRESSED else lower
 
 
 def _decompress(name: str, data: bytes, codec: str) -> bytes:
