@@ -21,6 +21,14 @@ EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "expe
     "*.yaml") if p.stem != "independent_cascade")
 
 
+@pytest.fixture(autouse=True)
+def _forget_the_job_config():
+    """Tests that type a job's config set Hydra's job config (a sweep's): unset it after, or
+    later ``${run_or_sweep:...}`` values in this process would resolve as in a sweep."""
+    yield
+    HydraConfig.instance().cfg = None
+
+
 @pytest.fixture()
 def loader():
     register_configs()
