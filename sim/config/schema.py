@@ -609,6 +609,13 @@ class OutputConfig:
                       "activated their receiver.")
     write_trace: bool = _f(True, "Write trace.parquet (the exposure trace).")
     chart: bool = _f(True, "Write reach.png: people reached and engaged per channel, by day.")
+    cascade_chart: bool = _f(False, "Write cascade.png: one post's diffusion tree (who passed "
+                             "it to whom, on which network, by day), drawn from "
+                             "activations.parquet, which every run writes.")
+    cascade_post: int | None = _f(None, "Post drawn in cascade.png (0 = the first post); null: "
+                                  "the post with the run's largest diffusion tree.", lo=0,
+                                  hi=9_999, hi_source="posts are numbered below "
+                                  "strategy.posts, at most 10000")
     progress: bool = _f(True, "Log progress of long runs: layers that took over a second to "
                         "build, and every 5 s the step, elapsed time and time left.")
 
@@ -794,6 +801,7 @@ def validate(config: Config) -> None:
                 raise ConfigError(f"network.{name}.p", getattr(config.network, name).p,
                                   "applies to mode=independent_cascade only (full mode: "
                                   f"p and network.{name}.receptivity)")
+    _check_cascade_post(config)
     if config.network.topic.enabled and config.mode is Mode.independent_cascade:
         raise ConfigError("network.topic.enabled", True, "must be false in "
                           "mode=independent_cascade (reduction mode runs on graphs only)")
@@ -802,6 +810,22 @@ def validate(config: Config) -> None:
     elif not (config.network.personal.enabled or config.network.professional.enabled):
         raise ConfigError("network.personal.enabled", False,
                           "at least one layer must be enabled (or set graph=PATH)")
+
+
+def _check_cascade_post(config: Config) -> None:
+    """Refuse a cascade post that cannot be drawn: no chart asked for, or no such post."""
+    post = config.output.cascade_post
+    if post is None:
+        return
+    if not config.output.cascade_chart:
+        raise ConfigError("output.cascade_post", post, "applies only with "
+                          "output.cascade_chart=true (set it, or leave cascade_post null)")
+    posts = config.strategy.posts if config.mode is Mode.full else 1
+    if post >= posts:
+        where = (f"strategy.posts={posts}" if config.mode is Mode.full
+                 else "mode=independent_cascade, which has one post")
+        raise ConfigError("output.cascade_post", post, f"must be below {posts} ({where}; "
+                          "posts are numbered from 0), or null for the run's largest tree")
 
 
 #: What a path names when it is not a regular file, by ``stat`` type test.

@@ -29,8 +29,8 @@ from sim.outputs.rundir import CONFIG, END_FILES, OVERRIDES, RUN_DIR
 #: The lock file of a run or sweep directory.
 LOCK_FILE = ".mindshare.lock"
 #: Every file a single run may write at the top of its run directory (Hydra's log included).
-RUN_FILES = (*END_FILES, CONFIG, OVERRIDES, "timing.json", "reach.png", "mindshare.log",
-             "timeseries.parquet", "activations.parquet", "posts.parquet",
+RUN_FILES = (*END_FILES, CONFIG, OVERRIDES, "timing.json", "reach.png", "cascade.png",
+             "mindshare.log", "timeseries.parquet", "activations.parquet", "posts.parquet",
              "listening.parquet", "trace.parquet", "nodes.parquet")
 
 #: Locks held by this process, by directory: kept referenced until the process ends.

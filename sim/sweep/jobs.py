@@ -190,7 +190,9 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
         result.timing.update(timing or {})
         extra = {}
         if config.output.chart:
-            extra = {"reach.png": lambda tmp: _chart(result, config, tmp)}
+            extra["reach.png"] = lambda tmp: _chart(result, config, tmp)
+        if config.output.cascade_chart:
+            extra["cascade.png"] = lambda tmp: _cascade_chart(result, config, tmp)
         write_outputs(result, spec.dir, trace=config.output.write_trace, extra=extra,
                       recorded=files)         # status.json last: the run is complete
     except reraise:
@@ -208,6 +210,13 @@ def _chart(result, config: Config, path: str) -> None:
     from sim.outputs.charts import save_reach_chart  # noqa: PLC0415 - start-up: matplotlib
 
     save_reach_chart(result.timeseries, path, name=config.name)
+
+
+def _cascade_chart(result, config: Config, path: str) -> None:
+    from sim.outputs.cascade import save_cascade_chart  # noqa: PLC0415 - start-up: matplotlib
+
+    save_cascade_chart(result.activations, path, name=config.name,
+                       post=config.output.cascade_post)
 
 
 def run_job(config: Config, job_dir: str | Path, overrides: Sequence[str] = (), *,
