@@ -7,6 +7,12 @@ and tables are, and how many runs failed or are missing. Exit status: 0 when the
 written, 1 when the sweep has no complete run (the summary still lists the failed and missing
 ones), 2 on a bad argument or an unreadable sweep directory (one line naming it). A report is
 never written inside a run directory, where its tables would replace the run's own.
+
+``mindshare-report --cascade RUN_DIR [--post K] [--out DIR]`` draws one finished run's
+cascade chart instead (:func:`sim.outputs.cascade.draw_run_cascade`): the largest diffusion
+tree of the run (or of post K) from its ``activations.parquet``, written as ``cascade.png``
+into the run directory (or DIR), the same chart as ``mindshare output.cascade_chart=true``.
+Exit status 2 when the directory has no ``activations.parquet`` or nobody shared post K.
 """
 
 from __future__ import annotations
@@ -27,8 +33,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         prog=PROG, description="Turn a mindshare sweep directory into tables, statistics, "
         "slide-ready charts and a .pptx deck.")
-    ap.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR",
+    ap.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", nargs="?",
                     help="the sweep directory (run directories below it, sweep.json beside)")
+    ap.add_argument("--cascade", type=Path, default=None, metavar="RUN_DIR",
+                    help="instead of a report: draw RUN_DIR's largest diffusion tree as "
+                         "cascade.png in RUN_DIR (or --out DIR)")
+    ap.add_argument("--post", type=int, default=None, metavar="K",
+                    help="with --cascade: draw post K's largest tree (posts from 0)")
     ap.add_argument("--out", type=Path, default=None, metavar="DIR",
                     help="report directory (default: SWEEP_DIR/report)")
     ap.add_argument("--bootstrap", type=int, default=4000, metavar="B",
@@ -43,6 +54,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="a mindshare-robustness study of the same experiment: each claim's "
                          "verdict then says in what share of plausible worlds it holds")
     args = ap.parse_args(argv)
+    if (args.sweep_dir is None) == (args.cascade is None):
+        ap.error("give either SWEEP_DIR (a report) or --cascade RUN_DIR (one run's cascade)")
+    if args.post is not None and args.cascade is None:
+        ap.error(f"--post={args.post}: applies only with --cascade RUN_DIR")
+    if args.post is not None and args.post < 0:
+        ap.error(f"--post={args.post}: must be >= 0 (posts are numbered from 0)")
     if args.bootstrap < 100:
         ap.error(f"--bootstrap={args.bootstrap}: must be at least 100")
     if args.seed < 0:
@@ -53,6 +70,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Console script ``mindshare-report``; returns the exit status."""
     args = parse_args(argv)
+    if args.cascade is not None:
+        return _cascade(args.cascade, args.post, args.out)
     out = args.out if args.out is not None else args.sweep_dir / "report"
     inside = enclosing_run_dir(out)
     if inside is not None:
@@ -96,6 +115,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (status == "complete").any():
         print(f"{PROG}: error: {args.sweep_dir}: no complete run to report on", file=sys.stderr)
         return 1
+    return 0
+
+
+def _cascade(run_dir: Path, post: int | None, out: Path | None) -> int:
+    """Draw one run's cascade chart (``--cascade``); returns the exit status."""
+    from sim.outputs.cascade import NoCascade, draw_run_cascade  # noqa: PLC0415 - start-up
+
+    try:
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+        path = draw_run_cascade(run_dir, post=post, out=out)
+    except (NoCascade, OSError) as exc:
+        print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    print(f"cascade: {path}")
     return 0
 
 
