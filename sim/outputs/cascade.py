@@ -298,7 +298,9 @@ def plot_cascade(tree: CascadeTree, *, ax: plt.Axes | None = None, by: str = "da
             segs, colors=[colours[v] for v in layer[pick]], linewidths=3.0 if dashed else 1.4,
             linestyles=(0, (4, 2)) if dashed else "-", alpha=1.0 if dashed else 0.6,
             zorder=2 if dashed else 1, label="_cross" if dashed else "_edges"))
-    size = 90 if len(people) <= 60 else 55
+    # dots about as wide as the gap between two rows of people (the axes: ~400 points tall)
+    rows = max(np.unique(y).size, 1)
+    size = float(np.clip((0.9 * 400 / rows) ** 2, 30, 90))
     for name, n in counts.items():
         mask = layer == name
         ax.scatter(x[mask], y[mask], s=size, color=colours[name], zorder=3,
@@ -321,6 +323,8 @@ def plot_cascade(tree: CascadeTree, *, ax: plt.Axes | None = None, by: str = "da
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               title="who shared, on which network", title_fontsize=16, fontsize=15,
               alignment="left", frameon=False, markerscale=1.0)
+    for handle in ax.get_legend().legend_handles[:len(counts)]:
+        handle.set_sizes([90])                  # legible dots in the legend, whatever the tree
     return CascadeDrawing(ax=ax, tree=tree, people=people, edges=edges, by=by,
                           colours=colours)
 
