@@ -18,7 +18,7 @@ for c in "$${PYTHON:-}" python3.13 python3.12 python3 \
 done
 endef
 
-.PHONY: help venv demo test test-fast lint bench docs clean
+.PHONY: help venv browser demo test test-fast lint bench docs clean
 help:
 	@echo "make demo    one default run, then two experiments in parallel (N = 10,000), then report"
 	@echo "make test    run the whole test suite"
@@ -57,10 +57,20 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check sim tests experiments
 	$(VENV)/bin/lint-imports --no-cache
 
-test: lint
+# The explorer's browser test drives Debian's Chromium (Playwright's own browser download is
+# not needed): installed here when missing, as root or through sudo; when that fails the test
+# fails and says how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the explorer's browser test"; \
+	  if [ "$$(id -u)" = 0 ]; then s=""; else s="sudo -n"; fi; \
+	  { $$s apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$s apt-get install -y -qq \
+	    chromium >/dev/null; } || echo "could not install chromium: the browser test will fail" >&2; }
+
+test: lint browser
 	$(PY) -m pytest -q
 
-test-fast: lint
+test-fast: lint browser
 	$(PY) -m pytest -q -m "not slow"
 
 $(VENV)/.bench: $(STAMP)

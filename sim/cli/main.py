@@ -221,6 +221,11 @@ def main() -> None:
     of the same command resumes) and the command exits with status 128 + the signal number.
     """
     args = sys.argv[1:]
+    if args[:1] == ["explore"]:
+        from sim.cli.explore import main as explore  # noqa: PLC0415 - the explorer only
+
+        explore(args[1:])
+        return
     if any(a in ("-h", "--help") for a in args):
         from sim.cli.help import help_text  # noqa: PLC0415 - start-up: only for --help
 
