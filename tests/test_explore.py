@@ -58,6 +58,18 @@ def test_every_control_takes_its_kind_and_range_from_the_schema():
         control("strategy.nope")
 
 
+def test_every_strategys_values_sit_on_their_sliders_grid():
+    for name in session.strategy_names():
+        config = load_config([f"strategy={name}"])
+        for ctl in session.controls():
+            if ctl.kind == "float":
+                value = session.value_of(config, ctl.key)
+                step = session.grid_step(ctl, value)
+                assert step <= ctl.step
+                k = (value - ctl.low) / step
+                assert abs(k - round(k)) < 1e-6, (name, ctl.key, value, step)
+
+
 def test_a_moved_control_is_an_override_only_where_it_differs_from_the_strategy():
     own = session.values(load_config(["strategy=adapted"]))
     setting = Setting("adapted").with_value("strategy.split", 0.45)
@@ -243,11 +255,26 @@ def test_the_page_plays_a_chosen_strategy_in_a_real_browser(browser, explorer_ur
     assert _image(page, "mindshare-curves") != curves0, "the curves did not change"
     assert _image(page, "mindshare-network") != network0, "the network view did not change"
     assert page.locator(".mindshare-error, .v-alert.error").count() == 0
+    # compare with a second strategy: both step, on the same world
+    page.locator(".v-select").filter(has_text="compare with").first.click()
+    page.locator(".menuable__content__active .v-list-item").filter(
+        has_text="broadcast").first.click()
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.mindshare-status');"
+        " return s && s.innerText.includes('broadcast'); }", timeout=60_000)
+    for day in range(1, 9):
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(
+            "d => { const s = document.querySelector('.mindshare-status');"
+            " return s && s.innerText.startsWith('Day ' + d + ' of'); }", arg=day,
+            timeout=60_000)
+    assert page.locator(".mindshare-error, .v-alert.error").count() == 0
     # the override line
     page.get_by_role("button", name="Write override line").click()
-    field = page.locator(".mindshare-override input")
+    field = page.locator(".mindshare-override textarea")
     field.wait_for(timeout=30_000)
-    assert field.input_value().startswith("mindshare strategy=influencers n=3000")
+    # nothing was moved: the line is the strategies and the command's own override only
+    assert field.input_value() == "mindshare -m strategy=influencers,broadcast n=3000"
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "explorer.png"))
     assert (ARTEFACTS / "explorer.png").stat().st_size > 10_000

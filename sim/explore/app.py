@@ -55,11 +55,15 @@ def ControlInput(ctl: session.Control, value: Any, on_value) -> None:
         solara.Select(label=ctl.label, values=list(ctl.choices), value=value,
                       on_value=on_value)
     elif ctl.kind == "int":
-        solara.SliderInt(label=ctl.label, value=int(value), min=int(ctl.low),
-                         max=int(ctl.high), step=1, on_value=on_value, thumb_label="always")
+        solara.Text(f"{ctl.label}: {ctl.text(value)}")
+        solara.SliderInt(label="", value=int(value), min=int(ctl.low), max=int(ctl.high),
+                         step=1, on_value=on_value, thumb_label=True)
     else:
-        solara.SliderFloat(label=ctl.label, value=float(value), min=ctl.low, max=ctl.high,
-                           step=ctl.step, on_value=on_value, thumb_label="always")
+        # a value off the slider's grid would be moved onto it, and reported as a change
+        step = session.grid_step(ctl, value)
+        solara.Text(f"{ctl.label}: {ctl.text(value)}")
+        solara.SliderFloat(label="", value=float(value), min=ctl.low, max=ctl.high,
+                           step=step, on_value=on_value, thumb_label=True)
 
 
 def _png(figure) -> bytes:
@@ -88,7 +92,7 @@ def Views(model: session.Explorer) -> None:
     steps = ", ".join(f"{a.strategy} {a.step_ms:.0f} ms" for a in model.arms)
     # plain text, not Markdown: Solara's Markdown fetches a math renderer from a CDN
     solara.Text(f"Day {model.day} of {model.config.steps} · {model.world.n:,} people · "
-                f"last step: {steps} · views drawn in {model.draw_ms:.0f} ms · world built "
+                f"last step: {steps} · views drawn in {model.draw_ms:.0f} ms · world ready "
                 f"in {model.build_ms:.0f} ms", classes=["mindshare-status"],
                 style={"font-size": "16px", "font-weight": "500"})
     solara.Image(network, classes=["mindshare-network"])
@@ -153,8 +157,9 @@ def Page() -> None:
             solara.Button("Write override line", color="primary",
                           on_click=lambda: line.set(session.override_line(setting)))
             if line.value:
-                solara.InputText("paste into a run or a sweep", value=line.value,
-                                 disabled=False, classes=["mindshare-override"])
+                with solara.Div(classes=["mindshare-override"]):
+                    solara.InputTextArea("paste into a run or a sweep", value=line.value,
+                                         rows=4)
         for title, keys in (("Levers", session.LEVERS), ("Assumptions", session.ASSUMPTIONS)):
             with solara.Card(title):
                 for key in keys:

@@ -162,8 +162,23 @@ def control(key: str, steps: int = 60) -> Control:
         if "step" in meta.get("unit", ""):
             high = min(high, float(steps))
         return Control(key, label, "int", doc, low, high, 1.0, range_from=source)
-    return Control(key, label, "float", doc, low, high, _nice_step(low, high),
-                   range_from=source)
+    step = _nice_step(low, high)
+    # the grid starts on a multiple of the step, so round defaults (3000 EUR) sit on it
+    low = max(float(np.floor(low / step) * step), meta["lo"] if meta.get("lo") is not None
+              else -np.inf)
+    return Control(key, label, "float", doc, low, high, step, range_from=source)
+
+
+def grid_step(ctl: Control, value: float) -> float:
+    """The slider step of ``ctl`` holding ``value``: its own, or finer when ``value`` needs it.
+
+    A slider moves a value that is not on its grid onto it, which the page would take for the
+    user's change; so the step is at most the value's last decimal (0.0208: 0.0001).
+    """
+    for decimals in range(12):
+        if abs(round(value, decimals) - value) <= 1e-12 * max(1.0, abs(value)):
+            return min(ctl.step, 10.0 ** -decimals)
+    return ctl.step
 
 
 def controls(steps: int = 60) -> list[Control]:

@@ -65,7 +65,8 @@ def network_figure(explorer: Explorer, arm: int = 0) -> Figure:
                    linewidths=0.4, zorder=4)
         shares = int(len(pairs))
         ax.set_title(f"{name}: {int(on.sum())} of {sample.agents.size} sampled are members, "
-                     f"{shares} shares among them", fontsize=12, color=_layer_colour(name, k))
+                     f"{shares} share{'s' if shares != 1 else ''} among them", fontsize=12,
+                     color=_layer_colour(name, k))
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
