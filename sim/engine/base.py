@@ -84,8 +84,13 @@ class ModelBase(mesa.Model):
     # -- stepping --------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance one step through the phases listed in the class docstring."""
-        self._advance()
+        """Advance one step through the phases listed in the class docstring.
+
+        Called through Mesa (``model.step()``), which counts every call in ``steps`` and
+        ``time``; once the run has ended (:attr:`running` false) a call changes nothing else.
+        """
+        if self.running:
+            self._advance()
 
     def _advance(self) -> bool:
         """One step; ``False`` when there was nothing left to do (no step taken)."""
@@ -100,14 +105,21 @@ class ModelBase(mesa.Model):
         """
         # The phases are driven directly rather than through Mesa's per-step event dispatch
         # (about 20 us a step, which dominates small cascades); Mesa's step and time
-        # counters are kept as model.step() would keep them.
-        while self.running:
-            if not self._advance():
-                break
-            self.steps += 1
-            self.time += 1
-            if progress is not None:
-                self._report(progress)
+        # counters are kept as model.step() would keep them. Mesa's own step event waits
+        # meanwhile, so that a model.step() after run() is the next step, not a replay of
+        # the ones run() took.
+        schedule = self._default_schedule
+        schedule.pause()
+        try:
+            while self.running:
+                if not self._advance():
+                    break
+                self.steps += 1
+                self.time += 1
+                if progress is not None:
+                    self._report(progress)
+        finally:
+            schedule.resume()
         return self
 
     def _report(self, progress: Progress) -> None:
