@@ -1,9 +1,10 @@
 """What both models share: a ``mesa.Model`` with the run's streams, world, logs and run loop.
 
 :class:`ModelBase` owns the random streams (and the seed of Mesa's own generator), the world,
-the activation log, the trace of decided exposures, the agent views and the loop that steps a
-model to its end while keeping Mesa's ``steps`` and ``time`` counters. The two models built on
-it are :class:`sim.engine.brand.BrandModel` (the full model, ``mode=full``) and
+the activation log, the trace of decided exposures, the agent views (Mesa's ``model.agents``,
+made on first read, :class:`~sim.engine.agents.AgentViews`) and the loop that steps a model to
+its end while keeping Mesa's ``steps`` and ``time`` counters. The two models built on it are
+:class:`sim.engine.brand.BrandModel` (the full model, ``mode=full``) and
 :class:`sim.engine.cascade.CascadeModel` (reduction mode, ``mode=independent_cascade``); each
 says which mode it runs in its class attribute ``mode``, which is how outputs tell them apart.
 """
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import mesa
 import numpy as np
 
 from sim.config import Config, ConfigError, Mode, Trace
-from sim.engine.agents import Consumer
+from sim.engine.agents import AgentViews
 from sim.engine.exposures import Exposures
 from sim.engine.recorder import Recorder
 from sim.progress import Progress
@@ -27,13 +27,31 @@ from sim.world.population import World, build_world
 ACTIVATION_COLUMNS = ("agent", "post", "parent", "layer", "step")
 
 
-class ModelBase(mesa.Model):
+class ModelBase(AgentViews):
     """A run of one mode on one world: streams, world, logs, agent views and the run loop.
 
     Subclasses set, before their first step: ``channels`` (layer names, plus ``"owned"`` in
     full mode), ``n_posts`` and ``post_step``, ``activated`` ((rows, N) bool, row ``c``: who
     shared post ``c``), ``recorder`` and ``running``; and they implement :meth:`_advance`,
     :attr:`first_seen`, :attr:`pending` and :attr:`share_lag`.
+
+    **Mesa conventions.** The state lives in numpy arrays; what Mesa users look for is
+    built from them on demand, so a run that never asks pays nothing in its step:
+
+    - :attr:`agents` is the population, Mesa's ``AgentSet`` of read-only
+      :class:`~sim.engine.agents.Consumer` views (``len(model.agents) == n``), created on
+      its first read; ``select``, ``get``, ``agg``, ``groupby``, ``do`` and
+      ``agents_by_type[Consumer]`` work as Mesa documents; ``unique_id == index + 1``.
+      Cost: about 300 bytes and a few microseconds per view (measured in
+      :class:`~sim.engine.agents.AgentViews`).
+    - ``model.step()`` advances one step (``t``, the model's day), ``running`` turns false
+      at the end, ``run_model()`` and :meth:`run` step to the end; ``steps`` and ``time``
+      count the calls of ``model.step()`` as Mesa does (a call after the end changes
+      nothing else). A ``mesa.DataCollector`` of your own, collected after each
+      ``model.step()``, gets one row per step.
+
+    Not Mesa-like: agents do not act (the model steps them all at once, in the phases of
+    its ``step()``), there are no births or deaths and no space.
 
     Args:
         config: a validated config whose ``mode`` is the subclass's :attr:`mode`.
@@ -77,7 +95,7 @@ class ModelBase(mesa.Model):
         self._activations: list[tuple[np.ndarray, np.ndarray | None, np.ndarray,
                                       np.ndarray | None, int | np.ndarray]] = []
         self._trace: list[tuple[Exposures, np.ndarray, int | np.ndarray]] = []
-        self._views: dict[int, Consumer] = {}
+        self._reserve_views()
         # first_reached / first_engaged of the current step, computed once
         self._firsts: tuple[tuple[int, int], dict[str, np.ndarray]] = ((-1, -1), {})
 
@@ -267,17 +285,3 @@ class ModelBase(mesa.Model):
     def _engaged_new(self, rows: int) -> np.ndarray:
         """People who shared a brand post for the first time per step and channel (rows, C)."""
         return self._new_per_step(self.first_engaged, rows)
-
-    # -- agents ----------------------------------------------------------------------------
-
-    def consumer(self, index: int) -> Consumer:
-        """The agent view of row ``index`` (0-based), created and registered on first use."""
-        if not 0 <= index < self.n_agents:
-            raise IndexError(f"agent index {index} outside [0, {self.n_agents - 1}]")
-        if index not in self._views:
-            self._views[index] = Consumer(self, index)
-        return self._views[index]
-
-    def consumers(self) -> list[Consumer]:
-        """Views of every agent, registered with Mesa (``model.agents``) for its tooling."""
-        return [self.consumer(i) for i in range(self.n_agents)]
