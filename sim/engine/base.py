@@ -2,8 +2,9 @@
 
 :class:`ModelBase` owns the random streams (and the seed of Mesa's own generator), the world,
 the activation log, the trace of decided exposures, the agent views (Mesa's ``model.agents``,
-made on first read, :class:`~sim.engine.agents.AgentViews`) and the loop that steps a model to
-its end while keeping Mesa's ``steps`` and ``time`` counters. The two models built on it are
+made on first read, :class:`~sim.engine.agents.AgentViews`), the recorded series as Mesa's
+``DataCollector`` reads them, and the loop that steps a model to its end while keeping Mesa's
+``steps`` and ``time`` counters. The two models built on it are
 :class:`sim.engine.brand.BrandModel` (the full model, ``mode=full``) and
 :class:`sim.engine.cascade.CascadeModel` (reduction mode, ``mode=independent_cascade``); each
 says which mode it runs in its class attribute ``mode``, which is how outputs tell them apart.
@@ -11,14 +12,14 @@ says which mode it runs in its class attribute ``mode``, which is how outputs te
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from sim.config import Config, ConfigError, Mode, Trace
 from sim.engine.agents import AgentViews
 from sim.engine.exposures import Exposures
-from sim.engine.recorder import Recorder
+from sim.engine.recorder import Recorder, SeriesCollector
 from sim.progress import Progress
 from sim.rng import Streams
 from sim.world.population import World, build_world
@@ -44,6 +45,9 @@ class ModelBase(AgentViews):
       ``agents_by_type[Consumer]`` work as Mesa documents; ``unique_id == index + 1``.
       Cost: about 300 bytes and a few microseconds per view (measured in
       :class:`~sim.engine.agents.AgentViews`).
+    - :attr:`datacollector` reads the recorded series as a ``mesa.DataCollector``'s model
+      data (``model_vars``, ``get_model_vars_dataframe()``); :meth:`model_series` gives
+      them as arrays.
     - ``model.step()`` advances one step (``t``, the model's day), ``running`` turns false
       at the end, ``run_model()`` and :meth:`run` step to the end; ``steps`` and ``time``
       count the calls of ``model.step()`` as Mesa does (a call after the end changes
@@ -51,7 +55,8 @@ class ModelBase(AgentViews):
       ``model.step()``, gets one row per step.
 
     Not Mesa-like: agents do not act (the model steps them all at once, in the phases of
-    its ``step()``), there are no births or deaths and no space.
+    its ``step()``), there are no births or deaths, no space, and no agent-level series
+    (read ``model.agents.get(...)`` when you want them).
 
     Args:
         config: a validated config whose ``mode`` is the subclass's :attr:`mode`.
@@ -96,6 +101,8 @@ class ModelBase(AgentViews):
                                       np.ndarray | None, int | np.ndarray]] = []
         self._trace: list[tuple[Exposures, np.ndarray, int | np.ndarray]] = []
         self._reserve_views()
+        # a collector a user assigns to model.datacollector, in Mesa's way
+        self._datacollector: Any = None
         # first_reached / first_engaged of the current step, computed once
         self._firsts: tuple[tuple[int, int], dict[str, np.ndarray]] = ((-1, -1), {})
 
@@ -285,3 +292,51 @@ class ModelBase(AgentViews):
     def _engaged_new(self, rows: int) -> np.ndarray:
         """People who shared a brand post for the first time per step and channel (rows, C)."""
         return self._new_per_step(self.first_engaged, rows)
+
+    # -- model-level series, read as from a mesa.DataCollector ------------------------------
+
+    @property
+    def datacollector(self) -> Any:
+        """The recorded series through ``mesa.DataCollector``'s reading methods.
+
+        A :class:`~sim.engine.recorder.SeriesCollector` over :meth:`model_series`, built from
+        the recorder's arrays when read (nothing is collected while stepping). A collector you
+        assign (``model.datacollector = mesa.DataCollector(...)``, as Mesa models do) replaces
+        it; you call its ``collect(model)`` yourself after each ``model.step()``.
+        """
+        if self._datacollector is not None:
+            return self._datacollector
+        return SeriesCollector(self.model_series)
+
+    @datacollector.setter
+    def datacollector(self, collector: Any) -> None:
+        self._datacollector = collector
+
+    def model_series(self) -> dict[str, np.ndarray]:
+        """Model-level series, one value per step recorded (step 0, the launch, first).
+
+        ``reached`` and ``engaged``: distinct people reached / engaged so far on any channel
+        (the summary's ``reached`` and ``engaged`` at the last step); then the recorder's
+        figures per channel, ``<figure>_<channel>`` (:meth:`Recorder.series`; NaN where the
+        mode keeps no such figure: reduction mode has no loyalty or money).
+
+        Raises:
+            ValueError: on a batch of runs, whose recorder holds every run's columns; each
+                model of its ``runs()`` has its own series.
+        """
+        if getattr(self, "n_runs", 1) > 1:
+            raise ValueError("a batch records several runs: read each run's series from "
+                             "model.runs()")
+        rows = self.recorder.last + 1
+        out = {"reached": self._people_so_far(self.first_reached, rows),
+               "engaged": self._people_so_far(self.first_engaged, rows)}
+        out.update(self.recorder.series())
+        return out
+
+    @staticmethod
+    def _people_so_far(first: np.ndarray, rows: int) -> np.ndarray:
+        """Distinct people counted by step, on any channel, from a ``first_*`` array."""
+        never = np.iinfo(np.int32).max
+        earliest = np.where(first > 0, first, never).min(axis=0)
+        earliest = earliest[earliest != never]
+        return np.cumsum(np.bincount(earliest - 1, minlength=rows)[:rows])

@@ -10,7 +10,11 @@ the same on every channel's row).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+import pandas as pd
 
 COUNTERS: tuple[str, ...] = ("sent", "seen", "expired", "activations", "shares", "spillover",
                              "reached_new", "engaged_new", "backlash_seen", "detractions")
@@ -104,6 +108,21 @@ class Recorder:
                          else np.full((rows, len(self.layer_names)), np.nan))
         return out
 
+    def series(self) -> dict[str, np.ndarray]:
+        """The same figures as :meth:`arrays`, one 1-D series per (figure, channel).
+
+        Named ``<figure>_<channel>`` (``reached_personal``, ``mean_loyalty_owned``), except
+        ``spent``, the same on every channel, given once. Each has one value per step recorded.
+        """
+        out = {}
+        for name, arr in self.arrays().items():
+            if name == "spent":
+                out[name] = arr[:, 0]
+                continue
+            for c, channel in enumerate(self.layer_names):
+                out[f"{name}_{channel}"] = arr[:, c]
+        return out
+
     def columns(self) -> dict[str, np.ndarray]:
         """The tidy time series as columns, one row per (step, layer).
 
@@ -119,3 +138,49 @@ class Recorder:
         for name, arr in arrays.items():
             data[name] = arr.reshape(-1)
         return data
+
+
+class SeriesCollector:
+    """A model's recorded series, read the way a ``mesa.DataCollector``'s model data is read.
+
+    Nothing is collected: every read builds the table from the model's preallocated arrays,
+    so stepping pays nothing for it. Compatible with Mesa: :attr:`model_vars` (name -> list,
+    one value per step) and :meth:`get_model_vars_dataframe` (one column per series), and
+    :meth:`collect`, which code written for a ``DataCollector`` may call (it does nothing).
+    Not compatible: the series are the model's, not reporters of your choosing (for those, a
+    ``mesa.DataCollector`` of your own, collected after each ``model.step()``); there are no
+    agent or agent-type reporters or tables; rows start at step 0, the launch, which the
+    model's constructor runs.
+
+    Args:
+        series: returns the series as ``{name: (steps recorded,) array}``, all of one length.
+    """
+
+    def __init__(self, series: Callable[[], dict[str, np.ndarray]]) -> None:
+        self._series = series
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Each series as a list, one value per step from 0 (``DataCollector.model_vars``)."""
+        return {name: values.tolist() for name, values in self._series().items()}
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """One column per series, one row per step, indexed by ``step`` from 0."""
+        series = self._series()
+        rows = len(next(iter(series.values()))) if series else 0
+        return pd.DataFrame(series, index=pd.RangeIndex(rows, name="step"))
+
+    def collect(self, model: Any) -> None:
+        """Nothing to do: the model records every step itself."""
+
+    def get_agent_vars_dataframe(self) -> pd.DataFrame:
+        """Refused, as by a ``DataCollector`` without agent reporters.
+
+        Raises:
+            UserWarning: always (what ``mesa.DataCollector`` raises); read agents with
+                ``model.agents.get(...)``, or collect them with a ``mesa.DataCollector`` of
+                your own.
+        """
+        raise UserWarning("the model records model-level series only: read agents with "
+                          "model.agents.get(...), or collect them with a mesa.DataCollector "
+                          "with agent_reporters")
