@@ -18,12 +18,12 @@ import json
 import math
 import shlex
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from sim.cli.errors import fail
+from sim.cli.rounds import on_sigterm, plain, run_sweep
 from sim.config import ConfigError
 from sim.outputs.files import atomic_write
 from sim.outputs.lock import DirectoryBusy, claim
@@ -33,8 +33,6 @@ from sim.studies.points import point_name, round_overrides, write_point
 from sim.studies.report import Outcome, TrialRow, write_outputs
 
 STUDY_FILE = "study.json"
-#: The command a round runs: ``mindshare`` in this interpreter.
-BOOT = "import sys; sys.argv[0] = 'mindshare'; from sim.cli.main import main; main()"
 
 
 def _packaged(name: str) -> str:
@@ -108,11 +106,11 @@ def check_inputs(args: argparse.Namespace):
         parameters = cal.read_parameters(args.parameters)
         targets = cal.read_targets(args.targets)
         cal.check_overrides(parameters, args.overrides)
-        plain = _plain(args.overrides)
+        base = plain(args.overrides)
         for corner in ("low", "high"):
-            load_config([*plain, *(f"{p.key}={_value(p, getattr(p, corner))}"
+            load_config([*base, *(f"{p.key}={_value(p, getattr(p, corner))}"
                                    for p in parameters)])
-        cal.check_metrics(targets, _summary_keys(plain))
+        cal.check_metrics(targets, _summary_keys(base))
     except (ConfigError, cal.StudyError) as exc:
         fail(str(exc))
     return parameters, targets
@@ -127,7 +125,7 @@ def _open(args, parameters, targets) -> Path:
     out = Path(args.out)
     definition = cal.definition(
         parameters, targets, replicates=args.replicates, batch=0, seed=args.seed,
-        overrides=_plain(args.overrides))
+        overrides=plain(args.overrides))
     definition.pop("batch")
     held_path = out / STUDY_FILE
     if held_path.exists():
@@ -162,40 +160,9 @@ def _run_round(out: Path, index: int, trials, args) -> int:
     names = [point_name(t.number) for t in trials]
     for t in trials:
         write_point(out / "points", t.number, t.params)
-    command = [sys.executable, "-c", BOOT, "-m",
-               *round_overrides(names, out / "points", _round_dir(out, index),
-                                replicates=args.replicates, name=f"calibration_r{index:03d}",
-                                extra=args.overrides)]
-    child = subprocess.Popen(command)
-    try:
-        return child.wait()
-    except (KeyboardInterrupt, _Terminated) as exc:
-        # Ctrl-C in a terminal reaches the sweep too: give it a moment to stop on its own,
-        # else pass the signal on; the sweep then writes its final line and exits
-        sig = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
-        try:
-            return child.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            child.send_signal(sig)
-        try:
-            return child.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-            return 128 + sig
-
-
-class _Terminated(Exception):
-    """This command was sent ``SIGTERM``."""
-
-
-def _on_sigterm(signum, frame) -> None:
-    raise _Terminated(signum)
-
-
-def _plain(overrides: list[str]) -> list[str]:
-    """The overrides that are not Hydra's own (``hydra/launcher=...``, ``hydra.*``)."""
-    return [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    return run_sweep(round_overrides(names, out / "points", _round_dir(out, index),
+                                     replicates=args.replicates,
+                                     name=f"calibration_r{index:03d}", extra=args.overrides))
 
 
 def _drop_invalid(study, out: Path, trials, args) -> list:
@@ -209,7 +176,7 @@ def _drop_invalid(study, out: Path, trials, args) -> list:
     kept = []
     for t in trials:
         try:
-            load_config([*_plain(args.overrides), *(f"{k}={v!r}" for k, v in t.params.items())])
+            load_config([*plain(args.overrides), *(f"{k}={v!r}" for k, v in t.params.items())])
         except ConfigError as exc:
             _fail(study, out, t.number, str(exc))
             continue
@@ -283,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     parameters, targets = check_inputs(args)
     out = _open(args, parameters, targets)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     study = st.open_study(out)
     rounds = math.ceil(args.trials / args.batch)
     t0 = time.perf_counter()

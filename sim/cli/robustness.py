@@ -18,12 +18,12 @@ import argparse
 import json
 import shlex
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from sim.cli.errors import fail
+from sim.cli.rounds import on_sigterm, plain, run_sweep
 from sim.config import ConfigError, override_key, override_values
 from sim.outputs.files import atomic_write
 from sim.outputs.lock import DirectoryBusy, claim
@@ -32,8 +32,6 @@ from sim.studies import sensitivity as sa
 from sim.studies.points import GROUP, point_text
 
 STUDY_FILE = "study.json"
-#: The command the sweep runs: ``mindshare`` in this interpreter.
-BOOT = "import sys; sys.argv[0] = 'mindshare'; from sim.cli.main import main; main()"
 METHODS = ("sobol", "morris", "lhs")
 
 
@@ -88,11 +86,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _plain(overrides: list[str]) -> list[str]:
-    """The overrides that are not Hydra's own (``hydra/launcher=...``, ``hydra.*``)."""
-    return [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-
-
 def _summary_keys(base: list[str]) -> set[str]:
     """The numeric keys of ``summary.json``: a small run in memory."""
     from sim import load_config, simulate  # noqa: PLC0415 - start-up: the model (~1 s)
@@ -118,7 +111,7 @@ def check_inputs(args: argparse.Namespace):
         # the base config: the experiment with the first level of every swept key
         base = ([f"experiment={experiment}"] if experiment else []) + [
             o if override_key(o) not in axes else f"{override_key(o)}={axes[override_key(o)][0]}"
-            for o in _plain(rest)]
+            for o in plain(rest)]
         config = load_config(base)
         findings = [] if args.no_claims else (
             rb.hypothesis_findings(experiment, rb.experiment_axes(experiment))
@@ -169,7 +162,7 @@ def _definition(args, study_plan: rb.Plan, design: sa.Design, rest: list[str]) -
             "worlds": design.worlds, "seed": args.seed, "replicates": args.replicates,
             "assumptions": [[a.key, a.low, a.high, a.log, a.integer]
                             for a in study_plan.assumptions],
-            "axes": study_plan.axes, "overrides": _plain(rest)}
+            "axes": study_plan.axes, "overrides": plain(rest)}
 
 
 def _open(args, definition: dict) -> Path:
@@ -228,33 +221,6 @@ def sweep_command(out: Path, names: list[str], study_plan: rb.Plan, rest: list[s
             f"hydra.sweep.dir='{(out / 'sweep').resolve()}'", *kept]
 
 
-class _Terminated(Exception):
-    """This command was sent ``SIGTERM``."""
-
-
-def _on_sigterm(signum, frame) -> None:
-    raise _Terminated(signum)
-
-
-def run_sweep(overrides: list[str]) -> int:
-    """Run the study's sweep in a subprocess; its exit status."""
-    child = subprocess.Popen([sys.executable, "-c", BOOT, "-m", *overrides])
-    try:
-        return child.wait()
-    except (KeyboardInterrupt, _Terminated) as exc:
-        sig = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
-        try:
-            return child.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            child.send_signal(sig)
-        try:
-            return child.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-            return 128 + sig
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console script ``mindshare-robustness`` (``--help`` for its options)."""
     t0 = time.perf_counter()
@@ -263,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     study_plan, design, rest = check_inputs(args)
     args.out = args.out or f"results/robustness/{study_plan.experiment or 'study'}"
     out = _open(args, _definition(args, study_plan, design, rest))
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     names = write_worlds(out, study_plan, design)
     runs = study_plan.runs(design.worlds, args.replicates)
     print(f"mindshare-robustness: {design.worlds} worlds ({design.method} design over "
