@@ -55,8 +55,9 @@ LEVER_MAP = LinearSegmentedColormap.from_list("lever", ["#ffffff", "#0e8c9a"])
 #: white ground would not show.
 THIRD_MAP = LinearSegmentedColormap.from_list(
     "third", [matplotlib.colormaps["viridis"](v) for v in np.linspace(0.0, 0.8, 9)])
-#: Rows per table slide, and front points in the levers' chart.
-SLIDE_ROWS, LEVER_ROWS = 8, 15
+#: Most rows per table slide, the inches a table may fill (from 1.4 in to the slide's foot),
+#: and the front points in the levers' chart.
+SLIDE_ROWS, SLIDE_HEIGHT, LEVER_ROWS = 8, 5.8, 15
 #: Levers that are shares (of the placements, the money, the budget), shown in per cent.
 SHARE_LEVERS = ("split", "production", "incentive_budget")
 #: Count-like metrics, shown as whole numbers.
@@ -366,7 +367,9 @@ def _footnote(outcome: Outcome) -> str:
 
 
 def _axis_label(o: Objective) -> str:
-    return f"{o.label}, {_way(o)}"
+    """The objective's label and better direction, on two lines when long."""
+    text = f"{o.label}, {_way(o)}"
+    return text if len(text) <= 40 else f"{o.label},\n{_way(o)}"
 
 
 def _plain(value: float, _pos: int) -> str:
@@ -420,12 +423,13 @@ def front_chart(out: Path, outcome: Outcome) -> style.Chart:
         bar = fig.colorbar(sc, ax=ax, pad=0.01)
         bar.set_label(_axis_label(objs[2]), fontsize=15)
         bar.ax.tick_params(labelsize=14)
+    crowded = len(outcome.front) > 10          # thinner bars, so the points stay readable
     for k, t in enumerate(outcome.front):
         (mx, lx, hx), (my, ly, hy) = _interval(t.samples, ox), _interval(t.samples, oy)
         mx, lx, hx, my, ly, hy = mx * sx, lx * sx, hx * sx, my * sy, ly * sy, hy * sy
         ax.errorbar([mx], [my], xerr=[[mx - lx], [hx - mx]], yerr=[[my - ly], [hy - my]],
-                    fmt="o", ms=13, color=colours[k], mec="white", mew=1.5, elinewidth=2,
-                    capsize=4, zorder=4)
+                    fmt="o", ms=13 if crowded else 15, color=colours[k], mec="white", mew=1.5,
+                    elinewidth=1.2 if crowded else 2, capsize=3 if crowded else 4, zorder=4)
         labels.append((mx, my, str(k + 1), FRONT_COLOUR, True))
         bars += [(lx, my, hx, my), (mx, ly, mx, hy)]
     palette = style.palette([s.name for s in outcome.named])
@@ -442,10 +446,12 @@ def front_chart(out: Path, outcome: Outcome) -> style.Chart:
     ax.set_ylabel(_axis_label(oy))
     ax.xaxis.set_major_formatter(FuncFormatter(_plain))
     ax.yaxis.set_major_formatter(FuncFormatter(_plain))
-    ax.margins(x=0.08, y=0.1)
+    ax.margins(x=0.08, y=0.14)
+    # the shipped strategies' names first: they are longer than the ranks and harder to place
+    labels = [lab for lab in labels if not lab[4]] + [lab for lab in labels if lab[4]]
     line = " joined by the front's staircase" if len(objs) == 2 and len(pts) > 1 else ""
     colour = (f", coloured by {_short(objs[2])} (scale right)" if len(objs) == 3 else "")
-    subtitle = (f"Grey: every trial's mean over replicates; numbered: the Pareto front{line} "
+    subtitle = (f"Grey: the other trials' means over replicates; numbered: the Pareto front{line} "
                 f"{colour}, with 95% replicate intervals; diamonds: the shipped strategies at "
                 "the same budget").replace(" ,", ",").replace("  ", " ")
     chart = style.finish("front", fig, _front_title(outcome), subtitle, _footnote(outcome),
@@ -483,7 +489,7 @@ def _lever_cells(outcome: Outcome) -> tuple[np.ndarray, list[list[str]]]:
             v = t.values.get(lv.name)
             words[i][j] = _lever_word(lv, v)
             if lv.name == "production" and posts is not None:
-                words[i][j] += f"\n{posts} posts"
+                words[i][j] += f"\n{posts} post{'s' if posts != 1 else ''}"
             if v is None or lv.kind == "choice":
                 continue
             if lv.kind == "bool":
@@ -505,7 +511,10 @@ def levers_chart(out: Path, outcome: Outcome) -> style.Chart:
     fig, ax = style.figure()
     shade = np.where(np.isnan(norm), 0.0, norm)
     ax.imshow(shade, cmap=LEVER_MAP, vmin=0, vmax=1, aspect="auto")
-    size = 16 if rows <= 8 and cols <= 8 else 13 if rows <= 12 else 11
+    # two-line cells (production and its posts) need the room of a row at the smaller sizes
+    size = 16 if rows <= 6 and cols <= 8 else 13 if rows <= 9 else 11
+    if rows > 9:
+        words = [[w.replace("\n", ", ") for w in row] for row in words]
     for i in range(rows):
         for j in range(cols):
             if np.isnan(norm[i, j]):
@@ -513,8 +522,10 @@ def levers_chart(out: Path, outcome: Outcome) -> style.Chart:
             dark = norm[i, j] > 0.6
             ax.text(j, i, words[i][j], ha="center", va="center", fontsize=size,
                     color="white" if dark else style.INK, fontweight="bold" if dark else None)
-    heads = [f"{lv.name}\n({'choice' if lv.kind == 'choice' else _range_text(lv)})"
-             for lv in outcome.levers]
+    heads = []
+    for lv in outcome.levers:
+        what = "choice" if lv.kind == "choice" else _range_text(lv)
+        heads.append(lv.name.replace("_", "\n") + f"\n({what})")   # incentive_budget: 2 lines
     ax.set_xticks(range(cols), heads, fontsize=13)
     ax.set_yticks(range(rows), front_names(outcome)[:rows], fontsize=14)
     ax.xaxis.tick_top()
@@ -544,9 +555,13 @@ def _agreed(lever: Lever, value: Any) -> str:
     if lever.kind == "bool":
         if lever.name == "adapted":
             return "adapted content" if value else "generic content"
+        if lever.name == "cta":
+            return "a call to action" if value else "no call to action"
         return lever.name.replace("_", " ") if value else f"no {lever.name.replace('_', ' ')}"
     if lever.name == "seeding":
         return SEEDING_WORDS.get(str(value), str(value))
+    if lever.kind == "choice":
+        return f"{value} {lever.name}"
     return f"{lever.name.replace('_', ' ')} {_lever_word(lever, value)}"
 
 
@@ -612,10 +627,13 @@ def headline(outcome: Outcome) -> str:
     if outcome.named:
         places = [placement(outcome, s)["verdict"] for s in outcome.named]
         on = sum(p in ("on the front", "beyond the front") for p in places)
-        behind = places.count("behind the front")
+        behind, missing = places.count("behind the front"), places.count("not placed")
+        if len(places) == 1:
+            return text + f" The one shipped strategy run at the same budget is {places[0]}."
         text += (f" Of the {len(outcome.named)} shipped strategies run at the same budget, "
                  f"{on} {'is' if on == 1 else 'are'} on or beyond the front and {behind} "
-                 "behind it.")
+                 "behind it" + (f"; {missing} could not be placed (see below)" if missing
+                                else "") + ".")
     return text
 
 
@@ -716,6 +734,34 @@ def report_markdown(outcome: Outcome, *, command: str, out: Path,
 # ---- deck -------------------------------------------------------------------------------
 
 
+def _pages(rows: Sequence[Sequence[str]], widths: Sequence[float], size: int) -> list[list]:
+    """Rows split into slides: at most :data:`SLIDE_ROWS` each, and no more than fit the slide.
+
+    A cell's height is estimated from its characters per line (Arial: about 0.55 em a
+    character) in its column's share of the 12.3-inch table, with the paragraph spacing and
+    cell margins.
+    """
+    total = sum(widths)
+    char_in = 0.55 * size / 72
+    line_in = 1.2 * size / 72
+
+    def height(row: Sequence[str]) -> float:
+        lines = [math.ceil(max(len(cell), 1) / max((12.3 * w / total - 0.16) / char_in, 1))
+                 for cell, w in zip(row, widths, strict=True)]
+        return max(lines) * line_in + 6 / 72 + 0.1
+
+    pages: list[list] = [[]]
+    used = 0.5                                          # the header row
+    for row in rows:
+        h = height(row)
+        if pages[-1] and (len(pages[-1]) >= SLIDE_ROWS or used + h > SLIDE_HEIGHT):
+            pages.append([])
+            used = 0.5
+        pages[-1].append(list(row))
+        used += h
+    return pages if pages[0] else []
+
+
 def write_deck(path: Path, outcome: Outcome, charts: Sequence[style.Chart], *,
                out: Path) -> Path:
     """The study's slides: title, charts, the front in words, the shipped strategies, method."""
@@ -730,25 +776,27 @@ def write_deck(path: Path, outcome: Outcome, charts: Sequence[style.Chart], *,
         f"each  |  mindshare"])
     for chart in charts:
         dk.add_chart_slide(prs, chart)
-    rows = front_rows(outcome)
     header = ["#", "strategy", "levers", *(_short(o) for o in outcome.objectives)]
-    widths = [0.4, 1.2, 5.0, *([2.2] * len(outcome.objectives))]
-    pages = max(1, math.ceil(len(rows) / SLIDE_ROWS))
-    for p, start in enumerate(range(0, len(rows), SLIDE_ROWS), 1):
-        title = "The Pareto front, best first" + (f" ({p} of {pages})" if pages > 1 else "")
-        dk.add_table_slide(prs, title, header, rows[start:start + SLIDE_ROWS], widths=widths,
-                           size=12)
-    if outcome.named:
-        named = [[display(s.name), placement(outcome, s)["sentence"]]
-                 for s in _by_shortfall(outcome.named)]
-        for start in range(0, len(named), SLIDE_ROWS):
-            dk.add_table_slide(prs, "The shipped strategies against the front",
-                               ["strategy", "where it stands"], named[start:start + SLIDE_ROWS],
-                               widths=[2.5, 9.8], size=12)
+    widths = [0.4, 1.1, 5.6, *([2.0] * len(outcome.objectives))]
+    pages = _pages(front_rows(outcome), widths, 12)
+    for p, rows in enumerate(pages, 1):
+        title = "The Pareto front, best first" + (f" ({p} of {len(pages)})"
+                                                   if len(pages) > 1 else "")
+        dk.add_table_slide(prs, title, header, rows, widths=widths, size=12)
+    named = [[display(s.name), placement(outcome, s)["sentence"]]
+             for s in _by_shortfall(outcome.named)]
+    pages = _pages(named, [2.5, 9.8], 12)
+    for p, rows in enumerate(pages, 1):
+        title = "The shipped strategies against the front" + (
+            f" ({p} of {len(pages)})" if len(pages) > 1 else "")
+        dk.add_table_slide(prs, title, ["strategy", "where it stands"], rows,
+                           widths=[2.5, 9.8], size=12)
     method = method_text(outcome)
+    levers = "; ".join(f"{lv.name} ({_range_text(lv)})" for lv in outcome.levers)
     rerun = _rerun(outcome, out, "front_01") if outcome.front else "no front to rerun"
     dk.add_table_slide(prs, "Method", ["", ""],
-                       [["Objectives", method[1].removeprefix("Objectives: ")],
+                       [["Levers", f"{levers}; budget fixed at EUR {float(st['budget']):,.2f}"],
+                        ["Objectives", method[1].removeprefix("Objectives: ")],
                         ["Search", method[2]], ["Paired runs", method[3]],
                         ["Intervals", method[4]], ["Rerun", rerun]],
                        widths=[1.6, 10.7], size=11)
