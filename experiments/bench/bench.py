@@ -835,7 +835,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
     ap.add_argument("--sections",
                     default="reduction,default_run,memory,sweep,report,calibration,robustness,"
-                            "batch,files,explore",
+                            "batch,files,explore,optimise",
                     help="comma-separated sections to run (default: %(default)s)")
     ap.add_argument("--skip-ndlib", action="store_true", help="do not run NDlib")
     ap.add_argument("--full-networkx", action="store_true",
@@ -845,11 +845,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
     unknown = args.sections - {"reduction", "default_run", "memory", "sweep", "report",
-                               "calibration", "robustness", "batch", "files", "explore"}
+                               "calibration", "robustness", "batch", "files", "explore",
+                               "optimise"}
     if unknown:
         ap.error(f"--sections: unknown {', '.join(sorted(unknown))}; known: reduction, "
                  "default_run, memory, sweep, report, calibration, robustness, batch, files, "
-                 "explore")
+                 "explore, optimise")
     if args.reps is not None and args.reps < 1:
         ap.error("--reps must be >= 1")
     return args
@@ -909,6 +910,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench_explore import bench_explore
         prog.log("section 10: the explorer, a step from click to screen, in Chromium")
         data["explore"] = bench_explore(prog.log, quick=args.quick)
+    if "optimise" in args.sections:     # experiments/bench/bench_optimise.py
+        from bench_optimise import bench_optimise
+        prog.log("section 11: the optimiser's sampler against random search, equal trials")
+        data["optimise"] = bench_optimise(prog.log, quick=args.quick)
     data["total_runtime_s"] = prog.elapsed()
     write_json(args.out, data)
     prog.log(f"wrote {args.out} ({data['total_runtime_s']:.1f} s in all)")

@@ -24,6 +24,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
+from sim.config import override_values
 from sim.outputs.rundir import RunState, read_run
 from sim.studies.calibration import Parameter
 from sim.studies.points import job_dirs, point_name
@@ -39,11 +40,16 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 logging.getLogger("optuna").setLevel(logging.WARNING)
 
 
-def open_study(study_dir: str | Path) -> optuna.Study:
-    """The study stored in ``study_dir`` (created when there is none)."""
+def open_study(study_dir: str | Path, directions: Sequence[str] = ("minimize",)
+               ) -> optuna.Study:
+    """The study stored in ``study_dir`` (created when there is none).
+
+    ``directions``: one per objective (``minimize``/``maximize``); a calibration minimises its
+    distance, an optimisation has two or three.
+    """
     storage = JournalStorage(JournalFileBackend(str(Path(study_dir) / JOURNAL)))
-    return optuna.create_study(study_name=STUDY_NAME, storage=storage, direction="minimize",
-                               load_if_exists=True)
+    return optuna.create_study(study_name=STUDY_NAME, storage=storage,
+                               directions=list(directions), load_if_exists=True)
 
 
 def distributions(parameters: Sequence[Parameter]) -> dict[str, Any]:
@@ -72,8 +78,14 @@ def running(study: optuna.Study) -> list[FrozenTrial]:
 def ask_round(study: optuna.Study, parameters: Sequence[Parameter], count: int,
               round_index: int, *, seed: int, trials: int) -> list[FrozenTrial]:
     """Ask ``count`` new trials, the round ``round_index``; returns them frozen."""
-    study.sampler = sampler(seed, round_index, trials)
-    space = distributions(parameters)
+    return ask_space(study, distributions(parameters), count, round_index,
+                     sampler(seed, round_index, trials))
+
+
+def ask_space(study: optuna.Study, space: dict[str, Any], count: int, round_index: int,
+              round_sampler: optuna.samplers.BaseSampler) -> list[FrozenTrial]:
+    """Ask ``count`` new trials of ``space`` with ``round_sampler``, the round ``round_index``."""
+    study.sampler = round_sampler
     numbers = []
     for _ in range(count):
         trial = study.ask(space)
@@ -131,6 +143,37 @@ def point_results(round_dir: str | Path, number: int, metrics: Sequence[str]) ->
         else:
             result.missing += 1
     return result
+
+
+def results_by(sweep_dir: str | Path, key: str, metrics: Sequence[str]
+               ) -> dict[str, PointResult]:
+    """The results of a sweep's runs grouped by the value of override ``key`` (``strategy``).
+
+    Runs are those the sweep's manifest lists, each with the overrides that reproduce it;
+    complete runs give their metrics, failed ones their error, others count as missing.
+    """
+    root = Path(sweep_dir)
+    try:
+        listed = json.loads((root / MANIFEST).read_text())["runs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = []
+    out: dict[str, PointResult] = {}
+    for entry in listed:
+        value = override_values(entry.get("overrides", [])).get(key)
+        if value is None:
+            continue
+        result = out.setdefault(value, PointResult(values={m: [] for m in metrics}))
+        record = read_run(root / entry["dir"], entry.get("config_hash"))
+        if record.state == RunState.COMPLETE and record.summary is not None:
+            result.complete += 1
+            for m in metrics:
+                result.values[m].append(_number(record.summary.get(m)))
+        elif record.state == RunState.FAILED:
+            error = (record.status or {}).get("error") or "failed"
+            result.failed.append(f"{entry['dir']}: {error}")
+        else:
+            result.missing += 1
+    return out
 
 
 def is_finite(x: float) -> bool:
