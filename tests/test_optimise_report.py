@@ -12,7 +12,9 @@ from pptx import Presentation
 from scipy import stats
 
 from sim.config import Config
+from sim.studies import optimise_charts as charts
 from sim.studies import optimise_report as rep
+from sim.studies import optimise_text as text
 from sim.studies.optimise import (
     LEVERS_BY_NAME,
     Named,
@@ -64,12 +66,12 @@ def _outcome(named=None, trials=None, objectives=OBJECTIVES):
         named = [Named("broadcast", {"reached": [700, 750, 800], "loyalty_gain": [0.01] * 3}),
                  Named("ambassadors", {"reached": [950, 1000, 1050],
                                        "loyalty_gain": [0.014, 0.015, 0.016]})]
-    place_named(named, front, objectives)
+    place_named(named, front, objectives, trials)
     return Outcome(list(objectives), list(LEVERS), trials, front, named, dict(SETTINGS),
                    CONFIG)
 
 
-def _interval(values):
+def objective_interval(values):
     v = np.asarray(values, dtype=float)
     half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
     return v.mean(), v.mean() - half, v.mean() + half
@@ -85,7 +87,7 @@ def written(tmp_path):
 def test_front_names_follow_the_rank():
     outcome = _outcome()
     assert [t.number for t in outcome.front] == [0, 2, 1]
-    assert rep.front_names(outcome) == ["front_01", "front_02", "front_03"]
+    assert text.front_names(outcome) == ["front_01", "front_02", "front_03"]
 
 
 def test_front_csv_lists_the_front_best_first_with_intervals(written):
@@ -95,7 +97,7 @@ def test_front_csv_lists_the_front_best_first_with_intervals(written):
     assert front["rank"].tolist() == [1, 2, 3]
     assert front["trial"].tolist() == [0, 2, 1]
     assert front["strategy"].tolist() == ["front_01", "front_02", "front_03"]
-    mean, lo, hi = _interval([1000, 1100, 1200])
+    mean, lo, hi = objective_interval([1000, 1100, 1200])
     assert front.loc[0, ["reached_mean", "reached_low", "reached_high"]].tolist() == \
         pytest.approx([mean, lo, hi])
     assert front["loyalty_gain_mean"].tolist() == pytest.approx([0.012, 0.02, 0.03])
@@ -107,26 +109,26 @@ def test_front_csv_lists_the_front_best_first_with_intervals(written):
 def test_named_csv_places_each_strategy_against_the_front(written):
     out, _, _ = written
     named = pd.read_csv(out / "named.csv", keep_default_na=False)
-    # the front's span: 300 people and 0.018 of loyalty
+    # the searched range (complete trials): 800 people (700 to 1500) and 0.02 of loyalty
     assert named["name"].tolist() == ["ambassadors", "broadcast"]     # by shortfall
-    # ambassadors (1000, 0.015): front_02 (950, 0.02) is 0.005 / 0.018 better on loyalty
-    # broadcast (750, 0.01): front_02 is 200 / 300 better on reach and beats it on both
-    assert named["shortfall"].astype(float).tolist() == pytest.approx([0.005 / 0.018, 2 / 3])
+    # ambassadors (1000, 0.015): front_01 (1100, 0.012) is 100 / 800 better on reach
+    # broadcast (750, 0.01): front_01 is 350 / 800 better on reach and beats it on both
+    assert named["shortfall"].astype(float).tolist() == pytest.approx([100 / 800, 350 / 800])
     assert named["on_front"].tolist() == [True, False]
     assert named["verdict"].tolist() == ["on the front", "behind the front"]
-    assert named["nearest"].tolist() == ["front_02", "front_02"]
-    assert named.loc[1, "beaten_by"] == "front_02"
+    assert named["nearest"].tolist() == ["front_01", "front_01"]
+    assert named.loc[1, "beaten_by"] == "front_01"
     assert named.loc[0, "sentence"].startswith("on the front")
     assert named.loc[1, "sentence"] == (
-        "behind the front: front_02 does better on every objective (200 more people reached, "
-        "1.0 points more loyalty gained); it needs 67% of the front's span more on every "
-        "objective to reach it (nearest: front_02)")
+        "behind the front: front_01 does better on every objective (350 more people reached, "
+        "0.2 points more loyalty gained); it needs 44% of the searched range more on every "
+        "objective to reach it (nearest: front_01)")
 
 
 def test_a_strategy_better_than_a_front_point_is_beyond_it(tmp_path):
     named = [Named("influencers", {"reached": [1200] * 3, "loyalty_gain": [0.02] * 3})]
     outcome = _outcome(named)
-    where = rep.placement(outcome, named[0])
+    where = text.placement(outcome, named[0])
     assert where["verdict"] == "beyond the front" and where["on_front"]
     assert where["sentence"] == "beyond the front: better than front_01 on every objective"
     assert named[0].shortfall < 0
@@ -159,7 +161,7 @@ def test_report_tells_the_front_and_the_verdicts(written):
     assert "1.2 points (0.7 to 1.7)" in text          # loyalty, in points
     assert "1 is on or beyond the front and 1 behind it" in text
     assert text.index("**Ambassador seeding**") < text.index("**Broadcast**")
-    assert "needs 67% of the front's span" in text
+    assert "needs 44% of the searched range" in text
     assert f"mindshare strategy=front_01 hydra.searchpath=[file://{out.resolve()}/conf] " \
            "n=10000 budget.total=3000" in text
     assert "mindshare-optimise --trials 6" in text
@@ -200,7 +202,7 @@ def test_a_long_front_is_split_over_slides(tmp_path):
 
 def test_charts_plot_the_front_and_the_named(tmp_path):
     outcome = _outcome()
-    chart = rep.front_chart(tmp_path, outcome)
+    chart = charts.front_chart(tmp_path, outcome)
     # loyalty shown in points (x100)
     assert chart.data["front"] == [("front_01", pytest.approx(1100), pytest.approx(1.2)),
                                    ("front_02", pytest.approx(950), pytest.approx(2.0)),
@@ -210,7 +212,7 @@ def test_charts_plot_the_front_and_the_named(tmp_path):
     assert chart.title == ("3 best trade-offs at EUR 3,000: from 1,100 people reached and "
                            "1.2 points loyalty gained to 800 and 3.0 points")
     assert (tmp_path / "front.png").stat().st_size > 10_000
-    levers = rep.levers_chart(tmp_path, outcome)
+    levers = charts.levers_chart(tmp_path, outcome)
     assert levers.data["rows"] == ["front_01", "front_02", "front_03"]
     posts = [expand(t.values, CONFIG)["strategy.posts"] for t in outcome.front]
     assert levers.data["words"][0] == ["20%", "influencer", f"50%\n{posts[0]} posts", "yes"]
@@ -232,17 +234,17 @@ def test_levers_title_names_the_trend_and_the_shared_levers():
     for t in outcome.front:
         t.values["adapted"] = True
     # split rises 0.2, 0.5, 0.9 along the front; every point has adapted content
-    assert rep._levers_title(outcome) == ("From front_01 to front_03, split rises from 20% to "
+    assert charts._levers_title(outcome) == ("From front_01 to front_03, split rises from 20% to "
                                           "90%; every point has adapted content")
 
 
 def test_the_staircase_turns_at_the_worse_corner():
     pts = np.array([[10.0, 1.0], [1.0, 10.0]])
-    path = rep._step_path(pts, OBJECTIVES)
+    path = charts._step_path(pts, OBJECTIVES)
     assert path.tolist() == [[1, 10], [1, 1], [10, 1]]
     lower = [OBJECTIVES[0], Objective("cost_per_engaged", False, "Cost")]
     # more reach costs more: the corner takes the lower reach and the higher cost
-    path = rep._step_path(np.array([[1.0, 1.0], [10.0, 5.0]]), lower)
+    path = charts._step_path(np.array([[1.0, 1.0], [10.0, 5.0]]), lower)
     assert path.tolist() == [[1, 1], [1, 5], [10, 5]]
 
 
@@ -259,9 +261,8 @@ def test_no_complete_trial_writes_what_it_can(tmp_path):
     assert tmp_path / "deck.pptx" in paths
 
 
-def test_a_front_of_one_point_has_no_span(tmp_path):
-    trials = [_trial(0, 0.2, "degree", 0.5, True, [1000] * 3, [0.02] * 3),
-              _trial(1, 0.3, "random", 0.5, True, [900] * 3, [0.01] * 3)]
+def test_a_single_trial_has_no_range_and_differences_are_told_in_units(tmp_path):
+    trials = [_trial(0, 0.2, "degree", 0.5, True, [1000] * 3, [0.02] * 3)]
     named = [Named("broadcast", {"reached": [700] * 3, "loyalty_gain": [0.01] * 3})]
     outcome = _outcome(named, trials)
     rep.write_outputs(tmp_path, outcome, command="c")
@@ -270,7 +271,7 @@ def test_a_front_of_one_point_has_no_span(tmp_path):
     assert row["sentence"] == ("behind the front: front_01 does better on every objective "
                                "(300 more people reached, 1.0 points more loyalty gained)")
     text = (tmp_path / "report.md").read_text()
-    assert "One of them is on the Pareto front, best on every objective" in text
+    assert "on the Pareto front" in text
     assert (tmp_path / "front.png").exists()
 
 
@@ -292,7 +293,7 @@ def test_three_objectives_colour_the_front(tmp_path):
     outcome = _outcome(trials=trials, objectives=objectives)
     # trial 3 is now on the front: the cheapest per person engaged
     assert sorted(t.number for t in outcome.front) == [0, 1, 2, 3]
-    chart = rep.front_chart(tmp_path, outcome)
+    chart = charts.front_chart(tmp_path, outcome)
     assert len(chart.data["front"]) == 4
     front = rep.front_frame(outcome)
     assert front["cost_per_engaged_mean"].tolist() == pytest.approx([2.0, 3.0, 1.0, 0.5])
@@ -303,8 +304,8 @@ def test_three_objectives_colour_the_front(tmp_path):
 def test_values_are_told_in_their_units():
     reached, loyalty = OBJECTIVES
     cost = Objective("cost_per_engaged", False, "Cost")
-    assert rep.value_text(reached, 12345.4) == "12,345"
-    assert rep.value_text(loyalty, 0.0234) == "2.3 points"
-    assert rep.value_text(cost, 0.456) == "EUR 0.46"
-    assert rep.interval_text(cost, 0.5, 0.4, 0.6) == "EUR 0.50 (0.40 to 0.60)"
-    assert rep.value_text(reached, math.nan) == "n/a"
+    assert text.value_text(reached, 12345.4) == "12,345"
+    assert text.value_text(loyalty, 0.0234) == "2.3 points"
+    assert text.value_text(cost, 0.456) == "EUR 0.46"
+    assert text.interval_text(cost, 0.5, 0.4, 0.6) == "EUR 0.50 (0.40 to 0.60)"
+    assert text.value_text(reached, math.nan) == "n/a"

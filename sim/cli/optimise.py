@@ -37,7 +37,8 @@ from sim.outputs.files import atomic_write
 from sim.outputs.lock import DirectoryBusy, claim
 from sim.studies import optimise as op
 from sim.studies import study as st
-from sim.studies.optimise_report import front_names, placement, write_outputs
+from sim.studies.optimise_report import write_outputs
+from sim.studies.optimise_text import front_names, placement
 from sim.studies.points import nest, point_name, round_overrides, write_point
 from sim.sweep.jobs import check_job
 
@@ -414,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     trials = collect(study, out, levers, objectives, args)
     front = op.mark_front(trials, objectives)
     named = [] if args.no_named else run_named(out, objectives, args)
-    op.place_named(named, front, objectives)
+    op.place_named(named, front, objectives, trials)
     base = override_values(plain(args.overrides)).get("strategy", "broadcast")
     outcome = op.Outcome(objectives, levers, trials, front, named, {
         "n": config.n, "steps": config.steps, "budget": config.budget.total,

@@ -312,7 +312,8 @@ def shortfall(point: np.ndarray, front: np.ndarray, objectives: Sequence[Objecti
 
     The smallest ``e`` such that some front point is at most ``e * scale[k]`` better than
     ``point`` on every objective ``k``: the improvement ``point`` needs on every objective at
-    once to match a front point, in units of ``scale`` (the front's span of each objective).
+    once to match a front point, in units of ``scale`` (each objective's range over the trials,
+    :func:`trials_scale`).
     Negative when ``point`` beats a front point on every objective, 0 when it equals one on
     some objective and beats it on the others. A point no front point dominates (between two
     of them) can still have ``e > 0``: whether a point is on the front is a separate question
@@ -528,23 +529,31 @@ class Outcome:
                         else int(self.settings.get("steps", 60)))
 
 
-def front_scale(front: Sequence[Trial], objectives: Sequence[Objective]) -> np.ndarray:
-    """Each objective's span over the front (its largest minus its smallest mean).
+def trials_scale(trials: Sequence[Trial], objectives: Sequence[Objective]) -> np.ndarray:
+    """Each objective's range over the complete trials (largest minus smallest mean).
 
-    An objective on which every front point is equal has span 0; :func:`shortfall` then
-    counts its differences unscaled.
+    The unit of :func:`shortfall`: how much of what the search saw a strategy would have to
+    gain. An objective on which every trial is equal has range 0; differences in it are then
+    counted unscaled.
     """
-    values = np.array([[t.mean(o.metric) for o in objectives] for t in front])
-    return values.max(axis=0) - values.min(axis=0)
+    values = np.array([[t.mean(o.metric) for o in objectives] for t in trials
+                       if t.state == "complete"]).reshape(-1, len(objectives))
+    finite = np.where(np.isfinite(values), values, np.nan)
+    if not np.isfinite(finite).any():
+        return np.zeros(len(objectives))
+    return np.nan_to_num(np.nanmax(finite, axis=0) - np.nanmin(finite, axis=0))
 
 
 def place_named(named: Sequence[Named], front: Sequence[Trial],
-                objectives: Sequence[Objective]) -> None:
-    """Set each named strategy's shortfall from the front and the front trial nearest it."""
+                objectives: Sequence[Objective], trials: Sequence[Trial]) -> None:
+    """Set each named strategy's shortfall from the front and the front trial nearest it.
+
+    The shortfall is in units of each objective's range over ``trials`` (:func:`trials_scale`).
+    """
     if not front:
         return
     values = np.array([[t.mean(o.metric) for o in objectives] for t in front])
-    scale = front_scale(front, objectives)
+    scale = trials_scale(trials, objectives)
     for s in named:
         point = np.array([s.mean(o.metric) for o in objectives])
         if not np.isfinite(point).all():

@@ -8,10 +8,12 @@ sentence), ``summary.json`` (the same figures, flat), ``report.md``, the charts 
 and ``levers.png`` (with SVG copies) and ``deck.pptx``. The command line writes the front's
 strategy files (``conf/strategy/front_NN.yaml``) under the names :func:`front_names` gives.
 
-A named strategy is *on the front* when no front point is at least as good on every objective
-and better on one; *beyond* it when it is that much better than a front point; *behind* it
-otherwise. Its shortfall (:func:`sim.studies.optimise.shortfall`) says how far behind, in
-units of the front's span of each objective.
+Its words and numbers come from :mod:`sim.studies.optimise_text`, its charts from
+:mod:`sim.studies.optimise_charts`. A named strategy is *on the front* when no front point is
+at least as good on every objective and better on one; *beyond* it when it is that much better
+than a front point; *behind* it otherwise. Its shortfall
+(:func:`sim.studies.optimise.shortfall`) says how far behind, in units of each objective's
+range over the trials.
 """
 
 from __future__ import annotations
@@ -22,209 +24,33 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-import numpy as np
 import pandas as pd
-from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
-from scipy import stats
 
 from sim.outputs.files import atomic_write
 from sim.report import deck as dk
 from sim.report import style
-from sim.report.outcomes import OUTCOMES, display
-from sim.studies.calibration import replicate_interval
+from sim.report.outcomes import display
 from sim.studies.optimise import (
-    SEEDING_WORDS,
-    Lever,
-    Named,
     Objective,
     Outcome,
-    Trial,
-    expand,
-    front_scale,
+    trials_scale,
+)
+from sim.studies.optimise_charts import front_chart, levers_chart
+from sim.studies.optimise_text import (
+    better_way,
+    by_shortfall,
+    front_names,
+    interval_text,
+    objective_interval,
+    percent,
+    phrase,
+    placement,
+    range_text,
+    short_name,
 )
 
-#: The front's colour (two objectives): a dark red no channel and no shipped strategy but
-#: "bursty" uses; the named strategies keep their own colours.
-FRONT_COLOUR, TRIAL_COLOUR = "#7b2d26", "#c8c8c8"
-#: The levers' heat map: white (the lever's lowest value) to teal (its highest).
-LEVER_MAP = LinearSegmentedColormap.from_list("lever", ["#ffffff", "#0e8c9a"])
-#: The third objective's colours: viridis without its pale yellow end, which error bars on a
-#: white ground would not show.
-THIRD_MAP = LinearSegmentedColormap.from_list(
-    "third", [matplotlib.colormaps["viridis"](v) for v in np.linspace(0.0, 0.8, 9)])
-#: Most rows per table slide, the inches a table may fill (from 1.4 in to the slide's foot),
-#: and the front points in the levers' chart.
-SLIDE_ROWS, SLIDE_HEIGHT, LEVER_ROWS = 8, 5.8, 15
-#: Levers that are shares (of the placements, the money, the budget), shown in per cent.
-SHARE_LEVERS = ("split", "production", "incentive_budget")
-#: Count-like metrics, shown as whole numbers.
-COUNTS = ("reached", "engaged", "shares", "owned_members")
-
-
-def front_names(outcome: Outcome) -> list[str]:
-    """The strategy name of each front point, in rank order: ``front_01``, ``front_02``, ..."""
-    return [f"front_{k:02d}" for k in range(1, len(outcome.front) + 1)]
-
-
-# ---- numbers and words ------------------------------------------------------------------
-
-
-def _scale(o: Objective) -> float:
-    known = OUTCOMES.get(o.metric)
-    return known.scale if known is not None else 1.0
-
-
-def value_text(o: Objective, value: float, *, unit: bool = True) -> str:
-    """A value of objective ``o`` as told: people whole, loyalty in points, EUR to the cent."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    known = OUTCOMES.get(o.metric)
-    if known is not None and known.scale != 1.0:
-        text = f"{value * known.scale:.1f}"
-        return f"{text} {known.unit}".strip() if unit else text
-    if o.metric.startswith("cost_per") or "(EUR)" in (known.label if known else ""):
-        return f"EUR {value:,.2f}" if unit else f"{value:,.2f}"
-    if o.metric.endswith("_share"):
-        return f"{100 * value:.1f}%"
-    if o.metric in COUNTS or o.metric.startswith(("reached_", "engaged_")) or abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def interval_text(o: Objective, mean: float, low: float, high: float) -> str:
-    """``12,345 (12,100 to 12,590)``: a mean and its 95% interval."""
-    if not math.isfinite(low) or low == high:
-        return value_text(o, mean)
-    return (f"{value_text(o, mean)} ({value_text(o, low, unit=False)} to "
-            f"{value_text(o, high, unit=False)})")
-
-
-def _short(o: Objective) -> str:
-    known = OUTCOMES.get(o.metric)
-    return known.short if known is not None else o.metric
-
-
-def _phrase(o: Objective, value: float) -> str:
-    """``12,345 people reached``, ``cost per person engaged EUR 0.42``: a value and its name."""
-    known = OUTCOMES.get(o.metric)
-    counts = o.metric in COUNTS or o.metric.startswith(("reached_", "engaged_"))
-    if counts or (known is not None and known.scale != 1.0):
-        return f"{value_text(o, value)} {_short(o)}"
-    return f"{_short(o)} {value_text(o, value)}"
-
-
-def _way(o: Objective) -> str:
-    return "higher is better" if o.maximise else "lower is better"
-
-
-def _pct(x: float) -> str:
-    pct = 100 * x
-    return f"{pct:.0f}%" if abs(pct) >= 1 else f"{pct:.1g}%"
-
-
-def _interval(samples: Mapping[str, Sequence[float]], o: Objective) -> tuple[float, float, float]:
-    return replicate_interval(samples.get(o.metric, []))
-
-
-def _means(item: Trial | Named, objectives: Sequence[Objective]) -> np.ndarray:
-    return np.array([item.mean(o.metric) for o in objectives], dtype=float)
-
-
-def _gain(values: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
-    return values * np.array([1.0 if o.maximise else -1.0 for o in objectives])
-
-
-def _lever_word(lever: Lever, value: Any) -> str:
-    if value is None:
-        return "-"
-    if lever.kind == "bool":
-        return "yes" if value else "no"
-    if lever.kind == "choice":
-        word = SEEDING_WORDS.get(str(value), str(value)) if lever.name == "seeding" else value
-        return str(word).removesuffix(" seeding")
-    if lever.kind == "int":
-        return str(int(value))
-    if lever.name in SHARE_LEVERS:
-        return f"{float(value):.0%}"
-    return f"{float(value):.2f}"
-
-
-def _range_text(lever: Lever) -> str:
-    if lever.kind == "bool":
-        return "yes or no"
-    if lever.kind == "choice":
-        return ", ".join(lever.choices)
-    if lever.kind == "int":
-        return f"{int(lever.low)} to {int(lever.high)}"
-    if lever.name in SHARE_LEVERS:
-        return f"{lever.low:.0%} to {lever.high:.0%}"
-    return f"{lever.low:g} to {lever.high:g}"
-
-
-# ---- where each named strategy stands --------------------------------------------------
-
-
-def placement(outcome: Outcome, named: Named) -> dict[str, Any]:
-    """Where a named strategy stands against the front: verdict, front points, sentence.
-
-    ``verdict`` is ``on the front`` (no front point is at least as good on every objective and
-    better on one), ``beyond the front`` (it is that much better than a front point),
-    ``behind the front`` or ``not placed``. ``beaten_by`` is the front point that beats it
-    with the smallest shortfall, ``nearest`` the one that gives its shortfall.
-    """
-    names = dict(zip((t.number for t in outcome.front), front_names(outcome), strict=True))
-    objs = outcome.objectives
-    out: dict[str, Any] = {"verdict": "not placed", "on_front": False, "beaten_by": "",
-                           "nearest": names.get(named.nearest, ""), "sentence": ""}
-    point = _means(named, objs)
-    if named.error:
-        out["sentence"] = f"did not run: {named.error}"
-        return out
-    if not outcome.front:
-        out["sentence"] = "not placed: the search found no front"
-        return out
-    if not np.isfinite(point).all():
-        out["sentence"] = "not placed: an objective is not a number"
-        return out
-    front = np.array([_means(t, objs) for t in outcome.front])
-    g, f = _gain(point, objs), _gain(front, objs)
-    beats = (f >= g).all(axis=1) & (f > g).any(axis=1)          # front points better than it
-    beaten = (g >= f).all(axis=1) & (g > f).any(axis=1)         # front points it is better than
-    scale = front_scale(outcome.front, objs)
-    if beats.any():
-        need = ((f - g) / np.where(scale > 0, scale, 1.0)).max(axis=1)
-        k = int(np.flatnonzero(beats)[np.argmin(need[beats])])
-        by = front_names(outcome)[k]
-        gaps = ", ".join(_gap(o, front[k, j], point[j]) for j, o in enumerate(objs))
-        text = f"behind the front: {by} does better on every objective ({gaps})"
-        if (scale > 0).all() and math.isfinite(named.shortfall):
-            text += (f"; it needs {_pct(named.shortfall)} of the front's span more on every "
-                     f"objective to reach it (nearest: {out['nearest']})")
-        out.update(verdict="behind the front", beaten_by=by, sentence=text)
-    elif beaten.any():
-        k = int(np.flatnonzero(beaten)[0])
-        strict = bool((g > f[k]).all())
-        text = (f"beyond the front: better than {front_names(outcome)[k]} on every objective"
-                if strict else f"beyond the front: as good as {front_names(outcome)[k]} on "
-                "every objective and better on one")
-        out.update(verdict="beyond the front", on_front=True, sentence=text)
-    else:
-        out.update(verdict="on the front", on_front=True,
-                   sentence="on the front: no point of the search does better on every "
-                            "objective")
-    return out
-
-
-def _gap(o: Objective, better: float, worse: float) -> str:
-    word = "more" if o.maximise else "less"
-    return f"{value_text(o, abs(better - worse))} {word} {_short(o)}"
-
-
-def _by_shortfall(named: Sequence[Named]) -> list[Named]:
-    return sorted(named, key=lambda s: (not math.isfinite(s.shortfall), s.shortfall, s.name))
+#: Most rows per table slide, and the inches a table may fill (from 1.4 in to the slide's foot).
+SLIDE_ROWS, SLIDE_HEIGHT = 8, 5.8
 
 
 # ---- tables -----------------------------------------------------------------------------
@@ -235,7 +61,7 @@ def _objective_columns(samples: Mapping[str, Sequence[float]],
     row = {}
     for o in objectives:
         row[f"{o.metric}_mean"], row[f"{o.metric}_low"], row[f"{o.metric}_high"] = \
-            _interval(samples, o)
+            objective_interval(samples, o)
     return row
 
 
@@ -275,15 +101,15 @@ def named_frame(outcome: Outcome) -> pd.DataFrame:
                          for part in ("mean", "low", "high")),
                "shortfall", "shortfall_in", "on_front", "verdict", "nearest", "beaten_by",
                "sentence", "error"]
-    scaled = bool(outcome.front) and bool((front_scale(outcome.front,
+    scaled = bool(outcome.front) and bool((trials_scale(outcome.trials,
                                                        outcome.objectives) > 0).all())
     rows = []
-    for s in _by_shortfall(outcome.named):
+    for s in by_shortfall(outcome.named):
         where = placement(outcome, s)
         row: dict[str, Any] = {"name": s.name}
         row.update(_objective_columns(s.samples, outcome.objectives))
         row.update(shortfall=s.shortfall,
-                   shortfall_in="front span" if scaled else "objective units",
+                   shortfall_in="searched range" if scaled else "objective units",
                    on_front=where["on_front"], verdict=where["verdict"],
                    nearest=where["nearest"], beaten_by=where["beaten_by"],
                    sentence=where["sentence"], error=s.error)
@@ -355,248 +181,6 @@ def write_outputs(out: Path, outcome: Outcome, *, command: str,
     return written
 
 
-# ---- charts -----------------------------------------------------------------------------
-
-
-def _footnote(outcome: Outcome) -> str:
-    st = outcome.settings
-    done = sum(t.state == "complete" for t in outcome.trials)
-    return (f"{done} of {len(outcome.trials)} trials complete, {st['replicates']} paired "
-            f"replicates each (seed {st['seed']}), {st['sampler']} sampler; {int(st['n']):,} "
-            f"people, {st['steps']} days, EUR {float(st['budget']):,.0f}; overrides in report.md")
-
-
-def _axis_label(o: Objective) -> str:
-    """The objective's label and better direction, on two lines when long."""
-    text = f"{o.label}, {_way(o)}"
-    return text if len(text) <= 40 else f"{o.label},\n{_way(o)}"
-
-
-def _plain(value: float, _pos: int) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
-
-
-def _step_path(points: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
-    """The front's staircase through ``points`` (x, y): each corner the worse of two neighbours.
-
-    Between two front points, next by x, the points the search can claim to reach are bounded
-    by the corner that takes the worse x and the worse y of the two.
-    """
-    pts = points[np.argsort(points[:, 0], kind="stable")]
-    path = [pts[0]]
-    for a, b in zip(pts[:-1], pts[1:], strict=True):
-        x = a[0] if objectives[0].maximise else b[0]
-        y = min(a[1], b[1]) if objectives[1].maximise else max(a[1], b[1])
-        path += [np.array([x, y]), b]
-    return np.array(path)
-
-
-def front_chart(out: Path, outcome: Outcome) -> style.Chart:
-    """All trials in grey, the front with its intervals and ranks, the named strategies.
-
-    Axes: objectives 0 and 1 (in their told units); with a third objective, the front's
-    colour. ``Chart.data`` holds the plotted front (``name, x, y``) and named points.
-    """
-    objs = outcome.objectives
-    ox, oy = objs[0], objs[1]
-    sx, sy = _scale(ox), _scale(oy)
-    fig, ax = style.figure()
-    done = [t for t in outcome.trials if t.state == "complete" and not t.on_front]
-    grey = np.array([[t.mean(ox.metric) * sx, t.mean(oy.metric) * sy] for t in done]
-                    ).reshape(-1, 2)
-    grey = grey[np.isfinite(grey).all(axis=1)]
-    ax.scatter(grey[:, 0], grey[:, 1], s=30, color=TRIAL_COLOUR, lw=0, zorder=1)
-    names = front_names(outcome)
-    pts = np.array([[t.mean(ox.metric) * sx, t.mean(oy.metric) * sy] for t in outcome.front])
-    labels, bars = [], []
-    if len(objs) == 2 and len(pts) > 1:
-        path = _step_path(pts, objs)
-        ax.plot(path[:, 0], path[:, 1], color=FRONT_COLOUR, lw=2, alpha=0.6, zorder=2)
-    colours = [FRONT_COLOUR] * len(pts)
-    if len(objs) == 3:
-        z = np.array([t.mean(objs[2].metric) * _scale(objs[2]) for t in outcome.front])
-        lo, hi = (float(z.min()), float(z.max())) if len(z) else (0.0, 1.0)
-        sc = ax.scatter(pts[:, 0], pts[:, 1], c=z, cmap=THIRD_MAP, vmin=lo,
-                        vmax=hi if hi > lo else lo + 1.0, s=0)
-        cmap, norm = sc.get_cmap(), sc.norm
-        colours = [cmap(norm(v)) for v in z]
-        bar = fig.colorbar(sc, ax=ax, pad=0.01)
-        bar.set_label(_axis_label(objs[2]), fontsize=15)
-        bar.ax.tick_params(labelsize=14)
-    crowded = len(outcome.front) > 10          # thinner bars, so the points stay readable
-    for k, t in enumerate(outcome.front):
-        (mx, lx, hx), (my, ly, hy) = _interval(t.samples, ox), _interval(t.samples, oy)
-        mx, lx, hx, my, ly, hy = mx * sx, lx * sx, hx * sx, my * sy, ly * sy, hy * sy
-        ax.errorbar([mx], [my], xerr=[[mx - lx], [hx - mx]], yerr=[[my - ly], [hy - my]],
-                    fmt="o", ms=13 if crowded else 15, color=colours[k], mec="white", mew=1.5,
-                    elinewidth=1.2 if crowded else 2, capsize=3 if crowded else 4, zorder=4)
-        labels.append((mx, my, str(k + 1), FRONT_COLOUR, True))
-        bars += [(lx, my, hx, my), (mx, ly, mx, hy)]
-    palette = style.palette([s.name for s in outcome.named])
-    plotted_named = []
-    for s in outcome.named:
-        x, y = s.mean(ox.metric) * sx, s.mean(oy.metric) * sy
-        if not (math.isfinite(x) and math.isfinite(y)):
-            continue
-        ax.scatter([x], [y], marker="D", s=150, color=palette[s.name], edgecolor="white",
-                   lw=1.5, zorder=5)
-        labels.append((x, y, display(s.name), palette[s.name], False))
-        plotted_named.append((s.name, x, y))
-    ax.set_xlabel(_axis_label(ox))
-    ax.set_ylabel(_axis_label(oy))
-    ax.xaxis.set_major_formatter(FuncFormatter(_plain))
-    ax.yaxis.set_major_formatter(FuncFormatter(_plain))
-    ax.margins(x=0.08, y=0.14)
-    # the shipped strategies' names first: they are longer than the ranks and harder to place
-    labels = [lab for lab in labels if not lab[4]] + [lab for lab in labels if lab[4]]
-    line = " joined by the front's staircase" if len(objs) == 2 and len(pts) > 1 else ""
-    colour = (f", coloured by {_short(objs[2])} (scale right)" if len(objs) == 3 else "")
-    subtitle = (f"Grey: the other trials' means over replicates; numbered: the Pareto front{line} "
-                f"{colour}, with 95% replicate intervals; diamonds: the shipped strategies at "
-                "the same budget").replace(" ,", ",").replace("  ", " ")
-    chart = style.finish("front", fig, _front_title(outcome), subtitle, _footnote(outcome),
-                         labels=lambda: style.place_labels(ax, labels, obstacles=bars))
-    chart.data = {"front": [(n, float(x), float(y)) for n, (x, y) in zip(names, pts,
-                                                                          strict=True)],
-                  "named": plotted_named, "trials": int(len(grey) + len(pts))}
-    return style.save(chart, out, deck_directory=out / "deck_charts")
-
-
-def _front_title(outcome: Outcome) -> str:
-    objs, front = outcome.objectives, outcome.front
-    budget = f"EUR {float(outcome.settings['budget']):,.0f}"
-    a = front[0]
-    if len(front) == 1:
-        return (f"One strategy is best on every objective at {budget}: "
-                + ", ".join(_phrase(o, a.mean(o.metric)) for o in objs))
-    second = objs[1]
-    b = max(front, key=lambda t: t.mean(second.metric) * (1 if second.maximise else -1))
-    x, y = objs[0], objs[1]
-    return (f"{len(front)} best trade-offs at {budget}: from {_phrase(x, a.mean(x.metric))} and "
-            f"{_phrase(y, a.mean(y.metric))} to {value_text(x, b.mean(x.metric))} and "
-            f"{value_text(y, b.mean(y.metric))}")
-
-
-def _lever_cells(outcome: Outcome) -> tuple[np.ndarray, list[list[str]]]:
-    """Each shown front point's levers, normalised to their range (NaN: a choice), and words."""
-    shown = outcome.front[:LEVER_ROWS]
-    norm = np.full((len(shown), len(outcome.levers)), np.nan)
-    words = [["" for _ in outcome.levers] for _ in shown]
-    for i, t in enumerate(shown):
-        posts = (expand(t.values, outcome.config).get("strategy.posts")
-                 if outcome.config is not None and "production" in t.values else None)
-        for j, lv in enumerate(outcome.levers):
-            v = t.values.get(lv.name)
-            words[i][j] = _lever_word(lv, v)
-            if lv.name == "production" and posts is not None:
-                words[i][j] += f"\n{posts} post{'s' if posts != 1 else ''}"
-            if v is None or lv.kind == "choice":
-                continue
-            if lv.kind == "bool":
-                norm[i, j] = 1.0 if v else 0.0
-            else:
-                span = lv.high - lv.low
-                norm[i, j] = (float(v) - lv.low) / span if span > 0 else 0.5
-    return norm, words
-
-
-def levers_chart(out: Path, outcome: Outcome) -> style.Chart:
-    """The front's levers: a row per point (by rank), a column per lever, values written in.
-
-    Numbers are shaded from their lever's lowest (white) to highest value (teal), yes/no as
-    the ends; choices are written on grey. ``Chart.data`` holds the words shown.
-    """
-    norm, words = _lever_cells(outcome)
-    rows, cols = norm.shape
-    fig, ax = style.figure()
-    shade = np.where(np.isnan(norm), 0.0, norm)
-    ax.imshow(shade, cmap=LEVER_MAP, vmin=0, vmax=1, aspect="auto")
-    # two-line cells (production and its posts) need the room of a row at the smaller sizes
-    size = 16 if rows <= 6 and cols <= 8 else 13 if rows <= 9 else 11
-    if rows > 9:
-        words = [[w.replace("\n", ", ") for w in row] for row in words]
-    for i in range(rows):
-        for j in range(cols):
-            if np.isnan(norm[i, j]):
-                ax.add_patch(_cell_patch(j, i))
-            dark = norm[i, j] > 0.6
-            ax.text(j, i, words[i][j], ha="center", va="center", fontsize=size,
-                    color="white" if dark else style.INK, fontweight="bold" if dark else None)
-    heads = []
-    for lv in outcome.levers:
-        what = "choice" if lv.kind == "choice" else _range_text(lv)
-        heads.append(lv.name.replace("_", "\n") + f"\n({what})")   # incentive_budget: 2 lines
-    ax.set_xticks(range(cols), heads, fontsize=13)
-    ax.set_yticks(range(rows), front_names(outcome)[:rows], fontsize=14)
-    ax.xaxis.tick_top()
-    ax.tick_params(length=0)
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", lw=3)
-    more = (f"; the first {rows} of {len(outcome.front)} shown" if len(outcome.front) > rows
-            else "")
-    chart = style.finish("levers", fig, _levers_title(outcome),
-                         "The levers of each front point (best first along "
-                         f"{_short(outcome.objectives[0])}): shaded from the lever's lowest "
-                         f"value (white) to its highest (teal){more}", _footnote(outcome))
-    chart.data = {"words": words, "rows": front_names(outcome)[:rows]}
-    return style.save(chart, out, deck_directory=out / "deck_charts")
-
-
-def _cell_patch(j: int, i: int) -> Rectangle:
-    return Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#ececec", edgecolor="white", lw=3)
-
-
-def _agreed(lever: Lever, value: Any) -> str:
-    """A lever's value shared by every front point, in words (``influencer seeding``)."""
-    if lever.kind == "bool":
-        if lever.name == "adapted":
-            return "adapted content" if value else "generic content"
-        if lever.name == "cta":
-            return "a call to action" if value else "no call to action"
-        return lever.name.replace("_", " ") if value else f"no {lever.name.replace('_', ' ')}"
-    if lever.name == "seeding":
-        return SEEDING_WORDS.get(str(value), str(value))
-    if lever.kind == "choice":
-        return f"{value} {lever.name}"
-    return f"{lever.name.replace('_', ' ')} {_lever_word(lever, value)}"
-
-
-def _levers_title(outcome: Outcome) -> str:
-    """What the front's points agree on, and the number lever that moves most along the front.
-
-    A lever "moves along the front" when its rank correlation with the front's order is 0.8 or
-    more in size (three points or more).
-    """
-    front = outcome.front[:LEVER_ROWS]
-    if len(front) == 1:
-        return "The levers of the one best strategy"
-    same, moving = [], []
-    for lv in outcome.levers:
-        values = [t.values.get(lv.name) for t in front]
-        if len({str(v) for v in values}) == 1:
-            same.append(_agreed(lv, values[0]))
-        elif lv.kind in ("float", "int") and len(front) >= 3 and None not in values:
-            rho = float(stats.spearmanr(range(len(values)), values).statistic)
-            if math.isfinite(rho) and abs(rho) >= 0.8:
-                moving.append((abs(rho), lv, values))
-    parts = []
-    if moving:
-        _, lv, values = max(moving, key=lambda m: m[0])
-        way = "rises" if values[-1] > values[0] else "falls"
-        parts.append(f"from front_01 to {front_names(outcome)[len(front) - 1]}, {lv.name} "
-                     f"{way} from {_lever_word(lv, values[0])} to {_lever_word(lv, values[-1])}")
-    if same:
-        parts.append(f"every point has {', '.join(same[:3])}")
-    if not parts:
-        return "The front's points differ on every lever, with no steady trend along it"
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:]
-
-
 # ---- report -----------------------------------------------------------------------------
 
 
@@ -615,12 +199,12 @@ def headline(outcome: Outcome) -> str:
     if not front:
         return text + "No trial completed with a value on every objective, so there is no front."
     names = front_names(outcome)
-    ends = ", ".join(_phrase(o, front[0].mean(o.metric)) for o in objs)
+    ends = ", ".join(phrase(o, front[0].mean(o.metric)) for o in objs)
     if len(front) == 1:
         text += (f"One of them is on the Pareto front, best on every objective: {names[0]} "
                  f"({outcome.words(front[0])}), {ends}.")
     else:
-        other = ", ".join(_phrase(o, front[-1].mean(o.metric)) for o in objs)
+        other = ", ".join(phrase(o, front[-1].mean(o.metric)) for o in objs)
         text += (f"{len(front)} are on the Pareto front. At one end, {names[0]} "
                  f"({outcome.words(front[0])}) has {ends}; at the other, {names[-1]} "
                  f"({outcome.words(front[-1])}) has {other}.")
@@ -638,27 +222,27 @@ def headline(outcome: Outcome) -> str:
 
 
 def _objective_header(objs: Sequence[Objective]) -> list[str]:
-    return [f"{_short(o)} (95% interval), {_way(o)}" for o in objs]
+    return [f"{short_name(o)} (95% interval), {better_way(o)}" for o in objs]
 
 
 def front_rows(outcome: Outcome) -> list[list[str]]:
     """The front in words: rank, strategy name, levers described, each objective's interval."""
     return [[str(k), name, outcome.words(t),
-             *(interval_text(o, *_interval(t.samples, o)) for o in outcome.objectives)]
+             *(interval_text(o, *objective_interval(t.samples, o)) for o in outcome.objectives)]
             for k, (t, name) in enumerate(zip(outcome.front, front_names(outcome),
                                                strict=True), 1)]
 
 
 def named_rows(outcome: Outcome) -> list[list[str]]:
     """The named strategies by shortfall: name, objectives' intervals, shortfall, verdict."""
-    scaled = bool(outcome.front) and bool((front_scale(outcome.front,
+    scaled = bool(outcome.front) and bool((trials_scale(outcome.trials,
                                                        outcome.objectives) > 0).all())
     rows = []
-    for s in _by_shortfall(outcome.named):
+    for s in by_shortfall(outcome.named):
         where = placement(outcome, s)
-        short = (_pct(s.shortfall) if scaled and math.isfinite(s.shortfall)
+        short = (percent(s.shortfall) if scaled and math.isfinite(s.shortfall)
                  and where["verdict"] == "behind the front" else "-")
-        rows.append([display(s.name), *(interval_text(o, *_interval(s.samples, o))
+        rows.append([display(s.name), *(interval_text(o, *objective_interval(s.samples, o))
                                         for o in outcome.objectives), short, where["verdict"]])
     return rows
 
@@ -671,8 +255,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def method_text(outcome: Outcome) -> list[str]:
     """The method in paragraphs: levers, objectives, sampler, replicates, intervals."""
     st = outcome.settings
-    levers = "; ".join(f"**{lv.name}** ({_range_text(lv)}): {lv.doc}" for lv in outcome.levers)
-    objs = "; ".join(f"{o.label} (`{o.metric}`, {_way(o)})" for o in outcome.objectives)
+    levers = "; ".join(f"**{lv.name}** ({range_text(lv)}): {lv.doc}" for lv in outcome.levers)
+    objs = "; ".join(f"{o.label} (`{o.metric}`, {better_way(o)})" for o in outcome.objectives)
     r = int(st["replicates"])
     return [
         f"Levers searched, at a fixed budget of EUR {float(st['budget']):,.2f} with the rest of "
@@ -691,10 +275,10 @@ def method_text(outcome: Outcome) -> list[str]:
         "selection (the front's points were chosen because their means came out best, so "
         "their means lean optimistic), and the front's ranks are not tested against each "
         "other.",
-        "Shortfall of a shipped strategy: the smallest improvement, in units of the front's "
-        "span of each objective (its best minus its worst front value), that it needs on every "
-        "objective at once to match some front point (the additive epsilon indicator); it is "
-        "counted unscaled on an objective where every front point is equal."]
+        "Shortfall of a shipped strategy: the smallest improvement, in units of the range the "
+        "search covered on each objective (its best minus its worst trial mean), that it needs "
+        "on every objective at once to match some front point (the additive epsilon "
+        "indicator); it is counted unscaled on an objective where every trial is equal."]
 
 
 def report_markdown(outcome: Outcome, *, command: str, out: Path,
@@ -712,10 +296,10 @@ def report_markdown(outcome: Outcome, *, command: str, out: Path,
     if outcome.named:
         lines += ["## The shipped strategies against the front", "",
                   *_table(["strategy", *_objective_header(outcome.objectives),
-                           "shortfall (share of the front's span)", "verdict"],
+                           "shortfall (share of the searched range)", "verdict"],
                           named_rows(outcome)), ""]
         lines += [f"- **{display(s.name)}**: {placement(outcome, s)['sentence']}."
-                  for s in _by_shortfall(outcome.named)]
+                  for s in by_shortfall(outcome.named)]
         lines.append("")
     if charts:
         lines += ["## Charts", ""]
@@ -770,13 +354,13 @@ def write_deck(path: Path, outcome: Outcome, charts: Sequence[style.Chart], *,
     done = sum(t.state == "complete" for t in outcome.trials)
     dk.add_title_slide(prs, f"What to do with EUR {float(st['budget']):,.0f}", [
         f"{int(st['n']):,} people, {st['steps']} days; objectives: "
-        + ", ".join(_short(o) for o in outcome.objectives),
+        + ", ".join(short_name(o) for o in outcome.objectives),
         charts[0].title if charts else headline(outcome).split(". ")[-1],
         f"{done} of {len(outcome.trials)} strategies searched, {st['replicates']} replicates "
         f"each  |  mindshare"])
     for chart in charts:
         dk.add_chart_slide(prs, chart)
-    header = ["#", "strategy", "levers", *(_short(o) for o in outcome.objectives)]
+    header = ["#", "strategy", "levers", *(short_name(o) for o in outcome.objectives)]
     widths = [0.4, 1.1, 5.6, *([2.0] * len(outcome.objectives))]
     pages = _pages(front_rows(outcome), widths, 12)
     for p, rows in enumerate(pages, 1):
@@ -784,7 +368,7 @@ def write_deck(path: Path, outcome: Outcome, charts: Sequence[style.Chart], *,
                                                    if len(pages) > 1 else "")
         dk.add_table_slide(prs, title, header, rows, widths=widths, size=12)
     named = [[display(s.name), placement(outcome, s)["sentence"]]
-             for s in _by_shortfall(outcome.named)]
+             for s in by_shortfall(outcome.named)]
     pages = _pages(named, [2.5, 9.8], 12)
     for p, rows in enumerate(pages, 1):
         title = "The shipped strategies against the front" + (
@@ -792,7 +376,7 @@ def write_deck(path: Path, outcome: Outcome, charts: Sequence[style.Chart], *,
         dk.add_table_slide(prs, title, ["strategy", "where it stands"], rows,
                            widths=[2.5, 9.8], size=12)
     method = method_text(outcome)
-    levers = "; ".join(f"{lv.name} ({_range_text(lv)})" for lv in outcome.levers)
+    levers = "; ".join(f"{lv.name} ({range_text(lv)})" for lv in outcome.levers)
     rerun = _rerun(outcome, out, "front_01") if outcome.front else "no front to rerun"
     dk.add_table_slide(prs, "Method", ["", ""],
                        [["Levers", f"{levers}; budget fixed at EUR {float(st['budget']):,.2f}"],
