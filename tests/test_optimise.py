@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -215,3 +218,38 @@ def test_a_small_study_writes_its_front_and_reruns_a_point_as_a_named_strategy(t
     assert len(pd.read_parquet(study / "trials.parquet")) == 12
     other = _optimise(tmp_path, *args[:-1], "budget.total=2000")
     assert other.returncode == 2 and "holds another optimisation" in other.stderr
+
+
+@pytest.mark.slow
+def test_a_study_stopped_mid_round_resumes_to_the_same_front(tmp_path):
+    out = tmp_path / "study"
+    cmd = [str(BIN / "mindshare-optimise"), "--trials", "8", "--batch", "4", "--replicates",
+           "3", "--levers", "split,seeding,production", "--out", str(out), "--no-named",
+           "--no-charts", "n=3000", "hydra.launcher.n_jobs=1"]
+    # SIGINT as a terminal sends it, even when this runner ignores SIGINT (a background job)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    first = out / "rounds" / "r000"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if first.exists() and len(list(first.rglob("status.json"))) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "rerun the same command to resume" in err
+    kept = {p: p.stat().st_mtime_ns for p in first.rglob("status.json")}
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"{len(kept)} already complete" in again.stderr
+    assert all(p.stat().st_mtime_ns == t for p, t in kept.items())   # nothing redone
+    # the same trials and front as a study never stopped
+    whole = tmp_path / "whole"
+    cmd[cmd.index(str(out))] = str(whole)
+    assert subprocess.run(cmd, capture_output=True, timeout=600).returncode == 0
+    cols = ["number", "split", "seeding", "production", "reached_mean", "loyalty_gain_mean",
+            "on_front"]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "trials.parquet")[cols],
+                                  pd.read_parquet(whole / "trials.parquet")[cols])
