@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
-import json
 import math
 import shlex
 import signal
@@ -23,16 +22,22 @@ import time
 from pathlib import Path
 
 from sim.cli.errors import fail
-from sim.cli.rounds import on_sigterm, plain, run_sweep
+from sim.cli.studies import (
+    StudyParser,
+    fail_trial,
+    on_sigterm,
+    open_study_dir,
+    plain,
+    positive,
+    run_sweep,
+    summary_metrics,
+    trial_errors,
+)
 from sim.config import ConfigError
-from sim.outputs.files import atomic_write
-from sim.outputs.lock import DirectoryBusy, claim
 from sim.studies import calibration as cal
 from sim.studies import study as st
 from sim.studies.points import point_name, round_overrides, write_point
 from sim.studies.report import Outcome, TrialRow, write_outputs
-
-STUDY_FILE = "study.json"
 
 
 def _packaged(name: str) -> str:
@@ -43,14 +48,9 @@ def _packaged(name: str) -> str:
         return str(path)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: D102 - argparse's hook: the project's one-line error
-        fail(f"{message} (see mindshare-calibrate --help)")
-
-
 def parser() -> argparse.ArgumentParser:
     """The command line of ``mindshare-calibrate``."""
-    p = _Parser(
+    p = StudyParser(
         prog="mindshare-calibrate",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Fit the parameters listed in --parameters so that the default campaign\n"
@@ -81,27 +81,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _positive(name: str, value: int) -> None:
-    if value < 1:
-        fail(f"{name}={value}: must be an integer >= 1")
-
-
-def _summary_keys(overrides: list[str]) -> list[str]:
-    """The numeric keys of ``summary.json`` for these overrides: a small run in memory."""
-    from sim import load_config, simulate  # noqa: PLC0415 - start-up: the model (~1 s)
-
-    config = load_config([*overrides, "n=300", "replicates=1", "steps=10"])
-    summary = simulate(config).summary
-    return [k for k, v in summary.items() if v is None or
-            (isinstance(v, int | float) and not isinstance(v, bool))]
-
-
 def check_inputs(args: argparse.Namespace):
     """Every input checked before anything is written or run; one-line error and exit 2."""
     from sim import load_config  # noqa: PLC0415 - start-up: Hydra (~0.2 s)
 
     for name in ("trials", "batch", "replicates"):
-        _positive(f"--{name}", getattr(args, name))
+        positive(f"--{name}", getattr(args, name))
     try:
         parameters = cal.read_parameters(args.parameters)
         targets = cal.read_targets(args.targets)
@@ -110,7 +95,7 @@ def check_inputs(args: argparse.Namespace):
         for corner in ("low", "high"):
             load_config([*base, *(f"{p.key}={_value(p, getattr(p, corner))}"
                                    for p in parameters)])
-        cal.check_metrics(targets, _summary_keys(base))
+        cal.check_metrics(targets, summary_metrics(base))
     except (ConfigError, cal.StudyError) as exc:
         fail(str(exc))
     return parameters, targets
@@ -122,33 +107,11 @@ def _value(p: cal.Parameter, v: float) -> int | float:
 
 def _open(args, parameters, targets) -> Path:
     """Create or reopen the study directory; refuse another study's, or a busy one."""
-    out = Path(args.out)
     definition = cal.definition(
         parameters, targets, replicates=args.replicates, batch=0, seed=args.seed,
         overrides=plain(args.overrides))
     definition.pop("batch")
-    held_path = out / STUDY_FILE
-    if held_path.exists():
-        try:
-            held = json.loads(held_path.read_text())
-        except (OSError, ValueError):
-            held = {}
-        if held != definition:
-            fail(f"--out='{args.out}': holds another calibration (its "
-                 f"{cal.describe_difference(held, definition)} differ); choose another --out "
-                 "or remove the directory")
-    elif out.exists() and any(out.iterdir()):
-        fail(f"--out='{args.out}': not empty and holds no calibration ({STUDY_FILE}); "
-             "choose another --out")
-    try:
-        claim(out)
-    except DirectoryBusy:
-        fail(f"--out='{args.out}': another mindshare-calibrate is running in this directory")
-    except OSError as exc:
-        fail(f"--out='{args.out}': cannot write there ({exc.strerror or exc})")
-    text = json.dumps(definition, indent=1) + "\n"
-    atomic_write(held_path, lambda tmp: Path(tmp).write_text(text))
-    return out
+    return open_study_dir(args.out, definition, "calibration")
 
 
 def _round_dir(out: Path, index: int) -> Path:
@@ -178,31 +141,10 @@ def _drop_invalid(study, out: Path, trials, args) -> list:
         try:
             load_config([*plain(args.overrides), *(f"{k}={v!r}" for k, v in t.params.items())])
         except ConfigError as exc:
-            _fail(study, out, t.number, str(exc))
+            fail_trial(study, out, t.number, str(exc))
             continue
         kept.append(t)
     return kept
-
-
-ERRORS = "failed.json"
-
-
-def _fail(study, out: Path, number: int, error: str) -> None:
-    """Tell Optuna trial ``number`` failed, and keep its error for the outputs."""
-    print(f"mindshare: trial {number} failed: {error}", file=sys.stderr)
-    errors = _errors(out)
-    errors[str(number)] = error
-    text = json.dumps(errors, indent=1, sort_keys=True) + "\n"
-    atomic_write(out / ERRORS, lambda tmp: Path(tmp).write_text(text))
-    study.tell(number, state=st.TrialState.FAIL)
-
-
-def _errors(out: Path) -> dict[str, str]:
-    try:
-        data = json.loads((out / ERRORS).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _tell(study, out: Path, trial, targets, args) -> TrialRow | None:
@@ -221,7 +163,7 @@ def _tell(study, out: Path, trial, targets, args) -> TrialRow | None:
         bad = [g.metric for g in targets if not math.isfinite(row.means[g.name])]
         row.state, row.error = "fail", f"{', '.join(bad)}: not a number in some runs"
     if row.state == "fail":
-        _fail(study, out, trial.number, row.error)
+        fail_trial(study, out, trial.number, row.error)
     else:
         study.tell(trial.number, row.distance)
         row.state = "complete"
@@ -255,20 +197,11 @@ def main(argv: list[str] | None = None) -> None:
     rounds = math.ceil(args.trials / args.batch)
     t0 = time.perf_counter()
     while True:
-        pending = st.running(study)
-        if pending:
-            index = min(st.round_of(t) for t in pending)
-            trials = sorted((t for t in pending if st.round_of(t) == index),
-                            key=lambda t: t.number)
-        else:
-            told = [t for t in study.get_trials(deepcopy=False)
-                    if t.state in (st.TrialState.COMPLETE, st.TrialState.FAIL)]
-            left = args.trials - len(told)
-            if left <= 0:
-                break
-            index = 1 + max((st.round_of(t) for t in told), default=-1)
-            trials = st.ask_round(study, parameters, min(args.batch, left), index,
-                                  seed=args.seed, trials=args.trials)
+        planned = st.next_round(study, args.trials, args.batch, lambda count, index: (
+            st.ask_round(study, parameters, count, index, seed=args.seed, trials=args.trials)))
+        if planned is None:
+            break
+        index, trials = planned
         runnable = _drop_invalid(study, out, trials, args)
         status = _run_round(out, index, runnable, args) if runnable else 0
         if status not in (0, 1):
@@ -298,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def collect(study, out: Path, parameters, targets) -> Outcome:
     """Every told trial, read back from its runs, with the accepted ones and the estimates."""
-    rows, errors = [], _errors(out)
+    rows, errors = [], trial_errors(out)
     for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
         if t.state not in (st.TrialState.COMPLETE, st.TrialState.FAIL):
             continue

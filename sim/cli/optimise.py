@@ -3,7 +3,7 @@
 It checks its inputs (one line ``mindshare: error: ...``, exit 2, nothing written), then asks
 Optuna's multi-objective sampler for a round of lever points at a time
 (:mod:`sim.studies.optimise`), writes them as config-group options and evaluates each round as
-one ordinary ``mindshare -m`` sweep (:mod:`sim.cli.rounds`, :mod:`sim.studies.points`): the
+one ordinary ``mindshare -m`` sweep (:mod:`sim.cli.studies`, :mod:`sim.studies.points`): the
 local, Ray and SLURM launchers, the manifest, the resume and the failure handling are the
 sweep's own. Every point runs on the same replicates (``replicate`` 0 to R - 1 of the same
 seed), so points are compared on the same worlds and draws. The study lives in its directory
@@ -19,7 +19,6 @@ Hydra's Optuna sweeper is not used: its last release (hydra-optuna-sweeper 1.3.0
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import shlex
 import signal
@@ -31,10 +30,19 @@ from typing import Any
 import yaml
 
 from sim.cli.errors import fail
-from sim.cli.rounds import on_sigterm, plain, run_sweep
+from sim.cli.studies import (
+    StudyParser,
+    fail_trial,
+    on_sigterm,
+    open_study_dir,
+    plain,
+    positive,
+    run_sweep,
+    summary_metrics,
+    trial_errors,
+)
 from sim.config import ConfigError, override_key, override_values
 from sim.outputs.files import atomic_write
-from sim.outputs.lock import DirectoryBusy, claim
 from sim.studies import optimise as op
 from sim.studies import study as st
 from sim.studies.optimise_report import write_outputs
@@ -42,20 +50,13 @@ from sim.studies.optimise_text import front_names, placement
 from sim.studies.points import nest, point_name, round_overrides, write_point
 from sim.sweep.jobs import check_job
 
-STUDY_FILE = "study.json"
-ERRORS = "failed.json"
 #: The default objectives: reach and loyalty, the two outcomes of the domain's question.
 OBJECTIVES = "reached,loyalty_gain"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: D102 - argparse's hook: the project's one-line error
-        fail(f"{message} (see mindshare-optimise --help)")
-
-
 def parser() -> argparse.ArgumentParser:
     """The command line of ``mindshare-optimise``."""
-    p = _Parser(
+    p = StudyParser(
         prog="mindshare-optimise",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Search the strategy's levers at a fixed budget for the Pareto front of\n"
@@ -96,21 +97,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _positive(name: str, value: int) -> None:
-    if value < 1:
-        fail(f"{name}={value}: must be an integer >= 1")
-
-
-def summary_metrics(overrides: list[str]) -> list[str]:
-    """The numeric keys of ``summary.json`` for these overrides: a small run in memory."""
-    from sim import load_config, simulate  # noqa: PLC0415 - start-up: the model (~1 s)
-
-    config = load_config([*overrides, "n=300", "replicates=1", "steps=10"])
-    summary = simulate(config).summary
-    return [k for k, v in summary.items() if v is None or
-            (isinstance(v, int | float) and not isinstance(v, bool))]
-
-
 def _corner(lever: op.Lever, high: bool) -> Any:
     if lever.kind == "bool":
         return high
@@ -127,7 +113,7 @@ def check_inputs(args: argparse.Namespace):
     from sim import load_config  # noqa: PLC0415 - start-up: Hydra (~0.2 s)
 
     for name in ("trials", "batch", "replicates"):
-        _positive(f"--{name}", getattr(args, name))
+        positive(f"--{name}", getattr(args, name))
     base = plain(args.overrides)
     try:
         levers = op.select_levers(args.levers)
@@ -161,54 +147,8 @@ def _definition(args, levers, objectives) -> dict[str, Any]:
             "sampler": args.sampler, "seed": args.seed, "overrides": plain(args.overrides)}
 
 
-def _open(args, definition: dict[str, Any]) -> Path:
-    """Create or reopen the study directory; refuse another study's, or a busy one."""
-    out = Path(args.out)
-    held_path = out / STUDY_FILE
-    if held_path.exists():
-        try:
-            held = json.loads(held_path.read_text())
-        except (OSError, ValueError):
-            held = {}
-        if held != definition:
-            differ = ", ".join(k for k in sorted(set(held) | set(definition))
-                               if held.get(k) != definition.get(k)) or "nothing"
-            fail(f"--out='{args.out}': holds another optimisation (its {differ} differ); "
-                 "choose another --out or remove the directory")
-    elif out.exists() and any(out.iterdir()):
-        fail(f"--out='{args.out}': not empty and holds no optimisation ({STUDY_FILE}); "
-             "choose another --out")
-    try:
-        claim(out)
-    except DirectoryBusy:
-        fail(f"--out='{args.out}': another mindshare-optimise is running in this directory")
-    except OSError as exc:
-        fail(f"--out='{args.out}': cannot write there ({exc.strerror or exc})")
-    text = json.dumps(definition, indent=1) + "\n"
-    atomic_write(held_path, lambda tmp: Path(tmp).write_text(text))
-    return out
-
-
 def _round_dir(out: Path, index: int) -> Path:
     return out / "rounds" / f"r{index:03d}"
-
-
-def _errors(out: Path) -> dict[str, str]:
-    try:
-        data = json.loads((out / ERRORS).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _fail(study, out: Path, number: int, error: str) -> None:
-    """Tell Optuna trial ``number`` failed, and keep its error for the outputs."""
-    print(f"mindshare: trial {number} failed: {error}", file=sys.stderr)
-    errors = _errors(out)
-    errors[str(number)] = error
-    text = json.dumps(errors, indent=1, sort_keys=True) + "\n"
-    atomic_write(out / ERRORS, lambda tmp: Path(tmp).write_text(text))
-    study.tell(number, state=st.TrialState.FAIL)
 
 
 def _tell(study, out: Path, trial, objectives, args) -> bool:
@@ -222,10 +162,10 @@ def _tell(study, out: Path, trial, objectives, args) -> bool:
         return False
     means = result.means()
     if result.failed:
-        _fail(study, out, trial.number, result.failed[0])
+        fail_trial(study, out, trial.number, result.failed[0])
     elif not all(math.isfinite(means[m]) for m in metrics):
         bad = [m for m in metrics if not math.isfinite(means[m])]
-        _fail(study, out, trial.number, f"{', '.join(bad)}: not a number in some runs")
+        fail_trial(study, out, trial.number, f"{', '.join(bad)}: not a number in some runs")
     else:
         study.tell(trial.number, [means[m] for m in metrics])
     return True
@@ -254,7 +194,7 @@ def _drop_invalid(study, out: Path, trials, args, config) -> list:
             check_job(load_config([*plain(args.overrides),
                                    *_overrides(op.expand(t.params, config))]))
         except ConfigError as exc:
-            _fail(study, out, t.number, str(exc))
+            fail_trial(study, out, t.number, str(exc))
             continue
         kept.append(t)
     return kept
@@ -280,21 +220,15 @@ def search(study, out: Path, levers, objectives, args, config) -> None:
     rounds = math.ceil(args.trials / args.batch)
     dist = op.space(levers)
     t0 = time.perf_counter()
+    def ask(count: int, index: int) -> list:
+        sampler = op.make_sampler(args.sampler, args.seed, index, args.trials, args.batch)
+        return st.ask_space(study, dist, count, index, sampler)
+
     while True:
-        pending = st.running(study)
-        if pending:
-            index = min(st.round_of(t) for t in pending)
-            trials = sorted((t for t in pending if st.round_of(t) == index),
-                            key=lambda t: t.number)
-        else:
-            told = [t for t in study.get_trials(deepcopy=False)
-                    if t.state in (st.TrialState.COMPLETE, st.TrialState.FAIL)]
-            left = args.trials - len(told)
-            if left <= 0:
-                return
-            index = 1 + max((st.round_of(t) for t in told), default=-1)
-            sampler = op.make_sampler(args.sampler, args.seed, index, args.trials, args.batch)
-            trials = st.ask_space(study, dist, min(args.batch, left), index, sampler)
+        planned = st.next_round(study, args.trials, args.batch, ask)
+        if planned is None:
+            return
+        index, trials = planned
         runnable = _drop_invalid(study, out, trials, args, config)
         status = _run_round(out, index, runnable, args, config) if runnable else 0
         if status not in (0, 1):
@@ -359,7 +293,7 @@ def run_named(out: Path, objectives, args) -> list[op.Named]:
 
 def collect(study, out: Path, levers, objectives, args) -> list[op.Trial]:
     """Every told trial, read back from its runs."""
-    errors = _errors(out)
+    errors = trial_errors(out)
     metrics = [o.metric for o in objectives]
     trials = []
     for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
@@ -404,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
     levers, objectives, config = check_inputs(args)
     if args.out is None:
         args.out = "results/optimise/" + "_".join(o.metric for o in objectives)
-    out = _open(args, _definition(args, levers, objectives))
+    out = open_study_dir(args.out, _definition(args, levers, objectives), "optimisation")
     signal.signal(signal.SIGTERM, on_sigterm)
     study = st.open_study(out, [o.direction for o in objectives])
     print(f"mindshare-optimise: {args.trials} trials of {len(levers)} levers x "

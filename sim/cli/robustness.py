@@ -15,7 +15,6 @@ the same command to resume.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import signal
 import sys
@@ -23,26 +22,26 @@ import time
 from pathlib import Path
 
 from sim.cli.errors import fail
-from sim.cli.rounds import on_sigterm, plain, run_sweep
+from sim.cli.studies import (
+    StudyParser,
+    on_sigterm,
+    open_study_dir,
+    plain,
+    run_sweep,
+    summary_metrics,
+)
 from sim.config import ConfigError, override_key, override_values
 from sim.outputs.files import atomic_write
-from sim.outputs.lock import DirectoryBusy, claim
 from sim.studies import robustness as rb
 from sim.studies import sensitivity as sa
 from sim.studies.points import GROUP, point_text
 
-STUDY_FILE = "study.json"
 METHODS = ("sobol", "morris", "lhs")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: D102 - argparse's hook: the project's one-line error
-        fail(f"{message} (see mindshare-robustness --help)")
 
 
 def parser() -> argparse.ArgumentParser:
     """The command line of ``mindshare-robustness``."""
-    p = _Parser(
+    p = StudyParser(
         prog="mindshare-robustness",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Test an experiment's findings across plausible worlds: draw --worlds\n"
@@ -86,16 +85,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _summary_keys(base: list[str]) -> set[str]:
-    """The numeric keys of ``summary.json``: a small run in memory."""
-    from sim import load_config, simulate  # noqa: PLC0415 - start-up: the model (~1 s)
-
-    summary = simulate(load_config([*base, "n=300", "replicates=1", "steps=10",
-                                    "output.write_trace=false"])).summary
-    return {k for k, v in summary.items() if v is None or
-            (isinstance(v, int | float) and not isinstance(v, bool))}
-
-
 def check_inputs(args: argparse.Namespace):
     """Every input checked before anything is written or run; one-line error and exit 2."""
     from sim import load_config  # noqa: PLC0415 - start-up: Hydra (~0.2 s)
@@ -136,7 +125,7 @@ def check_inputs(args: argparse.Namespace):
         study_plan = rb.plan(experiment, every, findings, rest)
         for corner in ("low", "high"):
             load_config([*base, *(f"{a.key}={_text(a, getattr(a, corner))}" for a in every)])
-        metrics = _summary_keys(base)
+        metrics = set(summary_metrics(base))
         for f in findings:
             if f.metric not in metrics:
                 fail(f"finding {f.name!r}: metric {f.metric!r} is not a number of summary.json")
@@ -167,29 +156,7 @@ def _definition(args, study_plan: rb.Plan, design: sa.Design, rest: list[str]) -
 
 def _open(args, definition: dict) -> Path:
     """Create or reopen the study directory; refuse another study's, or a busy one."""
-    out = Path(args.out)
-    held_path = out / STUDY_FILE
-    if held_path.exists():
-        try:
-            held = json.loads(held_path.read_text())
-        except (OSError, ValueError):
-            held = {}
-        if held != definition:
-            differ = sorted(k for k in {*held, *definition} if held.get(k) != definition.get(k))
-            fail(f"--out='{args.out}': holds another robustness study (its "
-                 f"{', '.join(differ)} differ); choose another --out or remove the directory")
-    elif out.exists() and any(out.iterdir()):
-        fail(f"--out='{args.out}': not empty and holds no robustness study ({STUDY_FILE}); "
-             "choose another --out")
-    try:
-        claim(out)
-    except DirectoryBusy:
-        fail(f"--out='{args.out}': another mindshare-robustness is running in this directory")
-    except OSError as exc:
-        fail(f"--out='{args.out}': cannot write there ({exc.strerror or exc})")
-    text = json.dumps(definition, indent=1) + "\n"
-    atomic_write(held_path, lambda tmp: Path(tmp).write_text(text))
-    return out
+    return open_study_dir(args.out, definition, "robustness study")
 
 
 def write_worlds(out: Path, study_plan: rb.Plan, design: sa.Design) -> list[str]:

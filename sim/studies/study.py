@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,28 @@ def ask_space(study: optuna.Study, space: dict[str, Any], count: int, round_inde
     return [by_number[n] for n in numbers]
 
 
+def next_round(study: optuna.Study, total: int, batch: int,
+               ask: Callable[[int, int], list[FrozenTrial]]
+               ) -> tuple[int, list[FrozenTrial]] | None:
+    """The round to run next, ``(index, trials)``, or None once ``total`` trials are told.
+
+    A round cut short (trials asked, never told) is run again first, its trials in number
+    order; else ``ask(count, index)`` asks a new round of at most ``batch`` trials.
+    """
+    pending = running(study)
+    if pending:
+        index = min(round_of(t) for t in pending)
+        return index, sorted((t for t in pending if round_of(t) == index),
+                             key=lambda t: t.number)
+    told = [t for t in study.get_trials(deepcopy=False)
+            if t.state in (TrialState.COMPLETE, TrialState.FAIL)]
+    left = total - len(told)
+    if left <= 0:
+        return None
+    index = 1 + max((round_of(t) for t in told), default=-1)
+    return index, ask(min(batch, left), index)
+
+
 @dataclass
 class PointResult:
     """What the runs of one point gave: each metric's values over replicates, or errors."""
@@ -115,6 +137,29 @@ def _number(x: Any) -> float:
     return float(x)
 
 
+def _listed(root: Path) -> list[dict[str, Any]]:
+    """The runs a sweep's manifest lists (none when it has no readable manifest)."""
+    try:
+        return list(json.loads((root / MANIFEST).read_text())["runs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _add_run(result: PointResult, root: Path, entry: dict[str, Any],
+             metrics: Sequence[str]) -> None:
+    """Count one listed run into ``result``: its metrics when complete, its error when failed."""
+    record = read_run(root / entry["dir"], entry.get("config_hash"))
+    if record.state == RunState.COMPLETE and record.summary is not None:
+        result.complete += 1
+        for m in metrics:
+            result.values[m].append(_number(record.summary.get(m)))
+    elif record.state == RunState.FAILED:
+        error = (record.status or {}).get("error") or "failed"
+        result.failed.append(f"{entry['dir']}: {error}")
+    else:
+        result.missing += 1
+
+
 def point_results(round_dir: str | Path, number: int, metrics: Sequence[str]) -> PointResult:
     """The results of trial ``number``'s runs in its round's sweep directory.
 
@@ -122,26 +167,11 @@ def point_results(round_dir: str | Path, number: int, metrics: Sequence[str]) ->
     (complete runs only count; failed ones give their error).
     """
     root = Path(round_dir)
-    name = point_name(number)
-    try:
-        listed = json.loads((root / MANIFEST).read_text())["runs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        listed = []
-    jobs = {d.name for d in job_dirs(root, name)}
+    jobs = {d.name for d in job_dirs(root, point_name(number))}
     result = PointResult(values={m: [] for m in metrics})
-    for entry in listed:
-        if entry["dir"].split("/")[0] not in jobs:
-            continue
-        record = read_run(root / entry["dir"], entry.get("config_hash"))
-        if record.state == RunState.COMPLETE and record.summary is not None:
-            result.complete += 1
-            for m in metrics:
-                result.values[m].append(_number(record.summary.get(m)))
-        elif record.state == RunState.FAILED:
-            error = (record.status or {}).get("error") or "failed"
-            result.failed.append(f"{entry['dir']}: {error}")
-        else:
-            result.missing += 1
+    for entry in _listed(root):
+        if entry["dir"].split("/")[0] in jobs:
+            _add_run(result, root, entry, metrics)
     return result
 
 
@@ -153,26 +183,12 @@ def results_by(sweep_dir: str | Path, key: str, metrics: Sequence[str]
     complete runs give their metrics, failed ones their error, others count as missing.
     """
     root = Path(sweep_dir)
-    try:
-        listed = json.loads((root / MANIFEST).read_text())["runs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        listed = []
     out: dict[str, PointResult] = {}
-    for entry in listed:
+    for entry in _listed(root):
         value = override_values(entry.get("overrides", [])).get(key)
-        if value is None:
-            continue
-        result = out.setdefault(value, PointResult(values={m: [] for m in metrics}))
-        record = read_run(root / entry["dir"], entry.get("config_hash"))
-        if record.state == RunState.COMPLETE and record.summary is not None:
-            result.complete += 1
-            for m in metrics:
-                result.values[m].append(_number(record.summary.get(m)))
-        elif record.state == RunState.FAILED:
-            error = (record.status or {}).get("error") or "failed"
-            result.failed.append(f"{entry['dir']}: {error}")
-        else:
-            result.missing += 1
+        if value is not None:
+            result = out.setdefault(value, PointResult(values={m: [] for m in metrics}))
+            _add_run(result, root, entry, metrics)
     return out
 
 
