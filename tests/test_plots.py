@@ -74,3 +74,24 @@ def test_a_runs_chart_ends_on_its_summary_and_its_title_gives_the_same_numbers()
             in title)
     assert f"professional {s['reached_professional']:,} reached" in title
     assert "owned" not in title
+
+
+def test_importing_the_run_charts_leaves_a_notebooks_backend_alone(tmp_path):
+    """A notebook's backend (inline, or any other) survives importing the charts, and the
+    run's files are still written."""
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('svg')\n"
+        "import sim.outputs.charts as charts, sim.outputs.cascade\n"
+        "assert matplotlib.get_backend() == 'svg', matplotlib.get_backend()\n"
+        "import pandas as pd\n"
+        "ts = pd.DataFrame({'step': [0, 1], 'layer': ['personal'] * 2, 'reached': [1, 5],"
+        " 'engaged': [0, 2]})\n"
+        f"charts.save_reach_chart(ts, {str(tmp_path / 'reach.png')!r}, name='x')\n"
+        "assert matplotlib.get_backend() == 'svg'\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "reach.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -27,17 +27,15 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from sim.outputs.files import atomic_write  # noqa: E402
-from sim.outputs.metrics import forest, node_depth  # noqa: E402
+from sim.outputs.files import atomic_write
+from sim.outputs.metrics import forest, node_depth
 from sim.outputs.style import DPI, EXTRA_COLOURS, LAYER_COLOURS, RUN_RC  # noqa: E402
 
 #: Most people drawn; a larger tree is cut to its first generations.
@@ -367,7 +365,8 @@ def save_cascade_chart(acts: pd.DataFrame, path: str | Path, *, name: str = "",
         try:
             tree = pick_tree(acts, post=post)
         except NoCascade as exc:
-            fig, ax = plt.subplots()
+            fig = Figure()
+            ax = fig.subplots()
             ax.set_axis_off()
             ax.text(0.5, 0.5, str(exc), ha="center", va="center", fontsize=22, color=GREY,
                     transform=ax.transAxes)
@@ -375,13 +374,12 @@ def save_cascade_chart(acts: pd.DataFrame, path: str | Path, *, name: str = "",
                          "No diffusion tree to draw", loc="left", fontsize=20)
             drawing = None
         else:
-            drawing = plot_cascade(tree, by=by)
-            fig = drawing.ax.figure
+            fig = Figure()
+            drawing = plot_cascade(tree, ax=fig.subplots(), by=by)
             drawing.ax.set_title(cascade_title(drawing, name), loc="left", fontsize=18,
                                   linespacing=1.4)
         fig.tight_layout()
         atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
-        plt.close(fig)
     return drawing
 
 

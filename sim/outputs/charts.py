@@ -1,5 +1,8 @@
 """Charts: pure functions from tidy tables to matplotlib axes; the model never imports this.
 
+Importing it chooses no matplotlib backend: a notebook keeps its inline figures. The files a
+run writes are drawn on :class:`matplotlib.figure.Figure` objects, which need none.
+
 A single run's charts use :data:`sim.outputs.style.RUN_RC`; each channel (personal,
 professional, owned, topic, graph) has the colour the reports give it
 (:data:`sim.outputs.style.LAYER_COLOURS`).
@@ -9,11 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.outputs.files import atomic_write
 from sim.outputs.style import DPI, EXTRA_COLOURS, LAYER_COLOURS, RUN_RC
@@ -79,10 +80,9 @@ def save_reach_chart(timeseries: pd.DataFrame, path: str | Path, *, name: str) -
     a temporary file, then renamed to ``path``.
     """
     with plt.rc_context(RUN_RC):
-        ax = plot_reach(timeseries)
+        fig = Figure()
+        ax = plot_reach(timeseries, ax=fig.subplots())
         ax.set_title(reach_title(name, reach_lines(timeseries)), loc="left", fontsize=18)
-        fig = ax.figure
         fig.tight_layout()
         atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
-        plt.close(fig)
     return Path(path)
