@@ -43,15 +43,16 @@ def differing(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
-def start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start ``mindshare args`` in its own process group (session), output to files in
-    ``cwd`` (``stdout.txt``, ``stderr.txt``).
+def start(args: list[str], cwd: Path, env: dict[str, str] | None = None, *,
+          program: str | Path = MINDSHARE) -> subprocess.Popen:
+    """Start ``program args`` (``mindshare`` by default) in its own process group (session),
+    output to files in ``cwd`` (``stdout.txt``, ``stderr.txt``).
 
     ``SIGINT`` gets its default action back in the child: a shell without job control starts
     background jobs with it ignored, and an ignored signal stays ignored across ``exec``, so a
     test suite run in the background would otherwise send Ctrl-C to a process that cannot hear it.
     """
-    return subprocess.Popen([MINDSHARE, *args], cwd=cwd, env=env,
+    return subprocess.Popen([program, *args], cwd=cwd, env=env,
                             stdout=(cwd / "stdout.txt").open("w"),
                             stderr=(cwd / "stderr.txt").open("w"), start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from sweep_helpers import output, start, wait_for_runs
 
 from sim.studies import optimise as op
 
@@ -223,33 +223,24 @@ def test_a_small_study_writes_its_front_and_reruns_a_point_as_a_named_strategy(t
 @pytest.mark.slow
 def test_a_study_stopped_mid_round_resumes_to_the_same_front(tmp_path):
     out = tmp_path / "study"
-    cmd = [str(BIN / "mindshare-optimise"), "--trials", "8", "--batch", "4", "--replicates",
-           "3", "--levers", "split,seeding,production", "--out", str(out), "--no-named",
-           "--no-charts", "n=3000", "hydra.launcher.n_jobs=1"]
-    # SIGINT as a terminal sends it, even when this runner ignores SIGINT (a background job)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    cmd = ["--trials", "8", "--batch", "4", "--replicates", "3", "--levers",
+           "split,seeding,production", "--out", str(out), "--no-named", "--no-charts",
+           "n=3000", "hydra.launcher.n_jobs=1"]
+    proc = start(cmd, tmp_path, program=BIN / "mindshare-optimise")
     first = out / "rounds" / "r000"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if first.exists() and len(list(first.rglob("status.json"))) >= 2:
-            break
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "rerun the same command to resume" in err
+    wait_for_runs(proc, first, 2, timeout=120)
+    os.killpg(proc.pid, signal.SIGINT)              # Ctrl-C, as a terminal sends it
+    assert proc.wait(timeout=60) == 130
+    assert "rerun the same command to resume" in output(tmp_path)[1]
     kept = {p: p.stat().st_mtime_ns for p in first.rglob("status.json")}
-    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    again = _optimise(tmp_path, *[c for c in cmd if c not in ("--out", str(out))])
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"{len(kept)} already complete" in again.stderr
     assert all(p.stat().st_mtime_ns == t for p, t in kept.items())   # nothing redone
     # the same trials and front as a study never stopped
-    whole = tmp_path / "whole"
-    cmd[cmd.index(str(out))] = str(whole)
-    assert subprocess.run(cmd, capture_output=True, timeout=600).returncode == 0
+    whole = _optimise(tmp_path, *[c for c in cmd if c not in ("--out", str(out))], out="whole")
+    assert whole.returncode == 0, whole.stderr[-2000:]
     cols = ["number", "split", "seeding", "production", "reached_mean", "loyalty_gain_mean",
             "on_front"]
     pd.testing.assert_frame_equal(pd.read_parquet(out / "trials.parquet")[cols],
-                                  pd.read_parquet(whole / "trials.parquet")[cols])
+                                  pd.read_parquet(tmp_path / "whole" / "trials.parquet")[cols])

@@ -216,6 +216,24 @@ class Ledger:
         return True
 
 
+def post_prices(budget: BudgetConfig, strategy: StrategyConfig,
+                channels: tuple[str, ...]) -> tuple[float, float]:
+    """A post's production cost and the cheapest placement it can buy, in EUR.
+
+    ``channels`` are the run's layers (and ``owned``); a post with a call to action also shows
+    its generic variant on the owned channel. The cheapest placement is an ambassador's perk
+    under engagement seeding, else the lowest base price of a seeded layer.
+    """
+    layers = tuple(c for c in channels if c != "owned")
+    shown = layers + (("owned",) if strategy.cta else ())
+    if strategy.seeding is Seeding.engagement:
+        cheapest = budget.ambassador
+    else:
+        cheapest = min(layer_price(budget, name).base for name in layers
+                       if name not in UNSEEDED)
+    return production_cost(budget, strategy, shown), cheapest
+
+
 def make_ledger(budget: BudgetConfig, strategy: StrategyConfig,
                 channels: tuple[str, ...]) -> Ledger:
     """The campaign's ledger; refuses a budget that cannot buy every post and one placement each.
@@ -223,17 +241,10 @@ def make_ledger(budget: BudgetConfig, strategy: StrategyConfig,
     ``channels`` are the run's layers (and ``owned``); a post with a call to action also shows
     its generic variant on the owned channel.
     """
-    layers = tuple(c for c in channels if c != "owned")
-    shown = layers + (("owned",) if strategy.cta else ())
-    post_cost = production_cost(budget, strategy, shown)
+    post_cost, cheapest = post_prices(budget, strategy, channels)
     incentive_pool = budget.total * strategy.incentive_budget
     posts_cost = strategy.posts * post_cost
     pool = budget.total - incentive_pool - posts_cost
-    if strategy.seeding is Seeding.engagement:
-        cheapest = budget.ambassador
-    else:
-        cheapest = min(layer_price(budget, name).base for name in layers
-                       if name not in UNSEEDED)
     if pool < strategy.posts * cheapest - EPS:
         need = posts_cost + strategy.posts * cheapest + incentive_pool
         raise ConfigError("budget.total", budget.total,

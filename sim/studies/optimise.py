@@ -35,10 +35,11 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from sim.config import Config, Seeding
+from sim.config import Config
 from sim.report.outcomes import OUTCOMES
-from sim.strategies.budget import layer_price, production_cost
+from sim.strategies.budget import post_prices
 from sim.studies.study import ask_space
+from sim.sweep.jobs import layer_names
 
 #: The samplers a study may use: Optuna's multi-objective TPE (the default: it models good
 #: and bad trials from few evaluations), NSGA-II (a genetic algorithm, for many trials) and
@@ -165,17 +166,8 @@ def posts_paid(production: float, config: Config, keys: Mapping[str, Any]) -> in
     strategy = dataclasses.replace(config.strategy, **{
         k.removeprefix("strategy."): v for k, v in keys.items()
         if k.startswith("strategy.") and k.count(".") == 1})
-    net = config.network
-    layers = (("graph",) if config.graph else
-              tuple(n for n in ("personal", "professional", "topic")
-                    if getattr(net, n).enabled))
-    shown = layers + (("owned",) if strategy.cta else ())
-    cost = production_cost(config.budget, strategy, shown)
+    cost, cheapest = post_prices(config.budget, strategy, layer_names(config))
     money = config.budget.total * (1.0 - strategy.incentive_budget)
-    if strategy.seeding is Seeding.engagement:
-        cheapest = config.budget.ambassador
-    else:
-        cheapest = min(layer_price(config.budget, n).base for n in layers if n != "topic")
     most = int(money // (cost + cheapest))
     wanted = int(production * money // cost) if cost > 0 else most
     return max(1, min(wanted, most, config.steps))

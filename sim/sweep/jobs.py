@@ -118,13 +118,20 @@ def check_job(config: Config) -> None:
 
     if config.mode is not Mode.full:
         return
-    if config.graph:
-        names: tuple[str, ...] = ("graph",)
-    else:
-        names = tuple(name for name in ("personal", "professional", "topic")
-                      if getattr(config.network, name).enabled)
+    names = layer_names(config)
     if names:
         make_ledger(config.budget, config.strategy, names)
+
+
+def layer_names(config: Config) -> tuple[str, ...]:
+    """The layers a config's world has, without building it.
+
+    Its graph file's one layer, or the enabled ones of personal, professional and topic.
+    """
+    if config.graph:
+        return ("graph",)
+    return tuple(name for name in ("personal", "professional", "topic")
+                 if getattr(config.network, name).enabled)
 
 
 def one_line(exc: BaseException) -> str:
