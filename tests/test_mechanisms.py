@@ -19,7 +19,13 @@ from sim.config import (
 )
 from sim.engine.brand import BrandModel
 from sim.engine.reference import reference_share_probability
-from sim.mechanisms.content import ACTIVATION, content_table, fit, resonance
+from sim.mechanisms.content import (
+    ACTIVATION,
+    content_table,
+    fit,
+    resonance,
+    resonance_table,
+)
 from sim.mechanisms.feed import sort_feed
 from sim.mechanisms.incentives import offered, reward_price, rewarded_shares
 from sim.mechanisms.loyalty import detect, update_loyalty
@@ -80,6 +86,20 @@ def test_resonance_weights_tone_by_the_drivers_the_mindset_activates():
     fun, = resonance(drivers[:1], np.array([[1.0, 0, 0, 0]]), np.array([False]))
     assert fun > leisure           # leisure sessions resonate with fun
     assert 0 <= leisure <= 1 and 0 <= goal <= 1
+
+
+def test_the_resonance_table_is_resonance_bit_for_bit():
+    rng = np.random.default_rng(7)
+    n = 50_000
+    drivers = rng.dirichlet(np.ones(4), size=n) * rng.uniform(0.1, 3.0, size=(n, 1))
+    drivers[:3] = 0.0                       # no driver at all: the 1e-12 floor
+    tones = np.vstack([rng.random((5, 4)), np.zeros(4), np.ones(4)])
+    table = resonance_table(drivers, tones)
+    assert table.shape == (len(tones), 2, n)
+    for t, tone in enumerate(tones):
+        for m in (0, 1):
+            expected = resonance(drivers, np.broadcast_to(tone, (n, 4)), np.full(n, bool(m)))
+            assert np.array_equal(table[t, m], expected), (t, m)
 
 
 # -- the share rule (C3, C6, C7) ------------------------------------------------------------
