@@ -599,9 +599,11 @@ class BrandModel(ModelBase):
             loyalty = self.loyalty[rows]
             for c in range(channels):
                 if members[r * channels + c]:
-                    mean_loyalty[r * channels + c] = (
-                        loyalty.take(self._layer_members[r][c]) if c < self.owned
-                        else loyalty[self.member[c, rows]]).mean()
+                    values = (loyalty.take(self._layer_members[r][c]) if c < self.owned
+                              else loyalty[self.member[c, rows]])
+                    # ndarray.mean's own sum and division (the same value), without its
+                    # Python wrapper: this runs runs x channels times a step
+                    mean_loyalty[r * channels + c] = np.add.reduce(values) / values.size
         self.recorder.gauge("members", t, members)
         self.recorder.gauge("spent", t, np.repeat([ledger.spent for ledger in self.ledgers],
                                                   channels))
