@@ -16,7 +16,7 @@ from sim.mechanisms.loyalty import detect
 from sim.outputs.results import BATCH_MAX, batch_size, simulate_batch
 from sim.rng import Draws, Streams
 from sim.sweep.jobs import run_job
-from sim.world.population import build_world
+from sim.world.population import build_world, shared_world
 
 STRATEGY_DIR = Path(__file__).parents[1] / "conf" / "strategy"
 STRATEGIES = sorted(p.stem for p in STRATEGY_DIR.glob("*.yaml"))
@@ -84,6 +84,28 @@ def test_a_jobs_runs_are_written_from_one_batch_with_the_bytes_of_single_runs(tm
         for name in ("summary.json", "timeseries.parquet", "activations.parquet",
                      "posts.parquet", "trace.parquet"):
             assert (run / name).read_bytes() == single[name], (r, name)
+
+
+def test_batches_on_the_same_shared_worlds_share_one_read_only_stack():
+    broadcast = at_replicates(["strategy=broadcast", "n=600", "steps=3"], range(3))
+    adapted = [dataclasses.replace(c, strategy=load_config(["strategy=adapted"]).strategy)
+               for c in broadcast]
+    first, second = BrandModel(broadcast[0], batch=_batch(broadcast)), \
+        BrandModel(adapted[0], batch=_batch(adapted))
+    assert first.world is second.world
+    assert not first.world.member.flags.writeable
+    assert not any(layer.indices.flags.writeable for layer in first.world.layers)
+    other = BrandModel(broadcast[0], batch=_batch(at_replicates(
+        ["strategy=broadcast", "n=600", "steps=3"], range(1, 4))))
+    assert other.world is not first.world
+    # worlds not shared (built for this batch alone) are stacked afresh, never kept
+    fresh = [(c, build_world(c, Streams(c.seed, c.replicate))) for c in broadcast]
+    assert BrandModel(broadcast[0], batch=fresh).world is not \
+        BrandModel(broadcast[0], batch=fresh).world
+
+
+def _batch(configs):
+    return [(c, shared_world(c)) for c in configs]
 
 
 def test_configs_that_are_not_one_config_at_several_replicates_run_one_by_one():

@@ -42,7 +42,7 @@ from sim.strategies import (
     seed_order,
     tier_of,
 )
-from sim.world.population import World, stack_worlds
+from sim.world.population import World, shared_stack
 
 #: Age (steps after publication) at which each post's audience is measured for
 #: ``audience_decay``, so that every post is compared over the same span. An assumption: 15
@@ -145,7 +145,7 @@ class BrandModel(ModelBase):
                  batch: Sequence[tuple[Config, World]] = ()) -> None:
         if batch:
             _check_batch(batch)
-            config, world = batch[0][0], stack_worlds([w for _, w in batch])
+            config, world = batch[0][0], shared_stack([w for _, w in batch])
         super().__init__(config, world=world)
         #: the runs advancing together (one unless ``batch``), their configs and worlds
         self.n_runs = max(len(batch), 1)

@@ -105,6 +105,34 @@ def shared_world(config: Config, *, progress: Progress | None = None) -> World:
     return world
 
 
+#: The last stack of shared worlds made, and the worlds it was made of: a sweep's worker runs
+#: one cell's batch of replicates after another on the same worlds.
+_STACKED: list[tuple[list[World], World]] = []
+
+
+def shared_stack(worlds: list[World]) -> World:
+    """:func:`stack_worlds` of ``worlds``, kept for the next batch on the same shared worlds.
+
+    Only worlds from :func:`shared_world` (read-only) are kept, and only one stack, made
+    read-only too, of at most a quarter of :data:`WORLD_CACHE_BYTES`; other worlds are
+    stacked afresh.
+    """
+    if _STACKED:
+        kept, stacked = _STACKED[0]
+        if len(kept) == len(worlds) and all(a is b for a, b in zip(kept, worlds, strict=True)):
+            return stacked
+    stacked = stack_worlds(worlds)
+    if all(not world.member.flags.writeable for world in worlds):
+        _STACKED.clear()
+        if world_bytes(stacked) <= WORLD_CACHE_BYTES // 4:
+            for array in (stacked.member, stacked.loyalty, stacked.drivers,
+                          *(a for layer in stacked.layers
+                            for a in (layer.members, layer.indptr, layer.indices))):
+                array.flags.writeable = False
+            _STACKED.append((list(worlds), stacked))
+    return stacked
+
+
 def stack_worlds(worlds: list[World]) -> World:
     """Worlds of the same size and layers as one world of blocks, for a batch of runs.
 
