@@ -658,11 +658,50 @@ def bench_default_run(n: int, steps: int, prog: Progress,
     return result
 
 
+#: The libraries a run cannot start without (the model is a ``mesa.Model``, the command line
+#: is Hydra's, the tables are Arrow's), then with the chart's matplotlib.
+IMPORT_FLOOR = {"imports_s": "import numpy, hydra, mesa, pyarrow.parquet",
+                "imports_with_chart_s": "import numpy, hydra, mesa, pyarrow.parquet, "
+                                        "matplotlib.pyplot"}
+
+
+def import_floor(repeats: int = 5) -> dict[str, float]:
+    """Wall seconds of a fresh interpreter that only imports :data:`IMPORT_FLOOR`'s modules.
+
+    Best of ``repeats`` each, plus ``interpreter_s`` (a Python that imports nothing): what any
+    run pays before a line of this project executes, the floor of ``outside_simulate_s``.
+    """
+    out = {}
+    for key, code in {"interpreter_s": "pass", **IMPORT_FLOOR}.items():
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True,
+                           env={**os.environ, "MPLBACKEND": "Agg"})
+            best = min(best, time.perf_counter() - t0)
+        out[key] = best
+    return out
+
+
 def bench_default_runs(sizes: Sequence[int], steps: int, prog: Progress) -> dict[str, Any]:
     """Section 2 over all sizes, with the targets at N = 10^6."""
-    out: dict[str, Any] = {}
+    floor = import_floor()
+    prog.log("default run: a Python that only imports numpy, Hydra, Mesa and pyarrow takes "
+             f"{floor['imports_s']:.2f} s, {floor['imports_with_chart_s']:.2f} s with "
+             f"matplotlib (an empty one {floor['interpreter_s']:.2f} s)")
+    out: dict[str, Any] = {"import_floor": floor}
     for label, extra in (("", ()), ("all_mechanisms_", ALL_MECHANISMS)):
         runs = {str(n): bench_default_run(n, steps, prog, extra) for n in sizes}
+        for run in runs.values():
+            inside = sum(run.get(k) or 0.0 for k in ("build_s", "run_s", "collect_s"))
+            if run.get("exit_code") == 0 and inside > 0:
+                # the best wall_over_simulate any code could reach: the imports, then nothing
+                # but the simulation (no composition, no files, no chart)
+                run["floor_wall_over_simulate"] = (floor["imports_s"] + inside) / inside
+                prog.log(f"default run N={run['n']}: {run['wall_s']:.2f} s end to end for "
+                         f"{inside:.2f} s of simulation ({run['wall_over_simulate']:.2f}x); "
+                         "with nothing but the imports besides the simulation, "
+                         f"{run['floor_wall_over_simulate']:.2f}x")
         big = runs.get("1000000")
         ok = big is not None and big.get("exit_code") == 0
         out[f"{label}runs"] = runs
