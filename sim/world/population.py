@@ -65,12 +65,23 @@ WORLD_CACHE_BYTES = 256 * 2**20
 _WORLDS: OrderedDict[str, World] = OrderedDict()
 
 
-def world_bytes(world: World) -> int:
-    """Bytes held by a world's arrays (its layers' included)."""
+def _arrays(world: World) -> list[np.ndarray]:
+    """A world's arrays, its layers' included."""
     arrays = [world.member, world.loyalty, world.drivers]
     for layer in world.layers:
         arrays += [layer.members, layer.indptr, layer.indices]
-    return sum(a.nbytes for a in arrays)
+    return arrays
+
+
+def _freeze(world: World) -> None:
+    """Make a world's arrays read-only: it is shared by the runs that step on it."""
+    for array in _arrays(world):
+        array.flags.writeable = False
+
+
+def world_bytes(world: World) -> int:
+    """Bytes held by a world's arrays (its layers' included)."""
+    return sum(a.nbytes for a in _arrays(world))
 
 
 def shared_world(config: Config, *, progress: Progress | None = None) -> World:
@@ -93,10 +104,7 @@ def shared_world(config: Config, *, progress: Progress | None = None) -> World:
         _WORLDS.move_to_end(key)
         return world
     world = build_world(config, Streams(config.seed, config.replicate), progress=progress)
-    for array in (world.member, world.loyalty, world.drivers,
-                  *(a for layer in world.layers
-                    for a in (layer.members, layer.indptr, layer.indices))):
-        array.flags.writeable = False
+    _freeze(world)
     size = world_bytes(world)
     if size <= WORLD_CACHE_BYTES:
         _WORLDS[key] = world
@@ -125,10 +133,7 @@ def shared_stack(worlds: list[World]) -> World:
     if all(not world.member.flags.writeable for world in worlds):
         _STACKED.clear()
         if world_bytes(stacked) <= WORLD_CACHE_BYTES // 4:
-            for array in (stacked.member, stacked.loyalty, stacked.drivers,
-                          *(a for layer in stacked.layers
-                            for a in (layer.members, layer.indptr, layer.indices))):
-                array.flags.writeable = False
+            _freeze(stacked)
             _STACKED.append((list(worlds), stacked))
     return stacked
 
