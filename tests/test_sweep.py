@@ -279,6 +279,47 @@ def test_a_jobs_run_configs_are_made_without_changing_them():
         replicate_configs(job, [MAX_REPLICATE + 1])
 
 
+def test_an_interrupt_in_a_finalizer_prints_nothing_and_stops_once_the_run_is_whole(
+        tmp_path, monkeypatch, capfd):
+    # Python cannot raise from __del__ (pyarrow's ParquetWriter has one): an interrupt landing
+    # there would be printed as "Exception ignored in ..." with a traceback, and lost
+    import signal
+
+    from sim.sweep.jobs import execute_run
+
+    class Finalized:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)
+
+    simulate = sim.outputs.results.simulate
+
+    def interrupted_in_a_finalizer(config, **kwargs):
+        result = simulate(config, **kwargs)
+        Finalized()
+        return result
+
+    before = signal.getsignal(signal.SIGINT)
+    reported = []           # what reaches the hook in place before: it prints by default
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_type))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    spec = plan_runs(load_config(["n=300", "steps=2"]), tmp_path / "job")[0]
+    monkeypatch.setattr(sim.outputs.results, "simulate", interrupted_in_a_finalizer)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            execute_run(spec)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert reported == [] and "Traceback" not in capfd.readouterr().err
+    assert run_state(spec.dir, spec.config_hash).value == "complete"
+
+    class Failing:      # other errors in finalizers reach it as before
+        def __del__(self):
+            raise ValueError("a finalizer's own error")
+
+    Failing()
+    assert reported == [ValueError]
+
+
 def test_an_interrupt_that_a_library_turns_into_another_error_leaves_the_run_missing(
         tmp_path, monkeypatch):
     # numpy's comparison of structured arrays turns a KeyboardInterrupt into a TypeError: the

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -164,6 +165,30 @@ def _count_interrupts() -> None:
 
     counting.counts_interrupts = True
     signal.signal(signal.SIGINT, counting)
+    _quiet_finalizer_interrupts()
+
+
+def _quiet_finalizer_interrupts() -> None:
+    """Keep an interrupt that lands in a finalizer from printing a traceback.
+
+    Python cannot raise from ``__del__`` (pyarrow's ``ParquetWriter.__del__`` runs after each
+    table written): it prints ``Exception ignored in ...`` with the ``KeyboardInterrupt``'s
+    traceback and goes on. Such an interrupt is already counted, so instead of that print
+    the run honours it as soon as it ends (:func:`execute_run`, :func:`_simulate_together`
+    raise ``KeyboardInterrupt`` when the count moved with no error). Other unraisable
+    errors are printed as before.
+    """
+    previous = sys.unraisablehook
+    if getattr(previous, "quiet_interrupts", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        if not (isinstance(unraisable.exc_type, type)
+                and issubclass(unraisable.exc_type, KeyboardInterrupt)):
+            previous(unraisable)
+
+    hook.quiet_interrupts = True
+    sys.unraisablehook = hook
 
 
 def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
@@ -173,7 +198,8 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
 
     An exception is recorded in the run's directory (``traceback.txt``, and ``status.json``
     with the error on one line) and not raised, unless it is one of ``reraise``; interrupts
-    (``KeyboardInterrupt``, ``SystemExit``) always propagate and leave the run missing.
+    (``KeyboardInterrupt``, ``SystemExit``) always propagate and leave the run missing, but
+    for one that a finalizer swallowed, raised once the run is written whole.
     ``overrides`` also writes ``.hydra/overrides.yaml`` (single runs); ``timing`` adds
     figures measured outside the run to its ``timing.json``. ``result``: the run's
     :class:`~sim.outputs.results.Result`, already simulated in a batch, to write instead of
@@ -210,6 +236,8 @@ def execute_run(spec: RunSpec, *, reraise: tuple[type[BaseException], ...] = (),
         error = one_line(exc)
         write_failure(spec.dir, spec.config_hash, error, traceback.format_exc())
         return RunOutcome("failed", error=error)
+    if _INTERRUPTS != interrupts:     # an interrupt a finalizer swallowed: the run is whole
+        raise KeyboardInterrupt
     return RunOutcome("complete", summary=result.summary)
 
 
@@ -288,6 +316,8 @@ def _simulate_together(specs: list[RunSpec]) -> list[Any]:
         log.info("a batch of %d runs failed (%s); running them one by one", len(specs),
                  one_line(exc))
         return [None] * len(specs)
+    if _INTERRUPTS != interrupts:     # an interrupt a finalizer swallowed
+        raise KeyboardInterrupt
     share = (time.process_time() - cpu) / len(specs)
     for result in results:
         result.timing["cpu_s"] = share
