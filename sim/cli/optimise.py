@@ -45,7 +45,6 @@ from sim.config import ConfigError, override_key, override_values
 from sim.outputs.files import atomic_write
 from sim.studies import optimise as op
 from sim.studies import study as st
-from sim.studies.optimise_report import write_outputs
 from sim.studies.optimise_text import front_names, placement
 from sim.studies.points import nest, point_name, round_overrides, write_point
 from sim.sweep.jobs import check_job
@@ -358,6 +357,9 @@ def main(argv: list[str] | None = None) -> None:
         "out": str(out.resolve())}, config)
     command = shlex.join(["mindshare-optimise", *(argv if argv is not None else sys.argv[1:])])
     write_front_strategies(out, outcome)
+    # here, not on top: the report's charts and tables (matplotlib, pandas: ~1.8 s), not for --help
+    from sim.studies.optimise_report import write_outputs  # noqa: PLC0415
+
     write_outputs(out, outcome, command=command, charts=not args.no_charts)
     _print_result(outcome, out)
 

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import yaml
-from scipy import stats
 
 from sim.config import Config
 from sim.config.schema import _walk
@@ -245,6 +244,8 @@ def distance(targets: Sequence[Target], means: Mapping[str, float]) -> float:
 
 def tolerance(n_targets: int) -> float:
     """The acceptance threshold of a distance over ``n_targets`` targets (chi-square quantile)."""
+    from scipy import stats  # noqa: PLC0415 - start-up: scipy.stats (~0.6 s), not for --help
+
     return float(stats.chi2.ppf(ACCEPT_QUANTILE, n_targets))
 
 
@@ -305,6 +306,8 @@ def replicate_interval(values: Sequence[float]) -> tuple[float, float, float]:
     m = float(v.mean())
     if len(v) < 2:
         return m, m, m
+    from scipy import stats  # noqa: PLC0415 - start-up: scipy.stats (~0.6 s), not for --help
+
     half = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
     return m, m - half, m + half
 
