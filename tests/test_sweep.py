@@ -279,13 +279,32 @@ def test_a_jobs_run_configs_are_made_without_changing_them():
         replicate_configs(job, [MAX_REPLICATE + 1])
 
 
+def interrupted_run(tmp_path, monkeypatch, simulate):
+    """A small run made by ``simulate``, which must end in ``KeyboardInterrupt``; its spec.
+
+    SIGINT acts as in a terminal, even when this runner was started with SIGINT ignored.
+    """
+    import signal
+
+    from sim.sweep.jobs import execute_run
+
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    spec = plan_runs(load_config(["n=300", "steps=2"]), tmp_path / "job")[0]
+    monkeypatch.setattr(sim.outputs.results, "simulate", simulate)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            execute_run(spec)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    return spec
+
+
 def test_an_interrupt_in_a_finalizer_prints_nothing_and_stops_once_the_run_is_whole(
         tmp_path, monkeypatch, capfd):
     # Python cannot raise from __del__ (pyarrow's ParquetWriter has one): an interrupt landing
     # there would be printed as "Exception ignored in ..." with a traceback, and lost
     import signal
-
-    from sim.sweep.jobs import execute_run
 
     class Finalized:
         def __del__(self):
@@ -298,17 +317,9 @@ def test_an_interrupt_in_a_finalizer_prints_nothing_and_stops_once_the_run_is_wh
         Finalized()
         return result
 
-    before = signal.getsignal(signal.SIGINT)
     reported = []           # what reaches the hook in place before: it prints by default
     monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_type))
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    spec = plan_runs(load_config(["n=300", "steps=2"]), tmp_path / "job")[0]
-    monkeypatch.setattr(sim.outputs.results, "simulate", interrupted_in_a_finalizer)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            execute_run(spec)
-    finally:
-        signal.signal(signal.SIGINT, before)
+    spec = interrupted_run(tmp_path, monkeypatch, interrupted_in_a_finalizer)
     assert reported == [] and "Traceback" not in capfd.readouterr().err
     assert run_state(spec.dir, spec.config_hash).value == "complete"
 
@@ -335,16 +346,8 @@ def test_an_interrupt_that_a_library_turns_into_another_error_leaves_the_run_mis
             raise TypeError("Cannot compare structured arrays") from None
         raise AssertionError("no interrupt arrived")
 
+    spec = interrupted_run(tmp_path, monkeypatch, interrupted)
     before = signal.getsignal(signal.SIGINT)
-    # as in a terminal, even when this runner was started with SIGINT ignored
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    spec = plan_runs(load_config(["n=300", "steps=2"]), tmp_path / "job")[0]
-    monkeypatch.setattr(sim.outputs.results, "simulate", interrupted)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            execute_run(spec)
-    finally:
-        signal.signal(signal.SIGINT, before)
     assert run_state(spec.dir, spec.config_hash).value == "missing"
     assert not (spec.dir / "status.json").exists()
     # a plain error with no interrupt is still a failed run

@@ -357,8 +357,8 @@ def main(argv: list[str] | None = None) -> None:
         "out": str(out.resolve())}, config)
     command = shlex.join(["mindshare-optimise", *(argv if argv is not None else sys.argv[1:])])
     write_front_strategies(out, outcome)
-    # here, not on top: the report's charts and tables (matplotlib, pandas: ~1.8 s), not for --help
-    from sim.studies.optimise_report import write_outputs  # noqa: PLC0415
+    # here, not on top: --help need not load the report's charts (matplotlib, pandas: ~1.8 s)
+    from sim.studies.optimise_report import write_outputs  # noqa: PLC0415 - start-up: the charts
 
     write_outputs(out, outcome, command=command, charts=not args.no_charts)
     _print_result(outcome, out)
